@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    'node/index': 'src/node/index.ts',
+    'web/index': 'src/web/index.ts',
+    'http/index': 'src/http/index.ts',
+    'fs/index': 'src/fs/index.ts',
+  },
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+});

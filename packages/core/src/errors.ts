@@ -1,0 +1,67 @@
+/**
+ * Errors thrown by sluice itself. Each has a stable `name` and `code`; the predicates below
+ * check those, never `instanceof`, so they work across package copies and realms.
+ */
+
+/** Codes of the errors sluice raises for bad input. */
+export type SluiceErrorCode =
+  | 'ERR_SLUICE_INVALID_SOURCE'
+  | 'ERR_SLUICE_INVALID_STAGE'
+  | 'ERR_SLUICE_INVALID_SINK'
+  | 'ERR_SLUICE_INVALID_OPTION'
+  | 'ERR_SLUICE_OPTION_OUT_OF_RANGE'
+  | 'ERR_SLUICE_INVALID_ARGUMENT';
+
+/** A `TypeError` with a stable `code`, thrown at call time for an argument of the wrong type. */
+export class SluiceTypeError extends TypeError {
+  readonly code: SluiceErrorCode;
+  constructor(code: SluiceErrorCode, message: string) {
+    super(message);
+    this.name = 'TypeError';
+    this.code = code;
+  }
+}
+
+/** A `RangeError` with a stable `code`, thrown at call time for a value outside its range. */
+export class SluiceRangeError extends RangeError {
+  readonly code: SluiceErrorCode;
+  constructor(code: SluiceErrorCode, message: string) {
+    super(message);
+    this.name = 'RangeError';
+    this.code = code;
+  }
+}
+
+/**
+ * The reason a run is aborted with when its `timeout` elapses. Shaped like the reason of
+ * `AbortSignal.timeout()`: a `DOMException` named `TimeoutError`.
+ */
+export function timeoutReason(ms: number): DOMException {
+  return new DOMException(`The run did not finish within its timeout of ${ms} ms`, 'TimeoutError');
+}
+
+function nameOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+}
+
+/** True for an `AbortError` (a `DOMException` or Node's `AbortError`), checked by name. */
+export function isAbortError(error: unknown): boolean {
+  return nameOf(error) === 'AbortError';
+}
+
+/** True for a `TimeoutError` (a run's `timeout`, or `AbortSignal.timeout()`), checked by name. */
+export function isTimeoutError(error: unknown): boolean {
+  return nameOf(error) === 'TimeoutError';
+}
+
+/** Describes a value for an error message without dumping large objects. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'object') {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor ? `an instance of ${ctor}` : 'an object';
+  }
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,130 @@
+import type { Sink, Stage, StageContext } from './types.js';
+
+/**
+ * The fusion protocol. An operator exported as a plain `Stage` carries one of these descriptors
+ * under `kSluiceStage`; the builder reads it to run the operator on batches, and to fuse runs of
+ * adjacent synchronous operators into one loop. A stage without a descriptor is opaque: it still
+ * works, item by item, and forms a fusion boundary. See docs/adr/0001-batches-and-fusion.md.
+ */
+export const kSluiceStage: unique symbol = Symbol.for('sluice.stage') as never;
+
+/** Per-run state of a synchronous operator. */
+export interface KernelInstance<In, Out> {
+  /**
+   * Processes one batch, appending outputs to `out`. Returns `false` once the operator wants no
+   * more input (`take` reached its count): the runner then stops pulling and releases upstream.
+   * Returns a promise only when it had to wait (a `map` whose function returned a promise); the
+   * synchronous path allocates no promise.
+   */
+  push(batch: readonly In[], out: Out[]): boolean | Promise<boolean>;
+  /** Called once when the input ended, to emit what the operator still holds. */
+  flush?(out: Out[]): void;
+  /** At most how many more input items the operator can use; absent means no bound. */
+  want?(): number;
+}
+
+/** A synchronous operator: fusable with its neighbours. */
+export interface SyncKernel<In, Out> {
+  readonly kind: 'sync';
+  readonly name: string;
+  /** One output per input (map, tap): lets a downstream `take` bound how much is pulled. */
+  readonly oneToOne: boolean;
+  create(ctx: StageContext): KernelInstance<In, Out>;
+}
+
+/** An asynchronous operator that works on whole batches (text, bytes, CSV, …). */
+export interface BatchKernel<In, Out> {
+  readonly kind: 'batch';
+  readonly name: string;
+  run(source: AsyncIterable<In[]>, ctx: StageContext): AsyncIterable<Out[]>;
+}
+
+export type StageDescriptor<In, Out> = SyncKernel<In, Out> | BatchKernel<In, Out>;
+
+/** A `Stage` that the builder can run on batches. */
+export type FusableStage<In, Out> = Stage<In, Out> & { readonly [kSluiceStage]: StageDescriptor<In, Out> };
+
+export function descriptorOf(stage: unknown): StageDescriptor<unknown, unknown> | undefined {
+  return typeof stage === 'function' ? (stage as Partial<FusableStage<unknown, unknown>>)[kSluiceStage] : undefined;
+}
+
+function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F {
+  Object.defineProperty(fn, 'name', { value: name, configurable: true });
+  return fn;
+}
+
+/**
+ * Defines a synchronous operator. The returned function is an ordinary `Stage` (it works item by
+ * item in Node's `pipeline()` or any other host) that the sluice builder fuses with its
+ * neighbours and runs on batches.
+ */
+export function defineSyncStage<In, Out>(
+  name: string,
+  create: (ctx: StageContext) => KernelInstance<In, Out>,
+  options: { oneToOne?: boolean } = {},
+): FusableStage<In, Out> {
+  const kernel: SyncKernel<In, Out> = { kind: 'sync', name, oneToOne: options.oneToOne === true, create };
+  const stage = named(async function* (source: AsyncIterable<In>, ctx: StageContext): AsyncGenerator<Out> {
+    const instance = create(ctx);
+    if (instance.want?.() === 0) return;
+    const one: In[] = [];
+    const out: Out[] = [];
+    let more = true;
+    for await (const item of source) {
+      one[0] = item;
+      const pushed = instance.push(one, out);
+      more = typeof pushed === 'boolean' ? pushed : await pushed;
+      for (let i = 0; i < out.length; i++) yield out[i] as Out;
+      out.length = 0;
+      if (!more) break;
+    }
+    if (more && instance.flush) {
+      instance.flush(out);
+      yield* out;
+    }
+  }, `${name}Stage`);
+  return Object.assign(stage, { [kSluiceStage]: kernel }) as FusableStage<In, Out>;
+}
+
+/**
+ * Defines an asynchronous operator that consumes and produces batches. Outside sluice it runs
+ * item by item (each item is a batch of one); inside, it receives the batches the source made.
+ */
+export function defineBatchStage<In, Out>(
+  name: string,
+  run: (source: AsyncIterable<In[]>, ctx: StageContext) => AsyncIterable<Out[]>,
+): FusableStage<In, Out> {
+  const kernel: BatchKernel<In, Out> = { kind: 'batch', name, run };
+  const stage = named(async function* (source: AsyncIterable<In>, ctx: StageContext): AsyncGenerator<Out> {
+    for await (const batch of run(singletons(source), ctx)) yield* batch;
+  }, `${name}Stage`);
+  return Object.assign(stage, { [kSluiceStage]: kernel }) as FusableStage<In, Out>;
+}
+
+async function* singletons<T>(source: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const item of source) yield [item];
+}
+
+/** A sink that can consume whole batches (a writable that takes many items per write). */
+export interface BatchSinkDescriptor<In, R> {
+  readonly name: string;
+  run(source: AsyncIterable<In[]>, ctx: StageContext): Promise<R>;
+}
+
+export const kSluiceSink: unique symbol = Symbol.for('sluice.sink') as never;
+
+export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, unknown> | undefined {
+  return typeof sink === 'function' ? (sink as { [kSluiceSink]?: BatchSinkDescriptor<unknown, unknown> })[kSluiceSink] : undefined;
+}
+
+/**
+ * Defines a sink that receives batches inside sluice. Outside it, it is an ordinary `Sink`
+ * receiving items (each item a batch of one).
+ */
+export function defineBatchSink<In, R>(
+  name: string,
+  run: (source: AsyncIterable<In[]>, ctx: StageContext) => Promise<R>,
+): Sink<In, R> {
+  const sink = named((source: AsyncIterable<In>, ctx: StageContext) => run(singletons(source), ctx), `${name}Sink`);
+  return Object.assign(sink, { [kSluiceSink]: { name, run } });
+}

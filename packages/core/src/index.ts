@@ -1,0 +1,35 @@
+export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, StageReport, SourceReport } from './types.js';
+export { from, fromResource, chain, Pipeline, type Chain, type FromInput, type FromOptions } from './pipeline.js';
+export type { ResourceSourceOptions, ReadContext } from './resource.js';
+export type { SourceInput, ReadableStreamLike } from './source.js';
+export {
+  kSluiceStage,
+  kSluiceSink,
+  defineSyncStage,
+  defineBatchStage,
+  defineBatchSink,
+  type KernelInstance,
+  type SyncKernel,
+  type BatchKernel,
+  type StageDescriptor,
+  type FusableStage,
+  type BatchSinkDescriptor,
+} from './fusion.js';
+export {
+  SluiceTypeError,
+  SluiceRangeError,
+  isAbortError,
+  isTimeoutError,
+  timeoutReason,
+  type SluiceErrorCode,
+} from './errors.js';
+export { isAborted, isTimedOut, isFailure } from './outcome.js';
+export {
+  validateFunction,
+  validateObject,
+  validateInteger,
+  validateNumber,
+  validateBoolean,
+  validateSignal,
+  validateKeys,
+} from './validate.js';

@@ -1,0 +1,290 @@
+import { setImmediate } from 'node:timers';
+import { timeoutReason } from '../errors.js';
+import type { SourceSpec } from '../source.js';
+import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
+import { Link, type LinkOwner } from './link.js';
+import {
+  BatchStageIterator,
+  FusedIterator,
+  ItemStageIterator,
+  ItemView,
+  type StageSpec,
+  type StageStats,
+} from './segments.js';
+
+/** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
+export interface Plan {
+  readonly source: SourceSpec<unknown>;
+  readonly stages: readonly StageSpec[];
+}
+
+function stopReason(): DOMException {
+  return new DOMException('The pipeline was stopped before its end', 'AbortError');
+}
+
+// Imported from node:timers so that fake timers installed on the globals do not freeze teardown.
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * One execution of a plan. It owns the run's single AbortController (linked to the caller's
+ * signal and the timeout by listeners it removes again), every link of the chain, and the report.
+ */
+export class Run<T> implements LinkOwner {
+  readonly controller = new AbortController();
+  readonly ctx: StageContext = { signal: this.controller.signal };
+  failure: { readonly error: unknown } | undefined;
+  private outcome: RunOutcome | undefined;
+  private readonly links: Link<unknown>[] = [];
+  private readonly top: Link<T>;
+  private readonly stats: { stat: StageStats; input?: Link<unknown>; output?: Link<unknown> }[] = [];
+  private readonly started = performance.now();
+  private sourceOpenedAt: number | null = null;
+  private sourceClosedAt: number | null = null;
+  private readonly late: Promise<void>[] = [];
+  private lateCount = 0;
+  private readonly cleanupErrors: unknown[] = [];
+  private readonly unreported: { error: unknown; stage: string }[] = [];
+  private tearingDown: Promise<void> | undefined;
+  private settling: Promise<RunReport> | undefined;
+  private settled = false;
+  private consumed = 0;
+  private readonly failed: Promise<never>;
+  private rejectFailed!: (error: unknown) => void;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly unlinkParent: (() => void) | undefined;
+
+  constructor(
+    plan: Plan,
+    private readonly options: RunOptions,
+  ) {
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    this.failed.catch(() => undefined);
+    const { signal, timeout } = options;
+    if (signal) {
+      const onAbort = () => this.fail(signal.reason, 'aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unlinkParent = () => signal.removeEventListener('abort', onAbort);
+    }
+    if (timeout !== undefined && timeout !== Infinity) {
+      this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
+    }
+    this.top = this.build(plan) as Link<T>;
+  }
+
+  private build(plan: Plan): Link<unknown> {
+    const hooks = {
+      opened: () => {
+        this.sourceOpenedAt ??= performance.now() - this.started;
+      },
+      released: () => {
+        this.sourceClosedAt ??= performance.now() - this.started;
+      },
+      cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
+    };
+    let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name);
+    this.links.push(link);
+    const stages = plan.stages;
+    for (let i = 0; i < stages.length; ) {
+      const spec = stages[i]!;
+      const input = link;
+      if (spec.kind === 'sync') {
+        const kernels = [];
+        for (; i < stages.length && stages[i]!.kind === 'sync'; i++) {
+          kernels.push((stages[i] as Extract<StageSpec, { kind: 'sync' }>).kernel);
+        }
+        const stats = kernels.map((k) => ({ name: k.name, fused: true, itemsIn: 0, itemsOut: 0, timeMs: 0 }));
+        for (const stat of stats) this.stats.push({ stat });
+        const name = kernels.map((k) => k.name).join('+');
+        link = new Link(this, new FusedIterator(input, kernels, this.ctx, stats), name);
+      } else {
+        i++;
+        const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
+        const iterator =
+          spec.kind === 'batch'
+            ? new BatchStageIterator(input, spec.kernel, this.ctx)
+            : new ItemStageIterator(input, spec, this.ctx);
+        link = new Link(this, iterator, name);
+        this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
+      }
+      this.links.push(link);
+    }
+    return link;
+  }
+
+  /** Records the first failure, aborts the run's signal, interrupts every pending pull, tears down. */
+  fail(error: unknown, outcome: RunOutcome): void {
+    if (this.failure || this.settled || this.outcome === 'stopped') return;
+    this.failure = { error };
+    this.outcome = outcome;
+    this.controller.abort(error);
+    for (const link of this.links) link.interrupt(error);
+    this.rejectFailed(error);
+    void this.teardown();
+  }
+
+  cleanupError(error: unknown, stage: string): void {
+    this.cleanupErrors.push(error);
+    if (this.settled) this.report(error, stage);
+    else this.unreported.push({ error, stage });
+  }
+
+  trackLate(promise: Promise<void>): void {
+    this.lateCount++;
+    this.late.push(
+      promise.finally(() => {
+        this.lateCount--;
+      }),
+    );
+  }
+
+  private report(error: unknown, stage: string): void {
+    if (this.options.onCleanupError) {
+      try {
+        this.options.onCleanupError(error, stage);
+        return;
+      } catch {
+        // A throwing hook must not hide the error it was given: fall through to the warning.
+      }
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`sluice: error while closing ${stage}: ${message}`, {
+      code: 'SLUICE_CLEANUP_ERROR',
+      detail: error instanceof Error && error.stack ? error.stack : undefined,
+    } as never);
+  }
+
+  /** Closes every link, source first; waits for those that can close now. Runs once. */
+  private teardown(): Promise<void> {
+    this.tearingDown ??= (async () => {
+      const now: Promise<void>[] = [];
+      for (const link of this.links) {
+        const closing = link.close();
+        if (closing) now.push(closing);
+      }
+      await Promise.all(now);
+    })();
+    return this.tearingDown;
+  }
+
+  /** Pulls the next batch from the end of the chain; a failure there fails the run. */
+  async pull(): Promise<IteratorResult<T[], undefined>> {
+    try {
+      const r = await this.top.next();
+      if (!r.done) this.consumed += r.value.length;
+      return r;
+    } catch (error) {
+      this.fail(error, 'failed');
+      throw this.failure!.error;
+    }
+  }
+
+  /** Waits for `promise` unless the run fails first. */
+  race<R>(promise: Promise<R>): Promise<R> {
+    return Promise.race([promise, this.failed]);
+  }
+
+  /** Ends the run (idempotent): tears down, then resolves to the report or rejects with the first error. */
+  settle(): Promise<RunReport> {
+    this.settling ??= this.doSettle();
+    return this.settling;
+  }
+
+  private async doSettle(): Promise<RunReport> {
+    this.unlinkParent?.();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (!this.failure) {
+      if (this.top.exhausted && !this.top.isPending) this.outcome = 'completed';
+      else {
+        this.outcome = 'stopped';
+        this.controller.abort(stopReason());
+      }
+    }
+    await this.teardown();
+    // Cooperative cleanups that were merely queued behind an interrupted pull finish within a
+    // turn; a stage stuck in an await does not, and stays tracked in report.closed.
+    if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
+    if (!this.failure && this.unreported.length > 0) {
+      this.failure = { error: this.unreported.shift()!.error };
+      this.outcome = 'failed';
+    }
+    this.settled = true;
+    for (const { error, stage } of this.unreported.splice(0)) this.report(error, stage);
+    const report = this.makeReport();
+    if (this.options.onReport) {
+      try {
+        this.options.onReport(report);
+      } catch (error) {
+        this.report(error, 'onReport');
+      }
+    }
+    if (this.failure) throw this.failure.error;
+    return report;
+  }
+
+  private makeReport(): RunReport {
+    const now = performance.now() - this.started;
+    const opened = this.sourceOpenedAt;
+    const closedAt = this.sourceClosedAt;
+    const stages = this.stats.map(({ stat, input, output }) =>
+      input && output
+        ? { ...stat, itemsIn: input.items, itemsOut: output.items, timeMs: Math.max(0, output.busyMs - input.busyMs) }
+        : { ...stat },
+    );
+    const source = this.links[0]!;
+    return {
+      outcome: this.outcome!,
+      ...(this.failure ? { error: this.failure.error } : {}),
+      items: this.consumed,
+      durationMs: now,
+      source: {
+        name: source.name,
+        items: source.items,
+        openedAtMs: opened,
+        closedAtMs: closedAt,
+        heldMs: opened === null ? 0 : (closedAt ?? now) - opened,
+      },
+      stages,
+      cleanupErrors: this.cleanupErrors,
+      pendingCleanups: this.lateCount,
+      closed: Promise.all(this.late).then(() => undefined),
+    };
+  }
+
+  /** The items at the end of the chain, for a sink or a consumer; `return()` stops the run. */
+  items(): ItemView<T> {
+    return new ItemView<T>(
+      () => this.pull(),
+      () => this.settle(),
+    );
+  }
+
+  /** Runs a batch sink on the batches at the end of the chain. */
+  drainBatchesInto<R>(sink: (source: AsyncIterable<T[]>, ctx: StageContext) => Promise<R>): Promise<R> {
+    const batches: AsyncIterableIterator<T[]> = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => this.pull(),
+      return: async () => {
+        await this.settle();
+        return { done: true, value: undefined };
+      },
+    };
+    return this.drainInto(() => sink(batches, this.ctx));
+  }
+
+  /** Runs a sink on the items; the sink's early return stops the run, its error fails it. */
+  async drainInto<R>(sink: Sink<T, R> | (() => Promise<R>)): Promise<R> {
+    let result: R | undefined;
+    try {
+      result = await this.race(Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(), this.ctx)));
+    } catch (error) {
+      this.fail(error, 'failed');
+    }
+    await this.settle(); // rejects with the first error, if there was one
+    return result as R;
+  }
+}
+

@@ -1,0 +1,262 @@
+import { SluiceTypeError, describe } from './errors.js';
+import { descriptorOf, kSluiceStage, sinkDescriptorOf } from './fusion.js';
+import { Run, type Plan } from './internal/run.js';
+import type { StageSpec } from './internal/segments.js';
+import { resourceSpec, type ResourceSourceOptions } from './resource.js';
+import { inputToBatches, isSourceInput, lazySource, type SourceInput, type SourceSpec } from './source.js';
+import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
+import { validateFunction, validateInteger, validateKeys, validateNumber, validateObject, validateSignal } from './validate.js';
+
+/** Options of `from()`. */
+export interface FromOptions {
+  /**
+   * The most items the source hands downstream per pull, when it can cut batches (arrays and
+   * sync iterables). It is also the source's read-ahead bound for sync iterables. Default 1024.
+   */
+  readonly batchSize?: number;
+}
+
+/** What `from()` accepts: an input, or a function returning one (called lazily, per run). */
+export type FromInput<T> =
+  | SourceInput<T>
+  | ((ctx: StageContext) => SourceInput<T> | Promise<SourceInput<T>>);
+
+const kChain = Symbol('sluice.chain');
+const DEFAULT_BATCH_SIZE = 1024;
+
+function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
+  const specs: StageSpec[] = [];
+  stages.forEach((stage, i) => {
+    if (typeof stage !== 'function') {
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_STAGE',
+        `${where}: stage ${i + 1} must be a function (source, { signal }) => AsyncIterable, got ${describe(stage)}`,
+      );
+    }
+    const inlined = (stage as { [kChain]?: readonly StageSpec[] })[kChain];
+    if (inlined) {
+      specs.push(...inlined);
+      return;
+    }
+    const descriptor = descriptorOf(stage);
+    if (descriptor?.kind === 'sync') specs.push({ kind: 'sync', kernel: descriptor });
+    else if (descriptor?.kind === 'batch') specs.push({ kind: 'batch', kernel: descriptor });
+    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name || `stage #${i + 1}` });
+  });
+  return specs;
+}
+
+const RUN_OPTIONS = ['signal', 'timeout', 'onReport', 'onCleanupError'] as const;
+
+function validateRunOptions(options: unknown, method: string): RunOptions {
+  if (options === undefined) return {};
+  validateObject(options, `${method}(options)`);
+  validateKeys(options, RUN_OPTIONS, `${method}(options)`);
+  const o = options as RunOptions;
+  if (o.signal !== undefined) validateSignal(o.signal, `${method}(options).signal`);
+  if (o.timeout !== undefined) validateNumber(o.timeout, `${method}(options).timeout`, 0);
+  if (o.onReport !== undefined) validateFunction(o.onReport, `${method}(options).onReport`);
+  if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError, `${method}(options).onCleanupError`);
+  return o;
+}
+
+/**
+ * A typed, lazy, re-runnable pipeline: a source and its stages. Nothing runs until `run`, `to`,
+ * `toArray` or iteration; each of those is a new run with its own signal, opening the source anew.
+ */
+export class Pipeline<T> implements AsyncIterable<T> {
+  readonly #plan: Plan;
+
+  /** @internal Use `from()` or `fromResource()`. */
+  constructor(plan: Plan) {
+    this.#plan = plan;
+  }
+
+  /** Appends stages; returns a new pipeline (this one is unchanged and can still run). */
+  pipe<A>(s1: Stage<T, A>): Pipeline<A>;
+  pipe<A, B>(s1: Stage<T, A>, s2: Stage<A, B>): Pipeline<B>;
+  pipe<A, B, C>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>): Pipeline<C>;
+  pipe<A, B, C, D>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Pipeline<D>;
+  pipe<A, B, C, D, E>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Pipeline<E>;
+  pipe<A, B, C, D, E, F>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Pipeline<F>;
+  pipe<A, B, C, D, E, F, G>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Pipeline<G>;
+  pipe<A, B, C, D, E, F, G, H>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Pipeline<H>;
+  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Pipeline<I>;
+  pipe(...stages: Stage<any, any>[]): Pipeline<unknown>;
+  pipe(...stages: Stage<any, any>[]): Pipeline<unknown> {
+    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()')] });
+  }
+
+  /** Runs to the end, discarding the items, and resolves to the run's report. */
+  run(options?: RunOptions): Promise<RunReport> {
+    const run = this.#start(validateRunOptions(options, 'run'));
+    return (async () => {
+      try {
+        for (;;) if ((await run.pull()).done) break;
+      } catch {
+        // the run recorded it; settle() rejects with the first error
+      }
+      return run.settle();
+    })();
+  }
+
+  /** Runs into a sink and resolves to what the sink returns. */
+  to<R>(sink: Sink<T, R>, options?: RunOptions): Promise<R> {
+    if (typeof sink !== 'function') {
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describe(sink)}`);
+    }
+    const run = this.#start<T>(validateRunOptions(options, 'to'));
+    const batched = sinkDescriptorOf(sink);
+    return batched ? run.drainBatchesInto(batched.run as never) : run.drainInto(sink);
+  }
+
+  /** Collects every item. */
+  toArray(options?: RunOptions): Promise<T[]> {
+    const run = this.#start<T>(validateRunOptions(options, 'toArray'));
+    return (async () => {
+      const items: T[] = [];
+      try {
+        for (;;) {
+          const r = await run.pull();
+          if (r.done) break;
+          for (const item of r.value) items.push(item);
+        }
+      } catch {
+        // settle() rejects with the first error
+      }
+      await run.settle();
+      return items;
+    })();
+  }
+
+  /** Iterates the items with run options; `break` stops the run and releases the source. */
+  iterate(options?: RunOptions): AsyncIterableIterator<T> {
+    const opts = validateRunOptions(options, 'iterate');
+    let run: Run<T> | undefined;
+    let items: AsyncIterator<T> | undefined;
+    const start = () => {
+      run ??= this.#start<T>(opts);
+      items ??= run.items();
+      return items;
+    };
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      async next() {
+        const it = start();
+        try {
+          const r = await it.next();
+          if (r.done) await run!.settle();
+          return r;
+        } catch (error) {
+          await run!.settle(); // rejects with the run's first error
+          throw error;
+        }
+      },
+      async return() {
+        if (run) await run.settle();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.iterate();
+  }
+
+  #start<R>(options: RunOptions): Run<R> {
+    const run = new Run<R>(this.#plan, options);
+    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
+    if (options.signal?.aborted) run.fail(options.signal.reason, 'aborted');
+    return run;
+  }
+}
+
+function sourceFrom<T>(input: unknown, batchSize: number): SourceSpec<T> {
+  if (typeof input === 'function') {
+    const factory = input as (ctx: StageContext) => unknown;
+    return { name: input.name || 'source', open: (ctx, hooks) => lazySource<T>(factory, batchSize, ctx, hooks) };
+  }
+  if (!isSourceInput(input)) {
+    // Fail now, at call time, with the same message the run would give.
+    inputToBatches(input, batchSize, { opened() {}, released() {}, cleanupError() {} }, 'from(input)');
+  }
+  const name = Array.isArray(input) ? 'array' : (input as object).constructor?.name || 'source';
+  return { name, open: (_ctx, hooks) => inputToBatches<T>(input, batchSize, hooks, 'from(input)') };
+}
+
+/**
+ * Starts a pipeline from an array, an iterable, an async iterable, a Node readable, a Web
+ * `ReadableStream`, or a function returning one of those (called on the first pull of each run).
+ *
+ * @example
+ * ```ts
+ * const report = await from([1, 2, 3]).pipe(async function* double(source) {
+ *   for await (const n of source) yield n * 2;
+ * }).run();
+ * report.items; // 3
+ * ```
+ */
+export function from<T>(input: FromInput<T>, options?: FromOptions): Pipeline<Awaited<T>> {
+  let batchSize = DEFAULT_BATCH_SIZE;
+  if (options !== undefined) {
+    validateObject(options, 'from(input, options)');
+    validateKeys(options, ['batchSize'], 'from(input, options)');
+    if (options.batchSize !== undefined) batchSize = validateInteger(options.batchSize, 'from(input, options).batchSize', 1);
+  }
+  return new Pipeline<Awaited<T>>({ source: sourceFrom(input, batchSize) as SourceSpec<unknown>, stages: [] });
+}
+
+/**
+ * Starts a pipeline from a resource the run owns: `open` on the first pull, `read` batch after
+ * batch, `close` exactly once — the moment `read` reports the end, or on error, abort or early exit.
+ */
+export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeline<T> {
+  return new Pipeline<T>({ source: resourceSpec(options) as SourceSpec<unknown>, stages: [] });
+}
+
+/** A reusable typed chain of stages: itself a `Stage`, and inlined (and fused) when piped. */
+export interface Chain<In, Out> extends Stage<In, Out> {
+  pipe<A>(s1: Stage<Out, A>): Chain<In, A>;
+  pipe<A, B>(s1: Stage<Out, A>, s2: Stage<A, B>): Chain<In, B>;
+  pipe<A, B, C>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>): Chain<In, C>;
+  pipe<A, B, C, D>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Chain<In, D>;
+  pipe<A, B, C, D, E>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Chain<In, E>;
+  pipe<A, B, C, D, E, F>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Chain<In, F>;
+  pipe<A, B, C, D, E, F, G>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Chain<In, G>;
+  pipe<A, B, C, D, E, F, G, H>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Chain<In, H>;
+  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Chain<In, I>;
+  pipe(...stages: Stage<any, any>[]): Chain<In, unknown>;
+}
+
+function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
+  const stage = async function* chainStage(source: AsyncIterable<In>, ctx?: StageContext): AsyncGenerator<Out> {
+    const spec: SourceSpec<unknown> = {
+      name: 'chain input',
+      open: (_ctx, hooks) => inputToBatches(source, 1, hooks, 'the chain input'),
+    };
+    yield* new Pipeline<Out>({ source: spec, stages: specs }).iterate(ctx?.signal ? { signal: ctx.signal } : {});
+  };
+  return Object.assign(stage, {
+    [kChain]: specs,
+    pipe: (...stages: Stage<any, any>[]) => makeChain([...specs, ...stageSpecs(stages, 'chain().pipe()')]),
+  }) as unknown as Chain<In, Out>;
+}
+
+/**
+ * Starts a reusable chain whose input type is `T`.
+ *
+ * @example
+ * ```ts
+ * const exporter = chain<number>().pipe(async function* label(source) {
+ *   for await (const n of source) yield `#${n}`;
+ * });
+ * await from([1, 2]).pipe(exporter).toArray(); // ['#1', '#2']
+ * ```
+ */
+export function chain<T>(): Chain<T, T> {
+  return makeChain<T, T>([]);
+}
+
+export { kSluiceStage };

@@ -1,0 +1,17 @@
+/**
+ * The sluice testing kit: what our own operators and adapters are tested with, for your stages.
+ * See packages/core/TESTING.md.
+ */
+export { deferred, flushMacrotask, type Deferred } from './deferred.js';
+export {
+  trackedSource,
+  trackedResource,
+  TrackedSource,
+  type Step,
+  type TrackedSourceOptions,
+  type TrackedStats,
+  type ResourceStats,
+} from './tracked-source.js';
+export { slowWritable, SlowWritable, type SlowWritableOptions } from './slow-writable.js';
+export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheckOptions, type LeakReport } from './leak-check.js';
+export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';
