@@ -1,6 +1,6 @@
 export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, StageReport, SourceReport } from './types.js';
 export { from, fromResource, chain, Pipeline, type Chain, type FromInput, type FromOptions } from './pipeline.js';
-export type { ResourceSourceOptions, ReadContext } from './resource.js';
+export type { ResourceSourceOptions, ReadContext, ReadResult, ResourceBatch } from './resource.js';
 export type { SourceInput, ReadableStreamLike } from './source.js';
 export {
   kSluiceStage,

@@ -136,7 +136,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     let items: AsyncIterator<T> | undefined;
     const start = () => {
       run ??= this.#start<T>(opts);
-      items ??= run.items();
+      items ??= run.items(true);
       return items;
     };
     return {

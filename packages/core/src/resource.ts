@@ -8,6 +8,12 @@ export interface ReadContext extends StageContext {
   readonly hint: number | undefined;
 }
 
+/** A batch that also says whether it is the last one, so the resource is closed before it is handed on. */
+export interface ResourceBatch<T> {
+  readonly items: readonly T[];
+  readonly last: boolean;
+}
+
 /** A source that owns a resource (a cursor, a connection, a file handle). */
 export interface ResourceSourceOptions<R, T> {
   /** Names the source in reports. */
@@ -15,13 +21,17 @@ export interface ResourceSourceOptions<R, T> {
   /** Opens the resource; called on the first pull, never under an aborted signal. */
   open(ctx: StageContext): R | Promise<R>;
   /**
-   * Reads the next batch. Returning `null`, `undefined` or an empty array ends the source,
-   * and the resource is closed at once, before downstream has finished with what was read.
+   * Reads the next batch. Returning `null`, `undefined` or an empty array ends the source, and
+   * the resource is closed at once. Returning `{ items, last: true }` closes it before those last
+   * items are handed downstream (a cursor that returned fewer rows than asked knows it is done):
+   * the resource is then released while downstream is still working through them.
    */
-  read(resource: R, ctx: ReadContext): readonly T[] | null | undefined | Promise<readonly T[] | null | undefined>;
+  read(resource: R, ctx: ReadContext): ReadResult<T> | Promise<ReadResult<T>>;
   /** Releases the resource. Called exactly once: at the end, on error, on abort, on early exit. */
   close(resource: R): void | Promise<void>;
 }
+
+export type ReadResult<T> = readonly T[] | ResourceBatch<T> | null | undefined;
 
 export function resourceSpec<R, T>(options: ResourceSourceOptions<R, T>): SourceSpec<T> {
   validateObject(options, 'fromResource(options)');
@@ -67,19 +77,19 @@ function resourceIterator<R, T>(
       // return() came while opening: it closes the resource once this pull settles.
       if (cancelled) return DONE;
     }
-    let batch: readonly T[] | null | undefined;
+    let result: ReadResult<T>;
     try {
-      batch = await read(resource, { signal: ctx.signal, hint });
+      result = await read(resource, { signal: ctx.signal, hint });
     } catch (error) {
       await release().catch((closeError: unknown) => hooks.cleanupError(closeError));
       throw error;
     }
-    if (batch === null || batch === undefined || batch.length === 0) {
-      await release();
-      return DONE;
-    }
     if (cancelled) return DONE;
-    return { done: false, value: Array.isArray(batch) ? (batch as T[]) : [...batch] };
+    const last = result != null && !Array.isArray(result) && (result as ResourceBatch<T>).last === true;
+    const items = result == null ? [] : Array.isArray(result) ? result : (result as ResourceBatch<T>).items;
+    if (items.length === 0 || last) await release();
+    if (items.length === 0) return DONE;
+    return { done: false, value: items as T[] };
   };
 
   return {

@@ -82,6 +82,10 @@ function arraySource<T>(items: readonly T[], batchSize: number, hooks: SourceHoo
       const batch = items.slice(index, index + size);
       index += batch.length;
       if (index >= items.length) finish();
+      for (let i = 0; i < batch.length; i++) {
+        // Like `for await` over an array: a promise in it is awaited, in order.
+        if (isThenable(batch[i])) batch[i] = (await batch[i]) as T;
+      }
       return { done: false, value: batch };
     },
     async return() {

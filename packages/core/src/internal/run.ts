@@ -47,7 +47,9 @@ export class Run<T> implements LinkOwner {
   private tearingDown: Promise<void> | undefined;
   private settling: Promise<RunReport> | undefined;
   private settled = false;
+  private stopping = false;
   private consumed = 0;
+  private view: ItemView<T> | undefined;
   private readonly failed: Promise<never>;
   private rejectFailed!: (error: unknown) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -115,7 +117,9 @@ export class Run<T> implements LinkOwner {
 
   /** Records the first failure, aborts the run's signal, interrupts every pending pull, tears down. */
   fail(error: unknown, outcome: RunOutcome): void {
-    if (this.failure || this.settled || this.outcome === 'stopped') return;
+    if (this.failure || this.settled) return;
+    // Once the consumer stopped, only its own error can still fail the run; a late abort cannot.
+    if (this.stopping && outcome !== 'failed') return;
     this.failure = { error };
     this.outcome = outcome;
     this.controller.abort(error);
@@ -198,7 +202,7 @@ export class Run<T> implements LinkOwner {
       if (this.top.exhausted && !this.top.isPending) this.outcome = 'completed';
       else {
         this.outcome = 'stopped';
-        this.controller.abort(stopReason());
+        this.stop();
       }
     }
     await this.teardown();
@@ -236,7 +240,7 @@ export class Run<T> implements LinkOwner {
     return {
       outcome: this.outcome!,
       ...(this.failure ? { error: this.failure.error } : {}),
-      items: this.consumed,
+      items: this.view ? this.view.delivered : this.consumed,
       durationMs: now,
       source: {
         name: source.name,
@@ -252,12 +256,25 @@ export class Run<T> implements LinkOwner {
     };
   }
 
-  /** The items at the end of the chain, for a sink or a consumer; `return()` stops the run. */
-  items(): ItemView<T> {
-    return new ItemView<T>(
+  /**
+   * The items at the end of the chain. For a consumer (`settleOnReturn`), `return()` ends the
+   * run; for a sink it only tears down, since the sink's own result or error decides the outcome.
+   */
+  items(settleOnReturn: boolean): ItemView<T> {
+    this.view = new ItemView<T>(
       () => this.pull(),
-      () => this.settle(),
+      () => (settleOnReturn ? this.settle() : this.stop()),
     );
+    return this.view;
+  }
+
+  /** The consumer stopped early: abort the signal (cancels in-flight work) and tear down now. */
+  stop(): Promise<void> {
+    if (!this.stopping && !this.failure) {
+      this.stopping = true;
+      this.controller.abort(stopReason());
+    }
+    return this.teardown();
   }
 
   /** Runs a batch sink on the batches at the end of the chain. */
@@ -268,7 +285,7 @@ export class Run<T> implements LinkOwner {
       },
       next: () => this.pull(),
       return: async () => {
-        await this.settle();
+        await this.stop();
         return { done: true, value: undefined };
       },
     };
@@ -279,7 +296,7 @@ export class Run<T> implements LinkOwner {
   async drainInto<R>(sink: Sink<T, R> | (() => Promise<R>)): Promise<R> {
     let result: R | undefined;
     try {
-      result = await this.race(Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(), this.ctx)));
+      result = await this.race(Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(false), this.ctx)));
     } catch (error) {
       this.fail(error, 'failed');
     }

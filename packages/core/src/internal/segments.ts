@@ -102,6 +102,7 @@ export class FusedIterator implements BatchIterator<unknown> {
 export class ItemView<T> implements AsyncIterableIterator<T> {
   private batch: T[] = [];
   private index = 0;
+  private before = 0;
 
   constructor(
     private readonly pullBatch: () => Promise<IteratorResult<T[], undefined>>,
@@ -124,6 +125,7 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
       const r = await this.pullBatch();
       if (r.done) return DONE;
       if (r.value.length > 0) {
+        this.before += this.batch.length;
         this.batch = r.value;
         this.index = 1;
         return { done: false, value: r.value[0] as T };
@@ -131,8 +133,15 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  /** Items handed to the consumer so far. */
+  get delivered(): number {
+    return this.before + this.index;
+  }
+
   async return(): Promise<IteratorResult<T>> {
+    this.before += this.index;
     this.batch = [];
+    this.index = 0;
     await this.onReturn();
     return DONE;
   }

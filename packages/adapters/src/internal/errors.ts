@@ -1,0 +1,34 @@
+/**
+ * Errors the adapters raise when the world closes under a run. Stable `name` and `code`; check
+ * them with the predicates, never with `instanceof`.
+ */
+
+/** A destination was destroyed, ended or closed by someone other than the run. */
+export class DestinationClosedError extends Error {
+  readonly code = 'ERR_SLUICE_DESTINATION_CLOSED';
+  constructor(message = 'The destination was closed before the run finished writing to it') {
+    super(message);
+    this.name = 'DestinationClosedError';
+  }
+}
+
+/** The HTTP client went away (its connection closed before the response finished). */
+export class ClientGoneError extends Error {
+  readonly code = 'ERR_SLUICE_CLIENT_GONE';
+  constructor(message = 'The client closed the connection before the response was complete') {
+    super(message);
+    this.name = 'ClientGoneError';
+  }
+}
+
+function nameOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+}
+
+export function isDestinationClosed(error: unknown): boolean {
+  return nameOf(error) === 'DestinationClosedError';
+}
+
+export function isClientGone(error: unknown): boolean {
+  return nameOf(error) === 'ClientGoneError';
+}
