@@ -8,7 +8,7 @@ export default defineConfig({
     'fs/index': 'src/fs/index.ts',
   },
   format: ['esm'],
-  dts: true,
+  dts: { compilerOptions: { composite: false } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -23,6 +23,18 @@ export interface KernelInstance<In, Out> {
   want?(): number;
 }
 
+/**
+ * The per-item form of the simplest operators. When several of them are adjacent, the runner
+ * compiles them into one generated loop (see internal/compile.ts) instead of calling `push` on
+ * each: `fn(item, { signal, index })` is called at its own call site. `map` uses the result as
+ * the new item, `filter` keeps the item when the result is truthy, `tap` ignores the result; a
+ * promise result is awaited.
+ */
+export interface InlineOp {
+  readonly op: 'map' | 'filter' | 'tap';
+  readonly fn: (item: any, ctx: { readonly signal: AbortSignal; readonly index: number }) => unknown;
+}
+
 /** A synchronous operator: fusable with its neighbours. */
 export interface SyncKernel<In, Out> {
   readonly kind: 'sync';
@@ -30,6 +42,8 @@ export interface SyncKernel<In, Out> {
   /** One output per input (map, tap): lets a downstream `take` bound how much is pulled. */
   readonly oneToOne: boolean;
   create(ctx: StageContext): KernelInstance<In, Out>;
+  /** Present on map, filter and tap: lets adjacent ones compile into one loop. */
+  readonly inline?: InlineOp;
 }
 
 /** An asynchronous operator that works on whole batches (text, bytes, CSV, …). */
@@ -61,9 +75,15 @@ function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F 
 export function defineSyncStage<In, Out>(
   name: string,
   create: (ctx: StageContext) => KernelInstance<In, Out>,
-  options: { oneToOne?: boolean } = {},
+  options: { oneToOne?: boolean; inline?: InlineOp } = {},
 ): FusableStage<In, Out> {
-  const kernel: SyncKernel<In, Out> = { kind: 'sync', name, oneToOne: options.oneToOne === true, create };
+  const kernel: SyncKernel<In, Out> = {
+    kind: 'sync',
+    name,
+    oneToOne: options.oneToOne === true,
+    create,
+    ...(options.inline ? { inline: options.inline } : {}),
+  };
   const stage = named(async function* (source: AsyncIterable<In>, ctx: StageContext): AsyncGenerator<Out> {
     const instance = create(ctx);
     if (instance.want?.() === 0) return;

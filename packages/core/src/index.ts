@@ -9,6 +9,7 @@ export {
   defineBatchStage,
   defineBatchSink,
   type KernelInstance,
+  type InlineOp,
   type SyncKernel,
   type BatchKernel,
   type StageDescriptor,

@@ -188,3 +188,11 @@ describe('fromResource', () => {
     );
   });
 });
+
+describe('pipe with a list', () => {
+  it('takes stages assembled at run time as one array', async () => {
+    const stages: Stage<any, any>[] = [plusOne, double];
+    expect(await from([1, 2]).pipe(stages).toArray()).toEqual([4, 6]);
+    expect(await from([1]).pipe(chain<number>().pipe(stages)).toArray()).toEqual([4]);
+  });
+});

@@ -46,6 +46,11 @@ function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
   return specs;
 }
 
+/** `pipe([a, b])` is `pipe(a, b)`: a list assembled at run time. */
+function flatten(stages: readonly unknown[]): readonly unknown[] {
+  return stages.length === 1 && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
+}
+
 const RUN_OPTIONS = ['signal', 'timeout', 'onReport', 'onCleanupError'] as const;
 
 function validateRunOptions(options: unknown, method: string): RunOptions {
@@ -82,9 +87,10 @@ export class Pipeline<T> implements AsyncIterable<T> {
   pipe<A, B, C, D, E, F, G>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Pipeline<G>;
   pipe<A, B, C, D, E, F, G, H>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Pipeline<H>;
   pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Pipeline<I>;
-  pipe(...stages: Stage<any, any>[]): Pipeline<unknown>;
-  pipe(...stages: Stage<any, any>[]): Pipeline<unknown> {
-    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()')] });
+  /** Appends a list of stages assembled at run time; the result's item type is not inferred. */
+  pipe(stages: readonly Stage<any, any>[]): Pipeline<unknown>;
+  pipe(...stages: unknown[]): Pipeline<unknown> {
+    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(flatten(stages), 'pipe()')] });
   }
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
@@ -218,6 +224,8 @@ export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeli
 
 /** A reusable typed chain of stages: itself a `Stage`, and inlined (and fused) when piped. */
 export interface Chain<In, Out> extends Stage<In, Out> {
+  /** Appends a list of stages assembled at run time; the result's output type is not inferred. */
+  pipe(stages: readonly Stage<any, any>[]): Chain<In, unknown>;
   pipe<A>(s1: Stage<Out, A>): Chain<In, A>;
   pipe<A, B>(s1: Stage<Out, A>, s2: Stage<A, B>): Chain<In, B>;
   pipe<A, B, C>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>): Chain<In, C>;
@@ -227,7 +235,6 @@ export interface Chain<In, Out> extends Stage<In, Out> {
   pipe<A, B, C, D, E, F, G>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Chain<In, G>;
   pipe<A, B, C, D, E, F, G, H>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Chain<In, H>;
   pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Chain<In, I>;
-  pipe(...stages: Stage<any, any>[]): Chain<In, unknown>;
 }
 
 function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
@@ -240,7 +247,7 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
   };
   return Object.assign(stage, {
     [kChain]: specs,
-    pipe: (...stages: Stage<any, any>[]) => makeChain([...specs, ...stageSpecs(stages, 'chain().pipe()')]),
+    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(flatten(stages), 'chain().pipe()')]),
   }) as unknown as Chain<In, Out>;
 }
 

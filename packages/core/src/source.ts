@@ -56,7 +56,21 @@ export function isSourceInput(input: unknown): boolean {
   );
 }
 
-/** Arrays: cut into batches without copying the caller's array more than once. */
+/** Index of the first promise-like item, or -1 (kept out of any async function so it stays fast). */
+function firstThenable(batch: readonly unknown[]): number {
+  for (let i = 0; i < batch.length; i++) if (isThenable(batch[i])) return i;
+  return -1;
+}
+
+/** Like `for await` over an array: promises in the batch are awaited, in order. */
+async function settleBatch<T>(batch: T[], from: number): Promise<IteratorResult<T[], undefined>> {
+  for (let i = from; i < batch.length; i++) {
+    if (isThenable(batch[i])) batch[i] = (await batch[i]) as T;
+  }
+  return { done: false, value: batch };
+}
+
+/** Arrays: cut into batches (one copy per batch; the caller's array is never modified). */
 function arraySource<T>(items: readonly T[], batchSize: number, hooks: SourceHooks): BatchIterator<T> {
   let index = 0;
   let open = false;
@@ -68,25 +82,22 @@ function arraySource<T>(items: readonly T[], batchSize: number, hooks: SourceHoo
     }
   };
   return {
-    async next(hint) {
-      if (done) return DONE;
+    next(hint) {
+      if (done) return Promise.resolve(DONE);
       if (!open) {
         open = true;
         hooks.opened();
       }
       if (index >= items.length) {
         finish();
-        return DONE;
+        return Promise.resolve(DONE);
       }
       const size = hint !== undefined && hint > 0 && hint < batchSize ? hint : batchSize;
       const batch = items.slice(index, index + size);
       index += batch.length;
       if (index >= items.length) finish();
-      for (let i = 0; i < batch.length; i++) {
-        // Like `for await` over an array: a promise in it is awaited, in order.
-        if (isThenable(batch[i])) batch[i] = (await batch[i]) as T;
-      }
-      return { done: false, value: batch };
+      const pending = firstThenable(batch);
+      return pending < 0 ? Promise.resolve({ done: false, value: batch }) : settleBatch(batch, pending);
     },
     async return() {
       if (open) finish();
@@ -166,27 +177,36 @@ function syncIterableSource<T>(iterable: Iterable<T>, batchSize: number, hooks: 
 function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks): BatchIterator<T> {
   let it: AsyncIterator<T> | undefined;
   let done = false;
+  const onResult = (r: IteratorResult<T>): IteratorResult<T[], undefined> => {
+    if (!r.done) return { done: false, value: [r.value] };
+    done = true;
+    hooks.released();
+    return DONE;
+  };
+  const onError = (error: unknown): never => {
+    done = true;
+    hooks.released();
+    throw error;
+  };
   return {
-    async next() {
-      if (done) return DONE;
+    next() {
+      if (done) return Promise.resolve(DONE);
       if (!it) {
         hooks.opened();
-        it = iterable[Symbol.asyncIterator]();
+        try {
+          it = iterable[Symbol.asyncIterator]();
+        } catch (error) {
+          return Promise.reject(onError(error));
+        }
       }
-      let r: IteratorResult<T>;
+      let pulled: Promise<IteratorResult<T>>;
       try {
-        r = await it.next();
+        pulled = it.next();
       } catch (error) {
-        done = true;
-        hooks.released();
-        throw error;
+        return Promise.reject(onError(error));
       }
-      if (r.done) {
-        done = true;
-        hooks.released();
-        return DONE;
-      }
-      return { done: false, value: [r.value] };
+      // `for await` tolerates an iterator that returns plain results; so do we.
+      return (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(onResult, onError);
     },
     async return() {
       if (done) return DONE;

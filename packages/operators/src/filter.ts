@@ -43,5 +43,5 @@ export function filter<T>(predicate: Predicate<T>): FusableStage<T, T> {
         return true;
       },
     };
-  });
+  }, { inline: { op: 'filter', fn: predicate } });
 }

@@ -57,6 +57,6 @@ export function map<In, Out>(fn: MapFn<In, Out>): FusableStage<In, Awaited<Out>>
         },
       };
     },
-    { oneToOne: true },
+    { oneToOne: true, inline: { op: 'map', fn } },
   );
 }

@@ -1,7 +1,10 @@
 import { DONE, type BatchIterator } from '../source.js';
+import { Stopwatch } from './stopwatch.js';
 
 /** What a link needs from the run that owns it. */
 export interface LinkOwner {
+  /** False when nothing outside the consumer can end the run (no signal, no timeout): pulls then need no race. */
+  readonly interruptible: boolean;
   /** The error the run failed or was aborted with; undefined while running or after a clean stop. */
   readonly failure: { readonly error: unknown } | undefined;
   cleanupError(error: unknown, stage: string): void;
@@ -16,8 +19,10 @@ export interface LinkOwner {
  */
 export class Link<T> {
   items = 0;
-  busyMs = 0;
   exhausted = false;
+  private readonly watch = new Stopwatch();
+  private started = -1;
+  private lastSize = 0;
   private closed = false;
   private pending: Promise<IteratorResult<T[], undefined>> | undefined;
   private rejectPending: ((error: unknown) => void) | undefined;
@@ -41,25 +46,40 @@ export class Link<T> {
     if (this.pending) {
       return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
     }
-    const started = performance.now();
+    this.started = this.watch.start(this.lastSize);
     const pull = this.upstream.next(hint);
     this.pending = pull;
+    if (!this.owner.interruptible) return pull.then(this.onResult, this.onError);
     return new Promise<IteratorResult<T[], undefined>>((resolve, reject) => {
       this.rejectPending = reject;
       pull.then(
-        (result) => {
-          this.settle(started);
-          if (result.done) this.exhausted = true;
-          else this.items += result.value.length;
-          resolve(result);
-        },
+        (result) => resolve(this.onResult(result)),
         (error: unknown) => {
-          this.settle(started);
-          this.exhausted = true;
+          this.failed();
           reject(error);
         },
       );
     });
+  }
+
+  private readonly onResult = (result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined> => {
+    this.settle();
+    if (result.done) this.exhausted = true;
+    else {
+      this.items += result.value.length;
+      this.lastSize = result.value.length;
+    }
+    return result;
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.failed();
+    throw error;
+  };
+
+  private failed(): void {
+    this.settle();
+    this.exhausted = true;
   }
 
   /** Rejects a pending pull at once (the run failed or was aborted); the pull itself goes on. */
@@ -85,10 +105,15 @@ export class Link<T> {
     return this.callReturn();
   }
 
-  private settle(started: number): void {
-    this.busyMs += performance.now() - started;
+  private settle(): void {
+    this.watch.stop(this.started, this.lastSize);
     this.pending = undefined;
     this.rejectPending = undefined;
+  }
+
+  /** Milliseconds spent in pulls through this link (sampled for small batches). */
+  get busyMs(): number {
+    return this.watch.ms;
   }
 
   private callReturn(): Promise<void> {

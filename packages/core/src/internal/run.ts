@@ -33,6 +33,8 @@ export class Run<T> implements LinkOwner {
   readonly controller = new AbortController();
   readonly ctx: StageContext = { signal: this.controller.signal };
   failure: { readonly error: unknown } | undefined;
+  readonly interruptible: boolean;
+  private readonly fused: FusedIterator[] = [];
   private outcome: RunOutcome | undefined;
   private readonly links: Link<unknown>[] = [];
   private readonly top: Link<T>;
@@ -64,6 +66,7 @@ export class Run<T> implements LinkOwner {
     });
     this.failed.catch(() => undefined);
     const { signal, timeout } = options;
+    this.interruptible = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
     if (signal) {
       const onAbort = () => this.fail(signal.reason, 'aborted');
       signal.addEventListener('abort', onAbort, { once: true });
@@ -99,7 +102,9 @@ export class Run<T> implements LinkOwner {
         const stats = kernels.map((k) => ({ name: k.name, fused: true, itemsIn: 0, itemsOut: 0, timeMs: 0 }));
         for (const stat of stats) this.stats.push({ stat });
         const name = kernels.map((k) => k.name).join('+');
-        link = new Link(this, new FusedIterator(input, kernels, this.ctx, stats), name);
+        const fused = new FusedIterator(input, kernels, this.ctx, stats);
+        this.fused.push(fused);
+        link = new Link(this, fused, name);
       } else {
         i++;
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
@@ -173,16 +178,19 @@ export class Run<T> implements LinkOwner {
   }
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
-  async pull(): Promise<IteratorResult<T[], undefined>> {
-    try {
-      const r = await this.top.next();
-      if (!r.done) this.consumed += r.value.length;
-      return r;
-    } catch (error) {
-      this.fail(error, 'failed');
-      throw this.failure!.error;
-    }
+  pull(): Promise<IteratorResult<T[], undefined>> {
+    return this.top.next().then(this.counted, this.failed_);
   }
+
+  private readonly counted = (r: IteratorResult<T[], undefined>) => {
+    if (!r.done) this.consumed += r.value.length;
+    return r;
+  };
+
+  private readonly failed_ = (error: unknown): never => {
+    this.fail(error, 'failed');
+    throw this.failure!.error;
+  };
 
   /** Waits for `promise` unless the run fails first. */
   race<R>(promise: Promise<R>): Promise<R> {
@@ -228,6 +236,7 @@ export class Run<T> implements LinkOwner {
   }
 
   private makeReport(): RunReport {
+    for (const fused of this.fused) fused.report();
     const now = performance.now() - this.started;
     const opened = this.sourceOpenedAt;
     const closedAt = this.sourceClosedAt;

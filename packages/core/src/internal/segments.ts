@@ -1,5 +1,7 @@
 import { SluiceTypeError, describe } from '../errors.js';
 import type { BatchKernel, KernelInstance, SyncKernel } from '../fusion.js';
+import { CompiledGroup } from './compile.js';
+import { Stopwatch } from './stopwatch.js';
 import { DONE, type BatchIterator } from '../source.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
@@ -19,9 +21,22 @@ export interface StageStats {
   timeMs: number;
 }
 
+/** One step of a fused run: a compiled group of map/filter/tap, or one kernel. */
+interface Step {
+  readonly instance: KernelInstance<unknown, unknown>;
+  /** Indexes into the stats of the kernels this step covers. */
+  readonly from: number;
+  readonly to: number;
+  readonly group: CompiledGroup | undefined;
+  readonly watch: Stopwatch;
+  /** Items this step produced. */
+  outItems: number;
+}
+
 /** A run of adjacent synchronous operators fused into one loop over batches. */
 export class FusedIterator implements BatchIterator<unknown> {
-  private readonly instances: KernelInstance<unknown, unknown>[];
+  private readonly steps: Step[] = [];
+  private readonly instances: (KernelInstance<unknown, unknown> | undefined)[];
   private finished = false;
 
   constructor(
@@ -30,43 +45,104 @@ export class FusedIterator implements BatchIterator<unknown> {
     ctx: StageContext,
     private readonly stats: readonly StageStats[],
   ) {
-    this.instances = kernels.map((k) => k.create(ctx));
+    this.instances = kernels.map(() => undefined);
+    for (let i = 0; i < kernels.length; ) {
+      let j = i;
+      while (j < kernels.length && kernels[j]!.inline) j++;
+      if (j - i >= 2) {
+        const group = new CompiledGroup(kernels.slice(i, j).map((k) => k.inline!), ctx);
+        this.steps.push({ instance: group, from: i, to: j, group, watch: new Stopwatch(), outItems: 0 });
+        i = j;
+      } else {
+        const instance = kernels[i]!.create(ctx);
+        this.instances[i] = instance;
+        this.steps.push({ instance, from: i, to: i + 1, group: undefined, watch: new Stopwatch(), outItems: 0 });
+        i++;
+      }
+    }
   }
 
   /** How many input items the fused kernels can still use, given what downstream can use. */
   private demand(hint: number | undefined): number {
     let d = hint ?? Infinity;
-    for (let i = this.instances.length - 1; i >= 0; i--) {
-      const want = this.instances[i]!.want?.() ?? Infinity;
+    for (let i = this.kernels.length - 1; i >= 0; i--) {
+      const want = this.instances[i]?.want?.() ?? Infinity;
       d = Math.min(want, this.kernels[i]!.oneToOne ? d : Infinity);
     }
     return d;
   }
 
-  async next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
-    while (!this.finished) {
-      const demand = this.demand(hint);
-      if (demand <= 0) return this.end(0, undefined);
-      const r = await this.input.next(demand === Infinity ? undefined : demand);
-      if (r.done) return this.end(0, []);
-      let batch: readonly unknown[] = r.value;
-      let stoppedAt = -1;
-      for (let i = 0; i < this.instances.length && batch.length > 0; i++) {
-        const out: unknown[] = [];
-        const stat = this.stats[i]!;
-        const t0 = performance.now();
-        const pushed = this.instances[i]!.push(batch, out);
-        const more = typeof pushed === 'boolean' ? pushed : await pushed;
-        stat.timeMs += performance.now() - t0;
-        stat.itemsIn += batch.length;
-        stat.itemsOut += out.length;
-        batch = out;
-        if (!more && stoppedAt < 0) stoppedAt = i;
-      }
-      if (stoppedAt >= 0) return this.end(stoppedAt + 1, batch as unknown[]);
-      if (batch.length > 0) return { done: false, value: batch as unknown[] };
+  next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
+    if (this.finished) return Promise.resolve(DONE);
+    const demand = this.demand(hint);
+    if (demand <= 0) return this.end(0, undefined);
+    return this.input.next(demand === Infinity ? undefined : demand).then((r) => this.process(r, hint));
+  }
+
+  private process(r: IteratorResult<unknown[], undefined>, hint: number | undefined): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
+    if (r.done) return this.end(0, []);
+    let batch: readonly unknown[] = r.value;
+    for (let s = 0; s < this.steps.length; s++) {
+      const step = this.steps[s]!;
+      const out: unknown[] = [];
+      const started = step.watch.start(batch.length);
+      const pushed = step.instance.push(batch, out);
+      if (typeof pushed !== 'boolean') return this.processAsync(s, batch, out, pushed, started, hint);
+      this.account(step, batch.length, out.length, started);
+      batch = out;
+      if (!pushed) return this.end(step.to, batch as unknown[]);
+      if (batch.length === 0) break;
     }
-    return DONE;
+    return batch.length > 0 ? { done: false, value: batch as unknown[] } : this.next(hint);
+  }
+
+  /** The same as process(), from step `s` on, once a step had to wait for a promise. */
+  private async processAsync(
+    s: number,
+    input: readonly unknown[],
+    firstOut: unknown[],
+    pending: Promise<boolean>,
+    started: number,
+    hint: number | undefined,
+  ): Promise<IteratorResult<unknown[], undefined>> {
+    let more = await pending;
+    let batch: readonly unknown[] = firstOut;
+    this.account(this.steps[s]!, input.length, firstOut.length, started);
+    for (;;) {
+      if (!more) return this.end(this.steps[s]!.to, batch as unknown[]);
+      if (++s >= this.steps.length || batch.length === 0) break;
+      const step = this.steps[s]!;
+      const out: unknown[] = [];
+      const t0 = step.watch.start(batch.length);
+      more = await step.instance.push(batch, out);
+      this.account(step, batch.length, out.length, t0);
+      batch = out;
+    }
+    return batch.length > 0 ? { done: false, value: batch as unknown[] } : this.next(hint);
+  }
+
+  private account(step: Step, inCount: number, outCount: number, started: number): void {
+    step.watch.stop(started, inCount);
+    step.outItems += outCount;
+    if (step.group) return; // compiled groups count inside the loop; read in report()
+    const stat = this.stats[step.from]!;
+    stat.itemsIn += inCount;
+    stat.itemsOut += outCount;
+    stat.timeMs = step.watch.ms;
+  }
+
+  /** Brings the stats of compiled groups up to date (their loop counts items per stage). */
+  report(): void {
+    for (const step of this.steps) {
+      if (!step.group) continue;
+      const counts = step.group.counts;
+      for (let k = step.from; k < step.to; k++) {
+        const stat = this.stats[k]!;
+        stat.itemsIn = counts[k - step.from]!;
+        stat.itemsOut = k + 1 < step.to ? counts[k + 1 - step.from]! : step.outItems;
+        stat.timeMs = step.watch.ms;
+      }
+    }
   }
 
   /**
@@ -77,16 +153,12 @@ export class FusedIterator implements BatchIterator<unknown> {
     this.finished = true;
     if (carried === undefined || from > 0) await this.input.close();
     let batch = carried ?? [];
-    for (let i = from; i < this.instances.length; i++) {
-      const instance = this.instances[i]!;
-      const stat = this.stats[i]!;
+    for (const step of this.steps) {
+      if (step.to <= from) continue;
       const out: unknown[] = [];
-      if (batch.length > 0) {
-        await instance.push(batch, out);
-        stat.itemsIn += batch.length;
-      }
-      instance.flush?.(out);
-      stat.itemsOut += out.length;
+      if (batch.length > 0) await step.instance.push(batch, out);
+      step.instance.flush?.(out);
+      this.account(step, batch.length, out.length, -1);
       batch = out;
     }
     return batch.length > 0 ? { done: false, value: batch } : DONE;

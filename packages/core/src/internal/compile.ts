@@ -1,0 +1,117 @@
+import type { InlineOp, KernelInstance } from '../fusion.js';
+import type { StageContext } from '../types.js';
+
+/**
+ * Compiles a run of adjacent map/filter/tap operators into ONE loop over the batch, generated
+ * once per shape (the sequence of operations) and cached. Each user callback then sits at its own
+ * monomorphic call site, so V8 can inline it and keep intermediate values off the heap: that is
+ * what brings a chain of operators close to a hand-written loop (see docs/adr/0001).
+ *
+ * A callback that returns a promise makes the loop stop at that item; the rest of the batch is
+ * finished on an async path that awaits each promise, and the fast loop resumes after it.
+ */
+
+/** Mutable state shared by the generated loop and its async path. */
+interface BailState {
+  /** Index in the batch of the item that hit a promise. */
+  i: number;
+  /** Stage at which it happened. */
+  j: number;
+  /** Value entering that stage. */
+  v: unknown;
+  /** What the stage returned: a promise. */
+  p: unknown;
+}
+
+type Loop = (batch: readonly unknown[], out: unknown[], start: number) => number;
+type LoopFactory = (fns: readonly InlineOp['fn'][], ctxs: readonly object[], counts: Float64Array, st: BailState) => Loop;
+
+const cache = new Map<string, LoopFactory>();
+
+const THENABLE = (x: string) =>
+  `(${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function')`;
+
+function factoryFor(ops: readonly InlineOp['op'][]): LoopFactory {
+  const key = ops.join(',');
+  let factory = cache.get(key);
+  if (factory) return factory;
+  let head = '';
+  let body = '';
+  ops.forEach((op, j) => {
+    head += `const f${j} = fns[${j}], c${j} = ctxs[${j}];\n`;
+    const bail = `{ st.i = i; st.j = ${j}; st.v = v; st.p = r; return i; }`;
+    body += `c${j}.index = counts[${j}]++;\n`;
+    if (op === 'map') {
+      body += `r = f${j}(v, c${j}); if (${THENABLE('r')}) ${bail} v = r;\n`;
+    } else if (op === 'filter') {
+      body += `r = f${j}(v, c${j}); if (r !== true) { if (r === false) continue; if (${THENABLE('r')}) ${bail} if (!r) continue; }\n`;
+    } else {
+      body += `r = f${j}(v, c${j}); if (r !== undefined && ${THENABLE('r')}) ${bail}\n`;
+    }
+  });
+  const source =
+    `'use strict';\n${head}` +
+    `return function fusedLoop(batch, out, start) {\n` +
+    `  for (let i = start; i < batch.length; i++) {\n    let v = batch[i], r;\n${body}    out.push(v);\n  }\n  return -1;\n};`;
+  factory = new Function('fns', 'ctxs', 'counts', 'st', source) as LoopFactory;
+  cache.set(key, factory);
+  return factory;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+const DROP = Symbol('drop');
+
+/** A compiled group: behaves as one kernel; `counts[j]` is the number of items that entered stage j. */
+export class CompiledGroup implements KernelInstance<unknown, unknown> {
+  readonly counts: Float64Array;
+  private readonly loop: Loop;
+  private readonly st: BailState = { i: 0, j: 0, v: undefined, p: undefined };
+  private readonly ctxs: { signal: AbortSignal; index: number }[];
+
+  constructor(private readonly ops: readonly InlineOp[], ctx: StageContext) {
+    this.counts = new Float64Array(ops.length);
+    this.ctxs = ops.map(() => ({ signal: ctx.signal, index: 0 }));
+    this.loop = factoryFor(ops.map((o) => o.op))(
+      ops.map((o) => o.fn),
+      this.ctxs,
+      this.counts,
+      this.st,
+    );
+  }
+
+  push(batch: readonly unknown[], out: unknown[]): boolean | Promise<boolean> {
+    return this.loop(batch, out, 0) < 0 || this.resume(batch, out);
+  }
+
+  private async resume(batch: readonly unknown[], out: unknown[]): Promise<boolean> {
+    const st = this.st;
+    do {
+      const v = await this.finish(st.v, st.j, st.p);
+      if (v !== DROP) out.push(v);
+    } while (this.loop(batch, out, st.i + 1) >= 0);
+    return true;
+  }
+
+  /** Completes one item from stage `j`, whose result `pending` is a promise, through the remaining stages. */
+  private async finish(value: unknown, j: number, pending: unknown): Promise<unknown> {
+    let v = value;
+    let r: unknown = await pending;
+    for (let s = j; ; ) {
+      const op = this.ops[s]!.op;
+      if (op === 'map') v = r;
+      else if (op === 'filter' && !r) return DROP;
+      if (++s >= this.ops.length) return v;
+      const ctx = this.ctxs[s]!;
+      ctx.index = this.counts[s]!++;
+      r = this.ops[s]!.fn(v, ctx);
+      if (isThenable(r)) r = await r;
+    }
+  }
+}
