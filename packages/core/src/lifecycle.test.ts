@@ -384,6 +384,17 @@ describe('report', () => {
     expect(report.pendingCleanups).toBe(0);
   });
 
+  it('says "stopped" when a sink returned before the end', async () => {
+    let report: RunReport | undefined;
+    await from([1, 2, 3]).to(
+      async (input) => {
+        for await (const n of input) if (n === 2) break;
+      },
+      { onReport: (r) => (report = r) },
+    );
+    expect(report).toMatchObject({ outcome: 'stopped', items: 2 });
+  });
+
   it('says "stopped" when the consumer ended the run early', async () => {
     let report: RunReport | undefined;
     for await (const n of from([1, 2, 3]).iterate({ onReport: (r) => (report = r) })) if (n === 1) break;

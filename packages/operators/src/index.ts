@@ -1,2 +1,12 @@
 export { map, type MapFn, type ItemContext } from './map.js';
 export { filter, type Predicate } from './filter.js';
+export { tap, type TapFn } from './tap.js';
+export { take } from './take.js';
+export { drop } from './drop.js';
+export { takeWhile } from './take-while.js';
+export { dropWhile } from './drop-while.js';
+export { scan, type ScanFn } from './scan.js';
+export { flatMap, type FlatMapFn, type FlatMapResult } from './flat-map.js';
+export { reduce, type ReduceFn } from './reduce.js';
+export { forEach, type ForEachFn } from './for-each.js';
+export { first } from './first.js';

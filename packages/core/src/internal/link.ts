@@ -19,7 +19,10 @@ export interface LinkOwner {
  */
 export class Link<T> {
   items = 0;
+  /** No more pulls will go upstream: it ended, failed, or was returned. */
   exhausted = false;
+  /** Upstream itself reported its end (not merely returned by us). */
+  ended = false;
   private readonly watch = new Stopwatch();
   private started = -1;
   private lastSize = 0;
@@ -64,8 +67,10 @@ export class Link<T> {
 
   private readonly onResult = (result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined> => {
     this.settle();
-    if (result.done) this.exhausted = true;
-    else {
+    if (result.done) {
+      this.exhausted = true;
+      this.ended = true;
+    } else {
       this.items += result.value.length;
       this.lastSize = result.value.length;
     }

@@ -207,7 +207,7 @@ export class Run<T> implements LinkOwner {
     this.unlinkParent?.();
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (!this.failure) {
-      if (this.top.exhausted && !this.top.isPending) this.outcome = 'completed';
+      if (this.top.ended) this.outcome = 'completed';
       else {
         this.outcome = 'stopped';
         this.stop();

@@ -1,0 +1,36 @@
+import { isThenable } from './internal/thenable.js';
+import { defineBatchSink, validateFunction, type Sink } from '@sluice/core';
+import { itemContext, type ItemContext } from './map.js';
+
+export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;
+
+/**
+ * A terminal that calls `fn` for every item: `pipeline.to(forEach(fn))` resolves once every item was handled.
+ *
+ * Contract:
+ * - Items are handled one at a time, in order: a promise returned by `fn` is awaited before the
+ *   next call, which is the backpressure (nothing more is pulled meanwhile).
+ * - A synchronous `fn` costs no promise per item (it works on whole batches inside sluice).
+ * - An error thrown by `fn` (or a rejection) fails the run with that error, unchanged, and the source is closed.
+ * - `fn` receives `{ signal, index }`: pass the signal to what it awaits so a cancelled run stops it.
+ *
+ * @example
+ * ```ts
+ * const seen: string[] = [];
+ * await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); })); // seen is ['0:a', '1:b']
+ * ```
+ */
+export function forEach<T>(fn: ForEachFn<T>): Sink<T, void> {
+  validateFunction(fn, 'forEach(fn)');
+  return defineBatchSink<T, void>('forEach', async (batches, ctx) => {
+    const ictx = itemContext(ctx);
+    let index = 0;
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) {
+        ictx.index = index++;
+        const result = fn(batch[i] as T, ictx);
+        if (isThenable(result)) await result;
+      }
+    }
+  });
+}

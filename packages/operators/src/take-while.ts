@@ -1,0 +1,58 @@
+import { isThenable } from './internal/thenable.js';
+import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
+import type { Predicate } from './filter.js';
+import { itemContext, type ItemContext } from './map.js';
+
+/**
+ * Passes items on while `predicate` holds, and stops the input at the first item for which it does not.
+ *
+ * Contract:
+ * - Order is kept; the failing item is the last one it pulls (from a source that cuts batches,
+ *   the rest of that batch is dropped); it is not passed on, and upstream is released as soon as it is seen.
+ * - `predicate` may return a promise, awaited before the next item is tested.
+ * - A type-guard predicate narrows the output type.
+ * - Stateful per run (it stops once); fused with adjacent synchronous operators.
+ * - An error thrown by `predicate` fails the run unchanged.
+ *
+ * @example
+ * ```ts
+ * await from([1, 2, 5, 1]).pipe(takeWhile((n) => n < 3)).toArray(); // [1, 2]
+ * ```
+ */
+export function takeWhile<T, S extends T>(predicate: (item: T, ctx: ItemContext) => item is S): FusableStage<T, S>;
+export function takeWhile<T>(predicate: Predicate<T>): FusableStage<T, T>;
+export function takeWhile<T>(predicate: Predicate<T>): FusableStage<T, T> {
+  validateFunction(predicate, 'takeWhile(predicate)');
+  return defineSyncStage<T, T>(
+    'takeWhile',
+    (ctx) => {
+      const ictx = itemContext(ctx);
+      let index = 0;
+      const rest = async (batch: readonly T[], from: number, pending: PromiseLike<boolean>, out: T[]) => {
+        if (!(await pending)) return false;
+        out.push(batch[from - 1] as T);
+        for (let i = from; i < batch.length; i++) {
+          ictx.index = index++;
+          const keep = predicate(batch[i] as T, ictx);
+          if (!(isThenable(keep) ? await keep : keep)) return false;
+          out.push(batch[i] as T);
+        }
+        return true;
+      };
+      return {
+        push(batch, out) {
+          for (let i = 0; i < batch.length; i++) {
+            ictx.index = index++;
+            const keep = predicate(batch[i] as T, ictx);
+            if (isThenable(keep)) return rest(batch, i + 1, keep, out);
+            if (!keep) return false;
+            out.push(batch[i] as T);
+          }
+          return true;
+        },
+      };
+    },
+    // Each accepted item yields one output and the first rejected one ends it: a downstream bound passes through.
+    { oneToOne: true },
+  );
+}
