@@ -134,16 +134,39 @@ describe('contract 3: prompt teardown', () => {
     expect(await leaks.finish()).toEqual(NO_LEAKS);
   });
 
-  it('never calls return() on a source while its next() is pending, and closes it once it wakes', async () => {
+  it('waits for a pending read before closing a resource source, then closes it once', async () => {
+    const readStarted = deferred<void>();
+    const finishRead = deferred<void>();
+    const { options, stats } = trackedResource([1, 2, 3], {
+      batchSize: 1,
+      readGate: (n) => {
+        if (n !== 1) return undefined;
+        readStarted.resolve();
+        return finishRead.promise; // a driver call that ignores the signal
+      },
+    });
+    const controller = new AbortController();
+    let report: RunReport | undefined;
+    const running = fromResource(options).toArray({ signal: controller.signal, onReport: (r) => (report = r) });
+    await readStarted.promise;
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    expect(stats.closes).toBe(0); // close() never races a pending read
+    expect(report!.pendingCleanups).toBe(1);
+    finishRead.resolve();
+    await report!.closed;
+    expect(stats.closes).toBe(1);
+  });
+
+  it('returns an async-iterable source at once even while its next() is pending', async () => {
     const source = trackedSource({ items: [1], hangAt: 1 });
     const controller = new AbortController();
     const running = from(source).toArray({ signal: controller.signal });
     await source.hanging.promise;
     controller.abort();
     await expect(running).rejects.toBe(controller.signal.reason);
-    expect(source.stats.returns).toBe(0);
-    source.release();
-    await source.closed.promise;
+    // An async generator would queue this return(); an iterator like a Node readable's cancels.
+    expect(source.stats.returns).toBe(1);
     expect(source.stats.closes).toBe(1);
   });
 

@@ -204,7 +204,9 @@ function sourceFrom<T>(input: unknown, batchSize: number): SourceSpec<T> {
  * report.items; // 3
  * ```
  */
-export function from<T>(input: FromInput<T>, options?: FromOptions): Pipeline<Awaited<T>> {
+export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>> {
+  // A pipeline is taken as it is, so its source stays owned (and reported) by the run.
+  if (input instanceof Pipeline) return input as Pipeline<Awaited<T>>;
   let batchSize = DEFAULT_BATCH_SIZE;
   if (options !== undefined) {
     validateObject(options, 'from(input, options)');

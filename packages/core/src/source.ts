@@ -8,6 +8,12 @@ import type { StageContext } from './types.js';
 export interface BatchIterator<T> {
   next(hint?: number): Promise<IteratorResult<T[], undefined>>;
   return(): Promise<unknown>;
+  /**
+   * True when `return()` may be called while a `next()` is pending: an async generator queues it,
+   * a Node readable's iterator destroys the stream and ends the pending read. Otherwise the
+   * runner waits for the pending `next()` to settle first.
+   */
+  readonly returnWhilePending?: boolean;
 }
 
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -189,6 +195,7 @@ function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks):
     throw error;
   };
   return {
+    returnWhilePending: true,
     next() {
       if (done) return Promise.resolve(DONE);
       if (!it) {
@@ -260,6 +267,9 @@ export function lazySource<T>(
   let inner: BatchIterator<T> | undefined;
   let closed = false;
   return {
+    get returnWhilePending() {
+      return inner?.returnWhilePending === true;
+    },
     async next(hint) {
       if (closed) return DONE;
       if (!inner) {

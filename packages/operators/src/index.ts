@@ -1,4 +1,5 @@
-export { map, type MapFn, type ItemContext } from './map.js';
+export { map, type MapFn, type ItemContext, type MapOptions } from './map.js';
+export { mapConcurrent, type MapConcurrentOptions } from './map-concurrent.js';
 export { filter, type Predicate } from './filter.js';
 export { tap, type TapFn } from './tap.js';
 export { take } from './take.js';
@@ -10,3 +11,9 @@ export { flatMap, type FlatMapFn, type FlatMapResult } from './flat-map.js';
 export { reduce, type ReduceFn } from './reduce.js';
 export { forEach, type ForEachFn } from './for-each.js';
 export { first } from './first.js';
+export { batch, type BatchOptions } from './batch.js';
+export { buffer } from './buffer.js';
+export { throttle, type ThrottleOptions } from './throttle.js';
+export { retry, type RetryOptions, type RetryBackoff, type RetryContext } from './retry.js';
+export { merge, type MergeInput } from './merge.js';
+export { tee, type TeeOptions, type TeeBranch } from './tee.js';

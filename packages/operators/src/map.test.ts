@@ -111,3 +111,41 @@ describe('map', () => {
     expect(() => map(undefined as never)).toThrow(/map\(fn\) must be a function, got undefined/);
   });
 });
+
+describe('map with { concurrency }', () => {
+  for (const c of conformance('map(fn, { concurrency: 3 })', () => map((n: number) => n * 2, { concurrency: 3 }), {
+    input: [1, 2, 3, 4],
+    maxPulledForFirst: 4,
+  })) {
+    it(c.name, c.run);
+  }
+
+  it('runs up to `concurrency` calls at once and keeps the input order', async () => {
+    const gates = [deferred<void>(), deferred<void>(), deferred<void>()];
+    let inFlight = 0;
+    let most = 0;
+    const running = from([0, 1, 2]).pipe(
+      map(async (n: number) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await gates[n]!.promise;
+        inFlight--;
+        return n * 10;
+      }, { concurrency: 3 }),
+    ).toArray();
+    await flushMacrotask();
+    expect(inFlight).toBe(3);
+    gates[2]!.resolve();
+    gates[0]!.resolve();
+    gates[1]!.resolve();
+    expect(await running).toEqual([0, 10, 20]);
+    expect(most).toBe(3);
+  });
+
+  it('stays the fused synchronous map with concurrency 1 and rejects bad options', async () => {
+    const report = await from([1, 2]).pipe(map((n: number) => n + 1, { concurrency: 1 })).run();
+    expect(report.stages[0]).toMatchObject({ fused: true });
+    expect(() => map((n: number) => n, { concurrency: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => map((n: number) => n, { concurency: 2 } as never)).toThrow(/unknown option "concurency"/);
+  });
+});

@@ -1,5 +1,16 @@
 import { isThenable } from './internal/thenable.js';
-import { defineSyncStage, validateFunction, type FusableStage, type StageContext } from '@sluice/core';
+import {
+  defineBatchStage,
+  defineSyncStage,
+  validateBoolean,
+  validateFunction,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  type FusableStage,
+  type StageContext,
+} from '@sluice/core';
+import { mapConcurrent } from './map-concurrent.js';
 
 /** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */
 export interface ItemContext {
@@ -15,10 +26,25 @@ export function itemContext(ctx: StageContext): { signal: AbortSignal; index: nu
   return { signal: ctx.signal, index: 0 };
 }
 
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** Options of `map`. */
+export interface MapOptions {
+  /** How many calls of `fn` may run at once (default 1). Above 1, `map` is `mapConcurrent`. */
+  readonly concurrency?: number;
+  /** With a concurrency above 1: keep input order (default `true`) or emit in completion order. */
+  readonly ordered?: boolean;
+}
+
 /**
  * Transforms every item with `fn`.
  *
  * Contract:
+ * - With `{ concurrency: n }` (n > 1) it is `mapConcurrent(fn, { concurrency: n, ordered })`: up to
+ *   n calls at once, a window of n items (read-ahead n), fail-fast with per-call signals; see there.
+ *   The rest of this list is about the default, concurrency 1.
  * - Order is kept; one output per input; no read-ahead (a promise returned by `fn` is awaited
  *   before the next item is mapped).
  * - Stateless; fused with adjacent synchronous operators, so a synchronous `fn` costs no promise per item.
@@ -30,8 +56,21 @@ export function itemContext(ctx: StageContext): { signal: AbortSignal; index: nu
  * await from([1, 2, 3]).pipe(map((n) => n * 10)).toArray(); // [10, 20, 30]
  * ```
  */
-export function map<In, Out>(fn: MapFn<In, Out>): FusableStage<In, Awaited<Out>> {
+export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableStage<In, Awaited<Out>> {
   validateFunction(fn, 'map(fn)');
+  if (options !== undefined) {
+    validateObject(options, 'map(fn, options)');
+    validateKeys(options, ['concurrency', 'ordered'], 'map(fn, options)');
+    const concurrency =
+      options.concurrency === undefined ? 1 : validateInteger(options.concurrency, 'map(fn, options).concurrency', 1);
+    const ordered = options.ordered === undefined ? true : validateBoolean(options.ordered, 'map(fn, options).ordered');
+    if (concurrency > 1) {
+      const concurrent = mapConcurrent(fn, { concurrency, ordered });
+      return defineBatchStage<In, Awaited<Out>>('map', async function* (batches, ctx) {
+        for await (const out of concurrent(flatten(batches), ctx)) yield [out];
+      });
+    }
+  }
   return defineSyncStage<In, Awaited<Out>>(
     'map',
     (ctx) => {

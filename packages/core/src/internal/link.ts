@@ -104,7 +104,11 @@ export class Link<T> {
     this.closed = true;
     if (this.exhausted) return undefined;
     if (this.pending) {
-      this.owner.trackLate(this.pending.then(() => this.callReturn(), () => this.callReturn()));
+      // Tracked, never awaited: the pending pull may never settle.
+      const late = this.upstream.returnWhilePending
+        ? this.callReturn()
+        : this.pending.then(() => this.callReturn(), () => this.callReturn());
+      this.owner.trackLate(late);
       return undefined;
     }
     return this.callReturn();

@@ -1,0 +1,98 @@
+import { validateInteger, type Stage } from '@sluice/core';
+import { closeIterators } from './internal/async-iterators.js';
+import { Notifier } from './internal/async-notifier.js';
+
+/**
+ * Reads upstream eagerly, up to `size` items ahead of the consumer: explicit, bounded read-ahead.
+ * Put it in front of a slow consumer (an HTTP client downloading an export) and the source (a
+ * database cursor) is read to its end and released while the consumer catches up, instead of
+ * being held open for the whole download.
+ *
+ * Contract:
+ * - Order is kept. At most `size` items wait in the buffer; upstream is pulled one item at a time
+ *   (never two pulls at once) while the buffer has room, also while the consumer is busy. So at
+ *   most `1 + size` items are pulled before the consumer has taken its first (the one it holds,
+ *   and `size` buffered), and produced minus handed-on never exceeds `size`.
+ * - Upstream errors are delivered after the items buffered before them: those items were read
+ *   successfully and a sink may as well write them; the error then fails the run unchanged.
+ * - Cancellation fails fast: once the run's signal aborts, the buffered items are dropped and the
+ *   consumer's pull rejects with `signal.reason` at once, even if items are waiting.
+ * - On early exit upstream is returned exactly once (unless it already ended). Stateful per run.
+ *
+ * @example
+ * ```ts
+ * const rows = await fromResource(cursor).pipe(buffer(64)).toArray(); // the cursor closes as soon as it is read out
+ * ```
+ */
+export function buffer<T>(size: number): Stage<T, T> {
+  validateInteger(size, 'buffer(size)', 1);
+  return async function* bufferStage(source, { signal }) {
+    const it = source[Symbol.asyncIterator]();
+    const changed = new Notifier();
+    let queue: T[] = [];
+    let head = 0;
+    let pulling = false;
+    let ended = false;
+    let closed = false;
+    let failure: { readonly error: unknown } | undefined;
+    let failing = false;
+
+    const pump = (): void => {
+      if (pulling || ended || closed || signal.aborted || queue.length - head >= size) return;
+      pulling = true;
+      let pull: Promise<IteratorResult<T>>;
+      try {
+        pull = Promise.resolve(it.next());
+      } catch (error) {
+        pull = Promise.reject(error);
+      }
+      pull.then(
+        (r) => {
+          pulling = false;
+          if (r.done) ended = true;
+          else if (!closed) {
+            queue.push(r.value);
+            pump();
+          }
+          changed.notify();
+        },
+        (error: unknown) => {
+          pulling = false;
+          ended = true;
+          failure = { error };
+          changed.notify();
+        },
+      );
+    };
+
+    try {
+      for (;;) {
+        pump();
+        if (head < queue.length) {
+          signal.throwIfAborted();
+          const item = queue[head++] as T;
+          if (head > 1024 && head * 2 > queue.length) {
+            queue = queue.slice(head);
+            head = 0;
+          }
+          yield item;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (ended) return;
+        await changed.wait(signal);
+      }
+    } catch (error) {
+      failing = true;
+      throw error;
+    } finally {
+      closed = true;
+      queue = [];
+      head = 0;
+      if (!ended) {
+        ended = true;
+        await closeIterators([it], failing, 'buffer', signal);
+      }
+    }
+  };
+}

@@ -1,0 +1,56 @@
+/** Iterator helpers shared by the concurrent operators. */
+
+/** The async iterator of an async or sync iterable (sync values are awaited like `for await` does). */
+export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {
+  if (typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
+    return (input as AsyncIterable<T>)[Symbol.asyncIterator]();
+  }
+  const it = (input as Iterable<T>)[Symbol.iterator]();
+  return {
+    async next() {
+      const r = it.next();
+      return r.done ? r : { done: false, value: await r.value };
+    },
+    async return() {
+      it.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/** True for an object that can be merged or teed: an async or a sync iterable. */
+export function isIterableInput(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const o = value as Record<symbol, unknown>;
+  return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function';
+}
+
+/**
+ * Returns every iterator (concurrently, each once: the caller passes only those still open).
+ * When the operator is leaving normally (`failing` false), the first close error is thrown, so
+ * the runner reports it as a cleanup error. When it is leaving with an error, that error must win
+ * and keep its identity: close errors are then emitted as `SLUICE_CLEANUP_ERROR` warnings, never lost.
+ * A close error that is `signal.reason` of an aborted `signal` is the cancellation echoing back and is ignored.
+ */
+export async function closeIterators(
+  iterators: readonly AsyncIterator<unknown>[],
+  failing: boolean,
+  operator: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const settled = await Promise.allSettled(iterators.map(async (it) => it.return?.()));
+  // A pipeline run under the same signal rejects its return() with the abort reason: that is the
+  // cancellation itself, not a cleanup failure.
+  const cancelled = (error: unknown) => signal?.aborted === true && error === signal.reason;
+  const errors = settled.flatMap((s) => (s.status === 'rejected' && !cancelled(s.reason) ? [s.reason as unknown] : []));
+  if (errors.length === 0) return;
+  const warn = failing ? errors : errors.slice(1);
+  for (const error of warn) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`sluice: error while closing an input of ${operator}: ${message}`, {
+      code: 'SLUICE_CLEANUP_ERROR',
+      detail: error instanceof Error && error.stack ? error.stack : undefined,
+    } as never);
+  }
+  if (!failing) throw errors[0];
+}

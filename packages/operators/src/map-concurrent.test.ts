@@ -1,0 +1,191 @@
+import { from, isAbortError } from '@sluice/core';
+import {
+  NO_LEAKS,
+  conformance,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  trackedSource,
+  type Deferred,
+} from '@sluice/core/testing';
+import { describe, expect, it } from 'vitest';
+import { mapConcurrent } from './map-concurrent.js';
+
+/** A function whose calls the test settles by hand, recording what each call received. */
+function controlled<T>() {
+  const calls: { item: T; index: number; signal: AbortSignal; result: Deferred<string> }[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const fn = (item: T, { signal, index }: { signal: AbortSignal; index: number }) => {
+    const result = deferred<string>();
+    calls.push({ item, index, signal, result });
+    running++;
+    maxRunning = Math.max(maxRunning, running);
+    return result.promise.finally(() => running--);
+  };
+  return { fn, calls, max: () => maxRunning };
+}
+
+const lookup = async (s: string, { signal }: { signal: AbortSignal }) => {
+  signal.throwIfAborted();
+  return { length: s.length };
+};
+
+describe('mapConcurrent', () => {
+  for (const ordered of [true, false]) {
+    for (const c of conformance(`mapConcurrent(ordered: ${ordered})`, () => mapConcurrent(async (n: number) => n * 2, { concurrency: 3, ordered }), {
+      input: [1, 2, 3, 4],
+      maxPulledForFirst: 3,
+    })) {
+      it(c.name, c.run);
+    }
+  }
+
+  it('runs the documented example', async () => {
+    const lengths = await from(['a', 'bb', 'ccc'])
+      .pipe(mapConcurrent(async (s, { signal }) => (await lookup(s, { signal })).length, { concurrency: 2 }))
+      .toArray();
+    expect(lengths).toEqual([1, 2, 3]);
+  });
+
+  it('never runs more than concurrency calls at once and passes each call its index', async () => {
+    const { fn, calls, max } = controlled<number>();
+    const running = from(trackedSource([10, 11, 12, 13, 14, 15])).pipe(mapConcurrent(fn, { concurrency: 2 })).toArray();
+    for (let settled = 0; settled < 6; settled++) {
+      await flushMacrotask();
+      calls[settled]!.result.resolve(`r${calls[settled]!.item}`);
+    }
+    expect(await running).toEqual(['r10', 'r11', 'r12', 'r13', 'r14', 'r15']);
+    expect(max()).toBe(2);
+    expect(calls.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('keeps input order when later items finish first', async () => {
+    const { fn, calls } = controlled<string>();
+    const running = from(trackedSource(['a', 'b', 'c'])).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    await flushMacrotask();
+    calls[2]!.result.resolve('C');
+    calls[1]!.result.resolve('B');
+    await flushMacrotask();
+    calls[0]!.result.resolve('A');
+    expect(await running).toEqual(['A', 'B', 'C']);
+  });
+
+  it('emits in completion order when ordered is false', async () => {
+    const { fn, calls } = controlled<string>();
+    const running = from(trackedSource(['a', 'b', 'c'])).pipe(mapConcurrent(fn, { concurrency: 3, ordered: false })).toArray();
+    await flushMacrotask();
+    calls[2]!.result.resolve('C');
+    await flushMacrotask();
+    calls[0]!.result.resolve('A');
+    await flushMacrotask();
+    calls[1]!.result.resolve('B');
+    expect(await running).toEqual(['C', 'A', 'B']);
+  });
+
+  it('does not pull item i + concurrency while item i is unfinished (bounded reorder window)', async () => {
+    const { fn, calls } = controlled<number>();
+    const source = trackedSource([0, 1, 2, 3, 4, 5, 6, 7]);
+    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    await flushMacrotask();
+    calls[1]!.result.resolve('1');
+    calls[2]!.result.resolve('2');
+    await flushMacrotask();
+    expect(source.stats.produced).toBe(3);
+    expect(calls).toHaveLength(3);
+    calls[0]!.result.resolve('0');
+    await flushMacrotask();
+    expect(calls).toHaveLength(6);
+    for (const call of calls.slice(3)) call.result.resolve(String(call.item));
+    await flushMacrotask();
+    for (const call of calls.slice(6)) call.result.resolve(String(call.item));
+    expect(await running).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+  });
+
+  it('bounds the unordered window too: finished results the consumer has not taken count', async () => {
+    const source = trackedSource([1, 2, 3, 4, 5, 6]);
+    const it = from(source).pipe(mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: false }))[Symbol.asyncIterator]();
+    await it.next();
+    await flushMacrotask();
+    expect(source.stats.produced).toBe(2);
+    await it.return?.();
+    expect(source.stats.closes).toBe(1);
+  });
+
+  it('fails fast with the first error unchanged, aborts the calls in flight and leaves no unhandled rejection', async () => {
+    const leaks = leakCheck();
+    const { fn, calls } = controlled<number>();
+    const source = trackedSource([1, 2, 3, 4]);
+    const failure = new Error('item 2 failed');
+    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    await flushMacrotask();
+    calls[1]!.result.reject(failure);
+    await expect(running).rejects.toBe(failure);
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(calls[2]!.signal.aborted).toBe(true);
+    expect(isAbortError(calls[0]!.signal.reason)).toBe(true);
+    calls[0]!.result.reject(new Error('late rejection of an aborted call'));
+    calls[2]!.result.reject(new Error('another late rejection'));
+    expect(source.stats.closes).toBe(1);
+    expect(await leaks.finish()).toEqual(NO_LEAKS);
+  });
+
+  it('fails fast even when earlier results are still waiting for their turn', async () => {
+    const { fn, calls } = controlled<number>();
+    const failure = new Error('boom');
+    const running = from(trackedSource([1, 2, 3])).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    await flushMacrotask();
+    calls[2]!.result.reject(failure);
+    await expect(running).rejects.toBe(failure);
+    expect(calls[0]!.signal.aborted).toBe(true);
+  });
+
+  it('aborts the calls in flight and closes the source once when the consumer breaks early', async () => {
+    const { fn, calls } = controlled<number>();
+    const source = trackedSource([1, 2, 3, 4, 5]);
+    const it = from(source).pipe(mapConcurrent(fn, { concurrency: 3 }))[Symbol.asyncIterator]();
+    const first = it.next();
+    await flushMacrotask();
+    calls[0]!.result.resolve('one');
+    expect(await first).toEqual({ done: false, value: 'one' });
+    await it.return?.();
+    expect(calls[1]!.signal.aborted).toBe(true);
+    expect(calls[2]!.signal.aborted).toBe(true);
+    expect(source.stats.closes).toBe(1);
+    expect(source.stats.returns).toBe(1);
+  });
+
+  it('aborts the calls in flight with signal.reason, settles promptly and leaves no listener', async () => {
+    const controller = new AbortController();
+    const leaks = leakCheck({ watch: [controller.signal] });
+    const { fn, calls } = controlled<number>();
+    const reason = new Error('client went away');
+    const running = from(trackedSource([1, 2, 3])).pipe(mapConcurrent(fn, { concurrency: 2 })).toArray({ signal: controller.signal });
+    await flushMacrotask();
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(calls.map((c) => c.signal.reason)).toEqual([reason, reason]);
+    expect(await leaks.finish()).toEqual(NO_LEAKS);
+  });
+
+  it('delivers a synchronous throw of fn unchanged', async () => {
+    const failure = new Error('sync throw');
+    const stage = mapConcurrent((n: number) => {
+      if (n === 2) throw failure;
+      return n;
+    }, { concurrency: 2 });
+    await expect(from([1, 2, 3]).pipe(stage).toArray()).rejects.toBe(failure);
+  });
+
+  it('validates its options when called', () => {
+    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 0 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 1.5 })).toThrow(/integer/);
+    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: 'yes' as never })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 2, order: true } as never)).toThrow(/unknown option "order"/);
+    expect(() => mapConcurrent('fn' as never, { concurrency: 2 })).toThrow(/must be a function/);
+  });
+});

@@ -1,0 +1,79 @@
+import { SluiceRangeError, validateInteger, validateKeys, validateNumber, validateObject, type Stage } from '@sluice/core';
+import { closeIterators } from './internal/async-iterators.js';
+import { raceSignal } from './internal/async-signal.js';
+import { sleep } from './internal/async-sleep.js';
+
+/** Options of `throttle`. */
+export interface ThrottleOptions {
+  /** The most items let through in any window of `intervalMs`. */
+  readonly limit: number;
+  /** The length of the sliding window, in milliseconds. */
+  readonly intervalMs: number;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Rate-limits the flow: at most `limit` items pass in any sliding window of `intervalMs`.
+ *
+ * Contract:
+ * - Order is kept; nothing is dropped: a fast source is slowed down, not thinned out.
+ * - No read-ahead: the stage waits for a free slot first and only then pulls the next item, so an
+ *   item is never held while waiting (one pulled before the first output).
+ * - The wait is abortable: on abort the timer is cleared at once and the pull rejects with
+ *   `signal.reason`. No timer exists except during a wait; early exit leaves none behind.
+ * - Upstream errors pass through unchanged. Stateful per run (the times of the last `limit` items).
+ *
+ * @example
+ * ```ts
+ * await from(requests).pipe(throttle({ limit: 10, intervalMs: 1000 })).to(sendAll); // at most 10 per second
+ * ```
+ */
+export function throttle<T>(options: ThrottleOptions): Stage<T, T> {
+  validateObject(options, 'throttle(options)');
+  validateKeys(options, ['limit', 'intervalMs'], 'throttle(options)');
+  const limit = validateInteger(options.limit, 'throttle(options).limit', 1);
+  const intervalMs = validateNumber(options.intervalMs, 'throttle(options).intervalMs', 0);
+  if (intervalMs === 0 || intervalMs > MAX_TIMER_MS) {
+    throw new SluiceRangeError(
+      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+      `throttle(options).intervalMs must be > 0 and <= ${MAX_TIMER_MS}, got ${intervalMs}`,
+    );
+  }
+  return async function* throttleStage(source, { signal }) {
+    const it = source[Symbol.asyncIterator]();
+    const sentAt: number[] = [];
+    let sent = 0;
+    let upstreamDone = false;
+    let failing = false;
+    try {
+      for (;;) {
+        if (sent >= limit) {
+          // The item sent `limit` items ago must have left the window before the next one may go.
+          const wait = (sentAt[sent % limit] as number) + intervalMs - Date.now();
+          if (wait > 0) await sleep(wait, signal);
+        }
+        const pull = Promise.resolve(it.next()).catch((error: unknown) => {
+          upstreamDone = true;
+          throw error;
+        });
+        const r = await raceSignal(pull, signal);
+        if (r.done) {
+          upstreamDone = true;
+          return;
+        }
+        sentAt[sent % limit] = Date.now();
+        sent++;
+        yield r.value;
+      }
+    } catch (error) {
+      failing = true;
+      throw error;
+    } finally {
+      if (!upstreamDone) {
+        upstreamDone = true;
+        await closeIterators([it], failing, 'throttle', signal);
+      }
+    }
+  };
+}
