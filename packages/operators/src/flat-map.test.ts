@@ -97,6 +97,22 @@ describe('flatMap', () => {
     await expect(from([1]).pipe(flatMap(async () => 42 as never)).toArray()).rejects.toThrow(/got number 42/);
   });
 
+  it('streams an endless async inner sequence, so a downstream take can stop it and close it', async () => {
+    let closed = 0;
+    async function* forever(start: number) {
+      try {
+        for (let n = start; ; n++) yield n;
+      } finally {
+        closed++;
+      }
+    }
+    const source = trackedSource([100, 200]);
+    expect(await from(source).pipe(flatMap((n: number) => forever(n)), take(3)).toArray()).toEqual([100, 101, 102]);
+    expect(closed).toBe(1);
+    expect(source.stats.closes).toBe(1);
+    expect(source.stats.produced).toBe(1);
+  });
+
   it('closes an endless async inner sequence when the run is aborted', async () => {
     const controller = new AbortController();
     const reason = new Error('enough');

@@ -1,6 +1,6 @@
-import { spreadInto } from './internal/sync-spread.js';
+import { isAsyncIterable, spreadInto } from './internal/sync-spread.js';
 import { isThenable } from './internal/thenable.js';
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
+import { defineBatchStage, validateFunction, type FusableStage } from '@sluice/core';
 import { itemContext, type ItemContext } from './map.js';
 
 /** What `flatMap`'s function may return for one item: its outputs, in order. Strings are not accepted. */
@@ -13,12 +13,12 @@ export type FlatMapFn<In, Out> = (item: In, ctx: ItemContext) => FlatMapResult<O
  * on their items, flattened one level, in order.
  *
  * Contract:
- * - Order is kept: all outputs of one item come before those of the next; no read-ahead on the input.
- * - The sequence returned for one item is read to its end before anything downstream sees it:
- *   use it for bounded expansions (a row to its lines, a page to its records), not for infinite
- *   sequences. An async sequence is closed at its next item once the run is cancelled or stopped.
- * - Arrays and sync iterables are fused with adjacent synchronous operators at no promise per
- *   item; async iterables and promises are awaited.
+ * - Order is kept: all outputs of one item come before those of the next; no read-ahead on the
+ *   input (the next input item is not pulled before the current item's sequence has ended).
+ * - Arrays and sync iterables are spread into the output batch; an async iterable is streamed, item
+ *   by item, so an endless or slow inner sequence (a tail, a paginated API) flows downstream as it
+ *   comes and a downstream `take` can stop it. Returning or cancelling the run closes it.
+ * - Stateless; works on whole batches (one hop per batch, not per item).
  * - An error thrown by `fn`, by the sequence, or a result that is not iterable (a string, a
  *   number) fails the run; `fn`'s own errors arrive unchanged.
  *
@@ -29,33 +29,26 @@ export type FlatMapFn<In, Out> = (item: In, ctx: ItemContext) => FlatMapResult<O
  */
 export function flatMap<In, Out>(fn: FlatMapFn<In, Out>): FusableStage<In, Out> {
   validateFunction(fn, 'flatMap(fn)');
-  return defineSyncStage<In, Out>('flatMap', (ctx) => {
+  return defineBatchStage<In, Out>('flatMap', async function* flatMapStage(batches, ctx) {
     const ictx = itemContext(ctx);
-    const { signal } = ctx;
     let index = 0;
-    const rest = async (batch: readonly In[], from: number, pending: PromiseLike<void> | undefined, out: Out[]) => {
-      await pending;
-      for (let i = from; i < batch.length; i++) {
+    for await (const batch of batches) {
+      let out: Out[] = [];
+      for (let i = 0; i < batch.length; i++) {
         ictx.index = index++;
         let result: unknown = fn(batch[i] as In, ictx);
         if (isThenable(result)) result = await result;
-        await spreadInto(result, out, signal, 'flatMap(fn): fn');
-      }
-      return true;
-    };
-    const settle = async (pending: PromiseLike<unknown>, out: Out[]) => {
-      await spreadInto(await pending, out, signal, 'flatMap(fn): fn');
-    };
-    return {
-      push(batch, out) {
-        for (let i = 0; i < batch.length; i++) {
-          ictx.index = index++;
-          const result = fn(batch[i] as In, ictx);
-          const waiting = isThenable(result) ? settle(result, out) : spreadInto(result, out, signal, 'flatMap(fn): fn');
-          if (waiting) return rest(batch, i + 1, waiting, out);
+        if (!isAsyncIterable(result)) {
+          spreadInto(result, out, 'flatMap(fn): fn');
+          continue;
         }
-        return true;
-      },
-    };
+        if (out.length > 0) {
+          yield out;
+          out = [];
+        }
+        for await (const inner of result as AsyncIterable<Out>) yield [inner];
+      }
+      if (out.length > 0) yield out;
+    }
   });
 }
