@@ -17,3 +17,5 @@ export { throttle, type ThrottleOptions } from './throttle.js';
 export { retry, type RetryOptions, type RetryBackoff, type RetryContext } from './retry.js';
 export { merge, type MergeInput } from './merge.js';
 export { tee, type TeeOptions, type TeeBranch } from './tee.js';
+export { formatCsv, CsvFormatError, type FormatCsvOptions, type CsvColumn, type CsvRow } from './format-csv.js';
+export { parseCsv, CsvParseError, type ParseCsvOptions, type CsvCastContext } from './parse-csv.js';

@@ -1,0 +1,148 @@
+import { cellText, escapeFormula, makeQuoter } from './csv-cell.js';
+import { CsvFormatError } from './csv-errors.js';
+
+/** The resolved options of one `formatCsv` stage. */
+export interface CsvWriterOptions {
+  /** Keys of the columns when the caller gave `columns`; their header cells beside them. */
+  readonly keys: readonly string[] | undefined;
+  readonly headers: readonly string[] | undefined;
+  readonly header: boolean;
+  readonly delimiter: string;
+  readonly eol: string;
+  readonly bom: boolean;
+  readonly escapeFormulas: boolean;
+}
+
+/** Characters that can occur in `String(number)`: a delimiter among them forces numbers through the quoter. */
+const NUMBER_CHARS = /[0-9.eE+\-InfityNa]/;
+
+function kindOf(row: unknown): string {
+  return row === null ? 'null' : typeof row;
+}
+
+/**
+ * Formats rows into CSV text, one call per batch, keeping what a run needs between batches: the
+ * columns (given, or taken from the first row), whether the header was written, the row index.
+ */
+export class CsvRowWriter {
+  private keys: readonly string[] | undefined;
+  /** Cells per row; -1 until the first row (or `columns`) fixed it. */
+  private width: number;
+  /** The columns came from the first row's keys: later rows are checked for keys outside them. */
+  private inferred = false;
+  private keySet: Set<string> | undefined;
+  private started = false;
+  private index = 0;
+  private readonly quote: (text: string) => string;
+  private readonly quoteNumbers: boolean;
+
+  constructor(private readonly options: CsvWriterOptions) {
+    this.keys = options.keys;
+    this.width = options.keys ? options.keys.length : -1;
+    this.quote = makeQuoter(options.delimiter);
+    this.quoteNumbers = NUMBER_CHARS.test(options.delimiter);
+  }
+
+  /** Formats a batch; the first call also returns the BOM and the header row. Throws `CsvFormatError`. */
+  write(batch: readonly unknown[]): string {
+    if (batch.length === 0) return '';
+    let text = this.started ? '' : this.begin(batch[0]);
+    const { delimiter, eol } = this.options;
+    for (let r = 0; r < batch.length; r++) {
+      const row = batch[r];
+      const index = this.index++;
+      if (Array.isArray(row)) {
+        if (row.length !== this.width) {
+          throw new CsvFormatError(`formatCsv: row ${index} has ${row.length} cells, expected ${this.width} (one per column)`, index, undefined);
+        }
+        for (let c = 0; c < row.length; c++) {
+          text += c === 0 ? this.cell(row[c], index, c) : delimiter + this.cell(row[c], index, c);
+        }
+      } else if (typeof row === 'object' && row !== null) {
+        const keys = this.keys;
+        if (keys === undefined) {
+          throw new CsvFormatError(
+            `formatCsv: row ${index} is an object, but the first row was an array, so there are no column keys; pass columns`,
+            index,
+            undefined,
+          );
+        }
+        const record = row as Record<string, unknown>;
+        const own = this.inferred ? this.checkKeys(record, index) : true;
+        for (let c = 0; c < keys.length; c++) {
+          const key = keys[c] as string;
+          const value = own || Object.hasOwn(record, key) ? record[key] : undefined;
+          text += c === 0 ? this.cell(value, index, key) : delimiter + this.cell(value, index, key);
+        }
+      } else {
+        throw new CsvFormatError(`formatCsv: row ${index} is ${kindOf(row)}, expected an object or an array`, index, undefined);
+      }
+      text += eol;
+    }
+    return text;
+  }
+
+  /** What is still owed at the end: the BOM and header of an input without rows, when `columns` named them. */
+  end(): string {
+    return this.started || this.keys === undefined ? '' : this.begin(undefined);
+  }
+
+  private cell(value: unknown, row: number, column: string | number): string {
+    if (typeof value === 'number' && !this.quoteNumbers) return '' + value;
+    let text: string;
+    if (typeof value === 'string') {
+      text = value;
+    } else {
+      text = cellText(value, row, column);
+      if (typeof value === 'number' || typeof value === 'bigint') return this.quote(text);
+    }
+    return this.quote(this.options.escapeFormulas ? escapeFormula(text) : text);
+  }
+
+  /** Fixes the columns from the first row when `columns` was not given; returns BOM and header. */
+  private begin(first: unknown): string {
+    this.started = true;
+    if (this.keys === undefined && typeof first === 'object' && first !== null) {
+      if (Array.isArray(first)) {
+        this.width = first.length;
+      } else {
+        this.keys = Object.keys(first);
+        this.width = this.keys.length;
+        this.inferred = true;
+        this.keySet = new Set(this.keys);
+      }
+      if (this.width === 0) {
+        throw new CsvFormatError('formatCsv: row 0 has no fields, so it cannot define the columns', 0, undefined);
+      }
+    }
+    let text = this.options.bom ? '\uFEFF' : '';
+    const headers = this.options.headers ?? (this.inferred ? this.keys : undefined);
+    if (this.options.header && headers !== undefined) {
+      const cells = headers.map((h) => this.quote(this.options.escapeFormulas ? escapeFormula(h) : h));
+      text += cells.join(this.options.delimiter) + this.options.eol;
+    }
+    return text;
+  }
+
+  /**
+   * Rejects an object with a key outside the columns taken from the first row, so no data is
+   * dropped silently. Returns whether the row has exactly those keys (then reads need no own-check).
+   */
+  private checkKeys(record: Record<string, unknown>, index: number): boolean {
+    const keys = this.keys as readonly string[];
+    const own = Object.keys(record);
+    let same = own.length === keys.length;
+    for (let i = 0; same && i < own.length; i++) same = own[i] === keys[i];
+    if (same) return true;
+    for (const key of own) {
+      if (!(this.keySet as Set<string>).has(key)) {
+        throw new CsvFormatError(
+          `formatCsv: row ${index} has the field ${JSON.stringify(key)}, which is not a column (the columns came from row 0: ${keys.join(', ')}); pass columns to choose the fields`,
+          index,
+          key,
+        );
+      }
+    }
+    return false;
+  }
+}
