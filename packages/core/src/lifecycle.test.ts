@@ -226,6 +226,66 @@ describe('contract 3: prompt teardown', () => {
   });
 });
 
+describe('nested runs and slow cleanups', () => {
+  it('stops cleanly when a stage runs an inner pipeline on the run signal and the consumer breaks', async () => {
+    const inner = async function* nested(source: AsyncIterable<number>, { signal }: StageContext) {
+      yield* from(source).pipe(probe('inner', [])).iterate({ signal });
+    };
+    const source = trackedSource([1, 2, 3, 4]);
+    let report: RunReport | undefined;
+    for await (const n of from(source).pipe(inner).iterate({ onReport: (r) => (report = r) })) if (n === 1) break;
+    expect(report).toMatchObject({ outcome: 'stopped', cleanupErrors: [] });
+    expect(source.stats.closes).toBe(1);
+  });
+
+  it('does not read a resource whose open() finished after the run was aborted', async () => {
+    const opening = deferred<{ id: number }>();
+    const read = vi.fn(() => [1]);
+    const close = vi.fn();
+    const controller = new AbortController();
+    let report: RunReport | undefined;
+    const running = fromResource({ open: () => opening.promise, read, close }).run({
+      signal: controller.signal,
+      onReport: (r) => (report = r),
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    opening.resolve({ id: 1 });
+    await report!.closed;
+    expect(read).not.toHaveBeenCalled();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it("tracks a sink's own slow cleanup in report.closed after an abort", async () => {
+    const cleanup = deferred<void>();
+    let cleaned = false;
+    const controller = new AbortController();
+    let report: RunReport | undefined;
+    const running = from(trackedSource({ items: [1], hangAt: 1 })).to(
+      async (input) => {
+        try {
+          for await (const n of input) void n;
+        } finally {
+          await cleanup.promise;
+          cleaned = true;
+        }
+      },
+      { signal: controller.signal, onReport: (r) => (report = r) },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    let closed = false;
+    void report!.closed.then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    cleanup.resolve();
+    await report!.closed;
+    expect(cleaned).toBe(true);
+  });
+});
+
 describe('contract 4: release on exhaustion', () => {
   it('closes the resource when it reports its last batch, while the consumer is still working', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => i);

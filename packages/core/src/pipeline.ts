@@ -161,7 +161,11 @@ export class Pipeline<T> implements AsyncIterable<T> {
         }
       },
       async return() {
-        if (run) await run.settle();
+        // The consumer is stopping: an abort or a failure it has not pulled yet is not its
+        // concern (it reached onReport); an error raised while closing is, and is thrown.
+        if (run) await run.settle().catch((error: unknown) => {
+          if (run!.failedInCleanup) throw error;
+        });
         return { done: true, value: undefined };
       },
     };

@@ -74,8 +74,11 @@ function resourceIterator<R, T>(
       hooks.opened();
       resource = await open(ctx);
       state = 'open';
-      // return() came while opening: it closes the resource once this pull settles.
-      if (cancelled) return DONE;
+      // Aborted or returned while opening: read nothing, close now.
+      if (cancelled || ctx.signal.aborted) {
+        await release();
+        return DONE;
+      }
     }
     let result: ReadResult<T>;
     try {
@@ -84,7 +87,10 @@ function resourceIterator<R, T>(
       await release().catch((closeError: unknown) => hooks.cleanupError(closeError));
       throw error;
     }
-    if (cancelled) return DONE;
+    if (cancelled) {
+      await release();
+      return DONE;
+    }
     const last = result != null && !Array.isArray(result) && (result as ResourceBatch<T>).last === true;
     const items = result == null ? [] : Array.isArray(result) ? result : (result as ResourceBatch<T>).items;
     if (items.length === 0 || last) await release();

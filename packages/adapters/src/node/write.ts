@@ -6,7 +6,20 @@ export interface WriteOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** True when `writable` can no longer take writes (destroyed, ended, finished or errored). */
+/**
+ * True when `writable` can no longer take writes: destroyed, ended, finished or errored.
+ *
+ * Contract:
+ * - Decided by state only, synchronously; `writable.writable` is not used (it stays `true` on
+ *   a destroyed `ServerResponse`).
+ *
+ * @example
+ * ```ts
+ * const w = new PassThrough();
+ * w.destroy();
+ * isClosed(w); // true
+ * ```
+ */
 export function isClosed(writable: Writable): boolean {
   return writable.destroyed || writable.writableEnded || writable.writableFinished || writable.errored != null;
 }
@@ -15,6 +28,7 @@ function closedError(writable: Writable): unknown {
   return writable.errored ?? new DestinationClosedError();
 }
 
+/** Throws a coded `TypeError` naming `what` unless `value` looks like a Node writable. */
 export function assertWritable(value: unknown, what: string): Writable {
   const w = value as Partial<Writable> | null;
   if (typeof w !== 'object' || w === null || typeof w.write !== 'function' || typeof w.on !== 'function' || typeof w.end !== 'function') {
@@ -24,9 +38,22 @@ export function assertWritable(value: unknown, what: string): Writable {
 }
 
 /**
- * Waits until `writable` wants more data: resolves on `'drain'`, rejects on `'close'`, `'finish'`
- * (someone else ended it), `'error'` or the signal, and removes every listener it added whichever
- * wins. Resolves at once when no drain is needed.
+ * Waits until `writable` wants more data.
+ *
+ * Contract:
+ * - Resolves at once when no drain is needed (`writableNeedDrain` is false), otherwise on `'drain'`.
+ * - Rejects, never hangs: with `signal.reason` on abort (at once if already aborted), with the
+ *   writable's error when it errored (before or during the wait), with a `DestinationClosedError`
+ *   when it is closed, destroyed without an error, or ended by someone else (`'finish'`; Node
+ *   emits no `'drain'` once `end()` was called, and nothing at all until the pending writes
+ *   complete, so a foreign `end()` is seen when the writable finishes).
+ * - Removes every listener it added whichever event wins: a loop of waits never grows the
+ *   writable's or the signal's listener counts.
+ *
+ * @example
+ * ```ts
+ * if (!w.write(chunk)) await waitForDrain(w, signal);
+ * ```
  */
 export function waitForDrain(writable: Writable, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -67,13 +94,20 @@ export function waitForDrain(writable: Writable, signal?: AbortSignal): Promise<
 /**
  * Writes one chunk, honouring `write()`'s return value: when the writable's buffer is full it
  * waits for `'drain'`, raced against `'close'`, `'finish'`, `'error'` and the signal, with the
- * losers' listeners removed. Rejects with a `DestinationClosedError` when the writable was
- * closed or ended by someone else, with the writable's error when it errored, and with
- * `signal.reason` on abort. Never hangs and never leaves a listener behind.
+ * losers' listeners removed.
+ *
+ * Contract:
+ * - Waits before writing when the buffer is already full, and after writing when `write()`
+ *   returned `false`: a loop of `write()` calls never buffers more than `highWaterMark` + 1 chunks.
+ * - Rejects with a `DestinationClosedError` when the writable was closed or ended by someone
+ *   else, with the writable's error when it errored, with `signal.reason` on abort. Never hangs
+ *   and never leaves a listener behind.
+ * - Validates its arguments on every call (coded `TypeError`).
  *
  * @example
  * ```ts
- * await write(process.stdout, 'hello\n', { signal });
+ * const w = new PassThrough();
+ * await write(w, 'hello\n', { signal });
  * ```
  */
 export async function write(writable: Writable, chunk: unknown, options: WriteOptions = {}): Promise<void> {

@@ -50,6 +50,8 @@ export class Run<T> implements LinkOwner {
   private settling: Promise<RunReport> | undefined;
   private settled = false;
   private stopping = false;
+  /** The run's only error was raised while tearing down (the consumer must hear of it). */
+  failedInCleanup = false;
   private consumed = 0;
   private view: ItemView<T> | undefined;
   private readonly failed: Promise<never>;
@@ -220,6 +222,7 @@ export class Run<T> implements LinkOwner {
     if (!this.failure && this.unreported.length > 0) {
       this.failure = { error: this.unreported.shift()!.error };
       this.outcome = 'failed';
+      this.failedInCleanup = true;
     }
     this.settled = true;
     for (const { error, stage } of this.unreported.splice(0)) this.report(error, stage);
@@ -304,10 +307,16 @@ export class Run<T> implements LinkOwner {
   /** Runs a sink on the items; the sink's early return stops the run, its error fails it. */
   async drainInto<R>(sink: Sink<T, R> | (() => Promise<R>)): Promise<R> {
     let result: R | undefined;
+    const sinking = Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(false), this.ctx));
     try {
-      result = await this.race(Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(false), this.ctx)));
+      result = await this.race(sinking);
     } catch (error) {
       this.fail(error, 'failed');
+      // The run settles without waiting for a sink stuck in its own cleanup; report.closed does.
+      this.trackLate(sinking.then(
+        () => undefined,
+        () => undefined,
+      ));
     }
     await this.settle(); // rejects with the first error, if there was one
     return result as R;

@@ -1,0 +1,132 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  SluiceTypeError,
+  fromResource,
+  validateBoolean,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  validateSignal,
+  type Pipeline,
+} from '@sluice/core';
+import { ChunkText, LineCutter } from './file-text.js';
+import { validatePath, type FilePath } from './path.js';
+
+/** Options of `fromFile()`. */
+export interface FromFileOptions {
+  /** Emit the file's lines (strings without `\n` / `\r\n`) instead of chunks. Default false. */
+  readonly lines?: boolean;
+  /** Decode chunks (or lines) with this encoding. Default: Buffers, or `'utf8'` with `lines`. */
+  readonly encoding?: BufferEncoding;
+  /** Bytes read per pull. Default 65536. */
+  readonly highWaterMark?: number;
+  /** Aborting it fails every run reading the file with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+interface OpenFile {
+  readonly handle: FileHandle;
+  readonly text: ChunkText | undefined;
+  readonly lines: LineCutter | undefined;
+  eof: boolean;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Reads the next chunk; null at the end of the file. */
+async function readChunk(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
+  const buffer = Buffer.allocUnsafe(size);
+  const { bytesRead } = await abortable(file.handle.read(buffer, 0, size, null), signal);
+  return bytesRead === 0 ? null : buffer.subarray(0, bytesRead);
+}
+
+/** The next batch of items: one chunk, its text, or the lines it completed (reading on until one does). */
+async function readItems(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<unknown[] | null> {
+  for (;;) {
+    if (file.eof) return null;
+    const chunk = await readChunk(file, size, signal);
+    if (chunk === null) file.eof = true;
+    if (!file.text) return chunk === null ? null : [chunk];
+    const text = chunk === null ? file.text.end() : file.text.decode(chunk);
+    if (!file.lines) {
+      if (text.length > 0) return [text];
+      continue;
+    }
+    const out: string[] = [];
+    file.lines.push(text, out);
+    if (chunk === null) file.lines.end(out);
+    if (out.length > 0) return out;
+  }
+}
+
+/**
+ * Starts a pipeline that reads a file: Buffers, decoded strings (`encoding`), or lines (`lines: true`).
+ *
+ * Contract:
+ * - Lazy: the file is opened on the first pull of each run (every run reads it anew), never
+ *   under an aborted signal; closed exactly once — as soon as its end was read (before the last
+ *   items reach the consumer), or on error, abort or early exit.
+ * - Read-ahead: one `highWaterMark`-sized read per pull; in `lines` mode, the lines that read
+ *   completed (and the unterminated rest of one line, at most 1 MiB characters, else the run
+ *   fails with a `RangeError` coded `ERR_SLUICE_LINE_TOO_LONG`).
+ * - Text is decoded in streaming mode (a character split across reads stays whole), a leading
+ *   byte order mark is dropped. Lines are cut as `splitLines` does: without `\n` / `\r\n`, the
+ *   last line emitted even without a final newline.
+ * - Errors (`ENOENT`, `EISDIR`, …) fail the run unchanged; `options.signal` fails it with its reason.
+ * - Options are validated at call time (coded `TypeError`/`RangeError`).
+ *
+ * @example
+ * ```ts
+ * const rows = await fromFile(path, { lines: true }).toArray(); // ['id,name', '1,Ada']
+ * ```
+ */
+export function fromFile(path: FilePath, options: FromFileOptions & { readonly lines: true }): Pipeline<string>;
+export function fromFile(path: FilePath, options: FromFileOptions & { readonly encoding: BufferEncoding }): Pipeline<string>;
+export function fromFile(path: FilePath, options?: FromFileOptions): Pipeline<Buffer>;
+export function fromFile(path: FilePath, options: FromFileOptions = {}): Pipeline<Buffer | string> {
+  const where = 'fromFile(path, options)';
+  validatePath(path, 'fromFile(path)');
+  validateObject(options, where);
+  validateKeys(options, ['lines', 'encoding', 'highWaterMark', 'signal'], where);
+  const lines = options.lines === undefined ? false : validateBoolean(options.lines, `${where}.lines`);
+  if (options.encoding !== undefined && (typeof options.encoding !== 'string' || !Buffer.isEncoding(options.encoding))) {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.encoding must be a Buffer encoding, got ${String(options.encoding)}`);
+  }
+  const encoding = options.encoding ?? (lines ? 'utf8' : undefined);
+  const size = options.highWaterMark === undefined ? DEFAULT_HIGH_WATER_MARK : validateInteger(options.highWaterMark, `${where}.highWaterMark`, 1);
+  const signal = options.signal === undefined ? undefined : validateSignal(options.signal, `${where}.signal`);
+  return fromResource<OpenFile, Buffer | string>({
+    name: 'fromFile',
+    open: async () => {
+      if (signal?.aborted) throw signal.reason;
+      const handle = await open(path, 'r');
+      const text = encoding === undefined ? undefined : new ChunkText(encoding);
+      return { handle, text, lines: lines ? new LineCutter() : undefined, eof: false };
+    },
+    read: async (file) => {
+      const items = (await readItems(file, size, signal)) as (Buffer | string)[] | null;
+      // A file is done when its end was read: close it before the last items go downstream.
+      return items && file.eof ? { items, last: true } : items;
+    },
+    close: (file) => file.handle.close(),
+  });
+}

@@ -1,0 +1,3 @@
+export { fromFile, type FromFileOptions } from './from-file.js';
+export { toFile, type ToFileOptions } from './to-file.js';
+export type { FilePath } from './path.js';

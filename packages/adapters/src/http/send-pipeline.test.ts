@@ -1,0 +1,246 @@
+import http, { type ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { from } from '@sluice/core';
+import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
+import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../internal/http-loopback.js';
+import { responseListeners, settle, writerStalled, type Settled } from '../internal/http-test-kit.js';
+import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
+
+let lb: Loopback;
+beforeEach(async () => {
+  lb = await loopback();
+});
+afterEach(() => lb.close());
+
+/** Serves `items` with sendPipeline; resolves with how the call settled. */
+function serve(items: () => Parameters<typeof from>[0], options: SendPipelineOptions = {}): Promise<Settled> {
+  const done = deferred<Settled>();
+  lb.handle((req, res) => void settle(sendPipeline(req, res, from(items()) as never, options)).then(done.resolve));
+  return done.promise;
+}
+
+describe('sendPipeline', () => {
+  it('serves a CSV export over node:http (the documented example)', async () => {
+    const logged: unknown[][] = [];
+    const log = (...args: unknown[]) => logged.push(args);
+    const reported = deferred();
+    const server = http.createServer((req, res) => {
+      const rows = from(['id,name\n', '1,Ada\n', '2,Grace\n']);
+      sendPipeline(req, res, rows, { contentType: 'text/csv', filename: 'people.csv', gzip: 'auto', timeout: 30_000 })
+        .then((report) => log(report.outcome), (error) => log('export failed', error))
+        .finally(reported.resolve);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const leaks = leakCheck({ allowResources: ['TCPServerWrap', 'TCPSocketWrap'] });
+    try {
+      const got = await fetchRaw((server.address() as { port: number }).port, '/export', { headers: { 'accept-encoding': 'gzip' } });
+      await reported.promise;
+      expect(got.status).toBe(200);
+      expect(got.headers['content-type']).toBe('text/csv');
+      expect(got.headers['content-disposition']).toBe('attachment; filename="people.csv"');
+      expect(got.headers['content-encoding']).toBe('gzip');
+      expect(got.headers.vary).toBe('Accept-Encoding');
+      expect(gunzipSync(got.body).toString()).toBe('id,name\n1,Ada\n2,Grace\n');
+      expect(logged).toEqual([['completed']]);
+      expect(await leaks.finish()).toEqual(NO_LEAKS);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('reports the outcome, bytes, chunks and the run, and leaves no listener on res', async () => {
+    const source = trackedSource(['a', 'bb', 'ccc']);
+    let before: Record<string, number> = {};
+    let after: Record<string, number> = {};
+    const done = deferred<Settled>();
+    lb.handle((req, res) => {
+      before = responseListeners(res);
+      void settle(sendPipeline(req, res, from(source), { status: 201, headers: { 'x-export': 'people' } }))
+        .then((s) => {
+          after = responseListeners(res);
+          return s;
+        })
+        .then(done.resolve);
+    });
+    const got = await fetchRaw(lb.port, '/');
+    const { report } = await done.promise;
+    expect(got).toMatchObject({ status: 201, complete: true });
+    expect(got.headers['x-export']).toBe('people');
+    expect(got.body.toString()).toBe('abbccc');
+    expect(report).toMatchObject({ outcome: 'completed', status: 201, headersSent: true, encoding: 'identity', bytes: 6, chunks: 3 });
+    expect(report?.error).toBeUndefined();
+    expect(report?.run.outcome).toBe('completed');
+    expect(report?.run.source.closedAtMs).not.toBeNull();
+    expect(source.stats.closes).toBe(1);
+    expect(after).toEqual(before);
+  });
+
+  it('sends headers and an empty body for an empty pipeline', async () => {
+    const settled = serve(() => [], { contentType: 'text/plain' });
+    const got = await fetchRaw(lb.port, '/');
+    expect(got).toMatchObject({ status: 200, complete: true });
+    expect(got.body.length).toBe(0);
+    expect((await settled).report).toMatchObject({ outcome: 'completed', bytes: 0, chunks: 0 });
+  });
+
+  it('answers HEAD with the headers only and never opens the source', async () => {
+    const source = trackedSource(['never']);
+    const settled = serve(() => source, { contentType: 'text/csv' });
+    const got = await fetchRaw(lb.port, '/', { method: 'HEAD' });
+    expect(got.status).toBe(200);
+    expect(got.headers['content-type']).toBe('text/csv');
+    expect((await settled).report).toMatchObject({ outcome: 'completed', bytes: 0 });
+    expect(source.stats.opens).toBe(0);
+  });
+
+  it('encodes a non-ASCII file name per RFC 6266 and RFC 5987', async () => {
+    const settled = serve(() => ['x'], { filename: 'résumé (final).csv' });
+    const got = await fetchRaw(lb.port, '/');
+    await settled;
+    expect(got.headers['content-disposition']).toBe(
+      `attachment; filename="r_sum_ (final).csv"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.csv`,
+    );
+  });
+
+  describe('an error before the first byte', () => {
+    it('answers 500 with a short message, no stack, and rejects with the error unchanged', async () => {
+      const boom = new Error('database password is hunter2');
+      const source = trackedSource({ items: ['never'], throwAt: { index: 0, error: boom } });
+      const settled = serve(() => source, { contentType: 'text/csv', filename: 'x.csv' });
+      const got = await fetchRaw(lb.port, '/');
+      expect(got).toMatchObject({ status: 500, complete: true });
+      expect(got.body.toString()).toBe('Internal Server Error\n');
+      expect(got.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(got.headers['content-disposition']).toBeUndefined();
+      const { error } = await settled;
+      expect(error).toBe(boom);
+      expect(source.stats.closes).toBe(1);
+    });
+
+    it("answers with the error's own 4xx status and message", async () => {
+      const notFound = Object.assign(new Error('No such report'), { status: 404 });
+      const settled = serve(() => trackedSource({ items: [], throwAt: { index: 0, error: notFound } }));
+      const got = await fetchRaw(lb.port, '/');
+      expect(got.status).toBe(404);
+      expect(got.body.toString()).toBe('No such report\n');
+      expect((await settled).error).toBe(notFound);
+    });
+
+    it('answers 500 when an item is neither text nor bytes', async () => {
+      const settled = serve(() => [{ id: 1 }]);
+      const got = await fetchRaw(lb.port, '/');
+      expect(got.status).toBe(500);
+      expect((await settled).error).toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
+    });
+  });
+
+  it('destroys the response on an error after the first byte: a broken transfer, never a truncated 200', async () => {
+    const boom = new Error('cursor died');
+    const clientGotBytes = deferred();
+    let closed = 0;
+    const settled = serve(() =>
+      (async function* rows() {
+        try {
+          yield 'row 1\n';
+          yield 'row 2\n';
+          await clientGotBytes.promise;
+          throw boom;
+        } finally {
+          closed++;
+        }
+      })(),
+    );
+    const { res } = await openRequest(lb.port, '/');
+    let body = '';
+    res.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+      clientGotBytes.resolve();
+    });
+    const ended = deferred<string>();
+    res.on('end', () => ended.resolve('end'));
+    res.on('aborted', () => ended.resolve('aborted'));
+    res.on('error', (error: Error & { code?: string }) => ended.resolve(error.code ?? 'error'));
+    expect(res.statusCode).toBe(200);
+    expect(['aborted', 'ECONNRESET']).toContain(await ended.promise);
+    expect(res.complete).toBe(false);
+    expect(body).toBe('row 1\nrow 2\n');
+    const { error, report } = await settled;
+    expect(error).toBe(boom);
+    expect(report).toBeUndefined();
+    expect(closed).toBe(1);
+  });
+
+  describe('gzip negotiation', () => {
+    const text = Array.from({ length: 20_000 }, (_, i) => `${i},naïve row ${i}\n`); // ~450 KB: several gathered zlib writes
+
+    it('compresses when the client accepts gzip; the client gets the exact bytes back', async () => {
+      const settled = serve(() => text, { gzip: true });
+      const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' } });
+      expect(got.headers['content-encoding']).toBe('gzip');
+      expect(got.headers.vary).toBe('Accept-Encoding');
+      expect(gunzipSync(got.body).toString()).toBe(text.join(''));
+      const { report } = await settled;
+      expect(report).toMatchObject({ outcome: 'completed', encoding: 'gzip', bytes: got.body.length });
+      expect(report!.bytes).toBeLessThan(Buffer.byteLength(text.join('')));
+    });
+
+    it('sends identity (with Vary) when the client does not accept gzip', async () => {
+      const settled = serve(() => text, { gzip: true });
+      const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'gzip;q=0, br' } });
+      expect(got.headers['content-encoding']).toBeUndefined();
+      expect(got.headers.vary).toBe('Accept-Encoding');
+      expect(got.body.toString()).toBe(text.join(''));
+      expect((await settled).report?.encoding).toBe('identity');
+    });
+
+    it("'auto' leaves media types that do not compress alone", async () => {
+      const settled = serve(() => [new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { gzip: 'auto', contentType: 'image/png' });
+      const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'gzip' } });
+      expect(got.headers['content-encoding']).toBeUndefined();
+      expect([...got.body]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+      await settled;
+    });
+  });
+
+  it('respects backpressure: a client that stops reading holds the user-space buffer at the high-water mark', async () => {
+    const CHUNK = 64 * 1024;
+    const TOTAL = 400; // 25 MiB: far more than loopback socket buffers hold
+    let response: ServerResponse | undefined;
+    let produced = 0;
+    let written = 0;
+    let maxBufferedAtPull = 0;
+    let maxAhead = 0;
+    const done = deferred<Settled>();
+    lb.handle((req, res) => {
+      response = res;
+      const write = res.write.bind(res) as (chunk: unknown) => boolean;
+      res.write = ((chunk: unknown) => {
+        written++;
+        return write(chunk);
+      }) as typeof res.write;
+      const chunks = from(async function* () {
+        for (let i = 0; i < TOTAL; i++) {
+          maxBufferedAtPull = Math.max(maxBufferedAtPull, res.writableLength);
+          maxAhead = Math.max(maxAhead, produced - written);
+          produced++;
+          yield Buffer.alloc(CHUNK, i % 256);
+        }
+      });
+      void settle(sendPipeline(req, res, chunks)).then(done.resolve);
+    });
+    const { res: clientRes } = await openRequest(lb.port, '/');
+    await writerStalled(response!, () => produced);
+    const hwm = response!.writableHighWaterMark;
+    expect(produced).toBeLessThan(TOTAL);
+    expect(produced - written).toBeLessThanOrEqual(1);
+    expect(response!.writableLength).toBeLessThanOrEqual(hwm + CHUNK);
+    let received = 0;
+    clientRes.on('data', (chunk: Buffer) => (received += chunk.length));
+    await new Promise((resolve) => clientRes.on('end', resolve));
+    expect(received).toBe(TOTAL * CHUNK);
+    expect(maxBufferedAtPull).toBeLessThanOrEqual(hwm);
+    expect(maxAhead).toBeLessThanOrEqual(1);
+    expect((await done.promise).report?.outcome).toBe('completed');
+  });
+});

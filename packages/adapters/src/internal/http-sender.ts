@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defineBatchSink, timeoutReason, type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
+import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
+import { waitForDrain } from '../node/write.js';
+import { ClientGoneError, DestinationClosedError } from './errors.js';
+import { errorStatus, type SendPlan } from './http-options.js';
+import { answerError, commitHeaders, responseEnd } from './http-response.js';
+import { bodyChunks, type BodyChunk } from './web-chunks.js';
+
+/**
+ * One response being sent by `sendPipeline`: owns the run's AbortController (linked to the
+ * caller's signal, the client leaving and a foreign end of `res` by listeners it removes again),
+ * the pump into `res`, and the classification of how it ended.
+ */
+export class Sender {
+  private readonly controller = new AbortController();
+  private stopped: { readonly outcome: SendOutcome; readonly error: unknown } | undefined;
+  private endedByUs = false;
+  private committed = false;
+  private bytes = 0;
+  private chunks = 0;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly pipeline: Pipeline<BodyChunk>,
+    private readonly plan: SendPlan,
+  ) {}
+
+  private stop(outcome: SendOutcome, error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = { outcome, error };
+    this.controller.abort(error);
+  }
+
+  private readonly onClose = () => {
+    if (!this.res.writableFinished) this.stop('client-gone', new ClientGoneError());
+  };
+  private readonly onFinish = () => {
+    if (!this.endedByUs) this.stop('destination-closed', new DestinationClosedError('Someone else ended the response before the pipeline finished'));
+  };
+  private readonly onError = (error: Error) => this.stop('destination-closed', error);
+  private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
+
+  /** Writes from `batch[from]` on until `write()` asks to wait; returns the index to resume at. */
+  private writeSome(batch: readonly BodyChunk[], from: number, signal: AbortSignal): number {
+    const res = this.res;
+    if (res.destroyed) this.stop('client-gone', new ClientGoneError());
+    else if (res.writableEnded) this.onFinish();
+    if (signal.aborted) throw signal.reason;
+    if (!this.committed) {
+      commitHeaders(res, this.plan);
+      this.committed = true;
+    }
+    const corked = batch.length - from > 1;
+    if (corked) res.cork();
+    let i = from;
+    let ok = true;
+    while (ok && i < batch.length) {
+      const chunk = batch[i++]!;
+      this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      this.chunks++;
+      ok = res.write(chunk);
+    }
+    if (corked) res.uncork();
+    return i;
+  }
+
+  private readonly sink = defineBatchSink<BodyChunk, void>('http response', async (batches, { signal }) => {
+    for await (const batch of batches) {
+      let i = 0;
+      while (i < batch.length) {
+        i = this.writeSome(batch, i, signal);
+        if (this.res.writableNeedDrain) await waitForDrain(this.res, signal);
+      }
+    }
+  });
+
+  private async runPipeline(): Promise<RunReport> {
+    let report: RunReport | undefined;
+    const options: RunOptions = {
+      signal: this.controller.signal,
+      onReport: (r) => (report = r),
+      ...(this.plan.timeout === undefined ? {} : { timeout: this.plan.timeout }),
+    };
+    // HEAD: Node drops the body anyway, so the source is never opened (the run reports 'stopped').
+    const run =
+      this.req.method === 'HEAD'
+        ? this.pipeline.to(async () => undefined, options)
+        : (this.plan.gzip
+            ? this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('./http-gzip.js')).gzipBody())
+            : this.pipeline.pipe(bodyChunks('sendPipeline()'))
+          ).to(this.sink, options);
+    await run.catch(() => undefined);
+    return report!;
+  }
+
+  private async finishResponse(run: RunReport): Promise<{ outcome: SendOutcome; error?: unknown }> {
+    const { res, plan } = this;
+    const stopped = this.stopped;
+    // The response is gone or someone else's: there is nothing left to answer.
+    if (stopped && stopped.outcome !== 'aborted') return stopped;
+    if (run.outcome === 'completed' || run.outcome === 'stopped') {
+      if (!res.headersSent) commitHeaders(res, plan);
+      this.endedByUs = true;
+      res.end();
+      const left = plan.timeout === undefined ? undefined : plan.timeout - (performance.now() - this.startedAt);
+      const how = await responseEnd(res, left, plan.signal);
+      if (how === 'finished') return { outcome: 'completed' };
+      if (how === 'closed') return { outcome: 'client-gone', error: new ClientGoneError() };
+      res.destroy();
+      return how === 'timed-out'
+        ? { outcome: 'timed-out', error: timeoutReason(plan.timeout!) }
+        : { outcome: 'aborted', error: plan.signal?.reason };
+    }
+    const outcome: SendOutcome = run.outcome === 'timed-out' ? 'timed-out' : run.outcome === 'failed' ? 'failed' : 'aborted';
+    if (!res.headersSent && !res.destroyed && !res.writableEnded) {
+      this.endedByUs = true;
+      answerError(res, errorStatus(run.error, outcome === 'failed' ? 500 : 503), run.error);
+      await responseEnd(res, undefined, undefined);
+    } else if (!res.destroyed) {
+      // After the first byte no status can be sent: a broken transfer, never a truncated 200.
+      res.destroy();
+    }
+    return { outcome, error: run.error };
+  }
+
+  async send(): Promise<SendReport> {
+    const { res, plan } = this;
+    res.on('close', this.onClose);
+    res.on('finish', this.onFinish);
+    res.on('error', this.onError);
+    plan.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (res.destroyed) this.onClose();
+    if (plan.signal?.aborted) this.onAbort();
+    let result: { outcome: SendOutcome; error?: unknown };
+    let run: RunReport;
+    try {
+      run = await this.runPipeline();
+      result = await this.finishResponse(run);
+    } finally {
+      res.off('close', this.onClose);
+      res.off('finish', this.onFinish);
+      res.off('error', this.onError);
+      plan.signal?.removeEventListener('abort', this.onAbort);
+    }
+    const report: SendReport = {
+      outcome: result.outcome,
+      ...(result.outcome === 'completed' ? {} : { error: result.error }),
+      headersSent: res.headersSent,
+      status: res.headersSent ? res.statusCode : 0,
+      encoding: plan.gzip ? 'gzip' : 'identity',
+      bytes: this.bytes,
+      chunks: this.chunks,
+      run,
+    };
+    try {
+      plan.onReport?.(report);
+    } catch (error) {
+      process.emitWarning(`sluice: sendPipeline onReport threw: ${(error as Error)?.message ?? String(error)}`, { code: 'SLUICE_REPORT_ERROR' });
+    }
+    if (report.outcome === 'failed') throw report.error;
+    return report;
+  }
+}

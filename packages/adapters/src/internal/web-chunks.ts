@@ -1,0 +1,66 @@
+import { SluiceTypeError, defineSyncStage, type FusableStage } from '@sluice/core';
+
+/** What a byte destination (an HTTP body, a `Response`) accepts from a pipeline. */
+export type BodyChunk = string | Uint8Array;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return `a ${typeof value}`;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * A fusable stage in front of a byte destination: checks that every item is a string or a
+ * `Uint8Array` (a coded `TypeError` naming `where` otherwise, which fails the run before anything
+ * of that item is written), drops empty chunks, and keeps a surrogate pair that a producer split
+ * across two string chunks together — encoding each half on its own would yield two U+FFFD.
+ * With `encode`, strings leave as UTF-8 `Uint8Array`s.
+ */
+export function bodyChunks(where: string, encode: true): FusableStage<unknown, Uint8Array>;
+export function bodyChunks(where: string, encode?: false): FusableStage<unknown, BodyChunk>;
+export function bodyChunks(where: string, encode = false): FusableStage<unknown, BodyChunk> {
+  const encoder = encode ? new TextEncoder() : undefined;
+  const emit = (text: string, out: BodyChunk[]) => {
+    out.push(encoder ? encoder.encode(text) : text);
+  };
+  return defineSyncStage<unknown, BodyChunk>(
+    'bodyChunks',
+    () => {
+      let carry = '';
+      return {
+        push(batch, out) {
+          for (const item of batch) {
+            if (typeof item === 'string') {
+              let text = carry === '' ? item : carry + item;
+              carry = '';
+              if (text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
+                carry = text.slice(-1);
+                text = text.slice(0, -1);
+              }
+              if (text.length > 0) emit(text, out);
+            } else if (item instanceof Uint8Array) {
+              if (carry !== '') {
+                emit(carry, out);
+                carry = '';
+              }
+              if (item.byteLength > 0) out.push(item);
+            } else {
+              throw new SluiceTypeError(
+                'ERR_SLUICE_INVALID_ARGUMENT',
+                `${where}: the pipeline must produce strings or Uint8Arrays, got ${kindOf(item)}; ` +
+                  'end it with a formatting stage such as formatCsv() or formatNdjson()',
+              );
+            }
+          }
+          return true;
+        },
+        flush(out) {
+          if (carry !== '') emit(carry, out);
+          carry = '';
+        },
+      };
+    },
+  );
+}
