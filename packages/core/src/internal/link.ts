@@ -8,6 +8,8 @@ export interface LinkOwner {
   /** The error the run failed or was aborted with; undefined while running or after a clean stop. */
   readonly failure: { readonly error: unknown } | undefined;
   cleanupError(error: unknown, stage: string): void;
+  /** Called when the last link's upstream fails: the run fails; returns the error to surface (the first one). */
+  topFailed(error: unknown): unknown;
   trackLate(promise: Promise<void>): void;
 }
 
@@ -59,7 +61,7 @@ export class Link<T> {
         (result) => resolve(this.onResult(result)),
         (error: unknown) => {
           this.failed();
-          reject(error);
+          reject(this.isTop ? this.owner.topFailed(error) : error);
         },
       );
     });
@@ -79,8 +81,11 @@ export class Link<T> {
 
   private readonly onError = (error: unknown): never => {
     this.failed();
-    throw error;
+    throw this.isTop ? this.owner.topFailed(error) : error;
   };
+
+  /** The last link of the chain, pulled by the consumer: its failures fail the run. */
+  isTop = false;
 
   private failed(): void {
     this.settle();

@@ -52,7 +52,6 @@ export class Run<T> implements LinkOwner {
   private stopping = false;
   /** The run's only error was raised while tearing down (the consumer must hear of it). */
   failedInCleanup = false;
-  private consumed = 0;
   private view: ItemView<T> | undefined;
   private readonly failed: Promise<never>;
   private rejectFailed!: (error: unknown) => void;
@@ -78,6 +77,7 @@ export class Run<T> implements LinkOwner {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
     this.top = this.build(plan) as Link<T>;
+    this.top.isTop = true;
   }
 
   private build(plan: Plan): Link<unknown> {
@@ -181,18 +181,13 @@ export class Run<T> implements LinkOwner {
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
   pull(): Promise<IteratorResult<T[], undefined>> {
-    return this.top.next().then(this.counted, this.failed_);
+    return this.top.next();
   }
 
-  private readonly counted = (r: IteratorResult<T[], undefined>) => {
-    if (!r.done) this.consumed += r.value.length;
-    return r;
-  };
-
-  private readonly failed_ = (error: unknown): never => {
+  topFailed(error: unknown): unknown {
     this.fail(error, 'failed');
-    throw this.failure!.error;
-  };
+    return this.failure!.error;
+  }
 
   /** Waits for `promise` unless the run fails first. */
   race<R>(promise: Promise<R>): Promise<R> {
@@ -252,7 +247,7 @@ export class Run<T> implements LinkOwner {
     return {
       outcome: this.outcome!,
       ...(this.failure ? { error: this.failure.error } : {}),
-      items: this.view ? this.view.delivered : this.consumed,
+      items: this.view ? this.view.delivered : this.top.items,
       durationMs: now,
       source: {
         name: source.name,
