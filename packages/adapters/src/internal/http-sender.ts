@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defineBatchSink, timeoutReason, type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
 import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
-import { waitForDrain } from '../node/write.js';
+import { FlushTracker, waitForDrain } from '../node/write.js';
 import { ClientGoneError, DestinationClosedError } from './errors.js';
 import { errorStatus, type SendPlan } from './http-options.js';
 import { answerError, commitHeaders, responseEnd } from './http-response.js';
@@ -41,6 +41,8 @@ export class Sender {
     if (!this.endedByUs) this.stop('destination-closed', new DestinationClosedError('Someone else ended the response before the pipeline finished'));
   };
   private readonly onError = (error: Error) => this.stop('destination-closed', error);
+  private readonly flushes = new FlushTracker();
+  private lastWrite = 0;
   private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
 
   /** Writes from `batch[from]` on until `write()` asks to wait; returns the index to resume at. */
@@ -61,7 +63,8 @@ export class Sender {
       const chunk = batch[i++]!;
       this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
       this.chunks++;
-      ok = res.write(chunk);
+      ok = res.write(chunk, this.flushes.callback);
+      this.lastWrite = this.flushes.wrote();
     }
     if (corked) res.uncork();
     return i;
@@ -72,7 +75,8 @@ export class Sender {
       let i = 0;
       while (i < batch.length) {
         i = this.writeSome(batch, i, signal);
-        if (this.res.writableNeedDrain) await waitForDrain(this.res, signal);
+        // Raced with the flush of the last write: Node 26 may never emit 'drain' here.
+        if (this.res.writableNeedDrain) await waitForDrain(this.res, signal, this.flushes.until(this.lastWrite));
       }
     }
   });

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { defineBatchSink, validateBoolean, validateKeys, validateObject, type Sink } from '@sluice/core';
 import { DestinationClosedError } from '../internal/errors.js';
-import { assertWritable, isClosed, waitForDrain } from './write.js';
+import { FlushTracker, assertWritable, isClosed, waitForDrain } from './write.js';
 
 /** Options of `toNodeWritable()`. */
 export interface ToNodeWritableOptions {
@@ -102,13 +102,14 @@ export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOpt
     // Before the first pull, so that a dead destination never opens the source.
     if (isClosed(writable)) throw writable.errored ?? new DestinationClosedError();
     const watch = watchDestination(writable);
+    const flushes = new FlushTracker();
     let destroyed = false;
     try {
       const it = batches[Symbol.asyncIterator]();
       for (;;) {
         const r = await race(it.next(), watch.gone);
         if (r.done) break;
-        await writeBatch(writable, r.value, signal, watch.gone);
+        await writeBatch(writable, r.value, signal, watch.gone, flushes);
       }
       if (end) {
         if (isClosed(writable)) throw writable.errored ?? new DestinationClosedError();
@@ -126,7 +127,13 @@ export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOpt
   });
 }
 
-async function writeBatch(writable: Writable, batch: readonly unknown[], signal: AbortSignal, gone: Promise<never>): Promise<void> {
+async function writeBatch(
+  writable: Writable,
+  batch: readonly unknown[],
+  signal: AbortSignal,
+  gone: Promise<never>,
+  flushes: FlushTracker,
+): Promise<void> {
   // Someone else filled it: wait before adding to it.
   if (writable.writableNeedDrain) await race(waitForDrain(writable, signal), gone);
   let corked = false;
@@ -138,12 +145,14 @@ async function writeBatch(writable: Writable, batch: readonly unknown[], signal:
         writable.cork();
         corked = true;
       }
-      if (!writable.write(batch[i])) {
+      const ok = writable.write(batch[i], flushes.callback);
+      const n = flushes.wrote();
+      if (!ok) {
         if (corked) {
           writable.uncork();
           corked = false;
         }
-        await race(waitForDrain(writable, signal), gone);
+        await race(waitForDrain(writable, signal, flushes.until(n)), gone);
       }
     }
   } finally {

@@ -41,7 +41,10 @@ export function assertWritable(value: unknown, what: string): Writable {
  * Waits until `writable` wants more data.
  *
  * Contract:
- * - Resolves at once when no drain is needed (`writableNeedDrain` is false), otherwise on `'drain'`.
+ * - Resolves at once when no drain is needed (`writableNeedDrain` is false, or nothing is
+ *   buffered), otherwise on `'drain'` — or when `flushed` resolves: pass the flush of the write
+ *   that returned false (see `FlushTracker`), because Node 26's `ServerResponse` can return false
+ *   from `write()` and then never emit `'drain'` when its socket never needed one.
  * - Rejects, never hangs: with `signal.reason` on abort (at once if already aborted), with the
  *   writable's error when it errored (before or during the wait), with a `DestinationClosedError`
  *   when it is closed, destroyed without an error, or ended by someone else (`'finish'`; Node
@@ -55,10 +58,10 @@ export function assertWritable(value: unknown, what: string): Writable {
  * if (!w.write(chunk)) await waitForDrain(w, signal);
  * ```
  */
-export function waitForDrain(writable: Writable, signal?: AbortSignal): Promise<void> {
+export function waitForDrain(writable: Writable, signal?: AbortSignal, flushed?: PromiseLike<unknown>): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (isClosed(writable)) return Promise.reject(closedError(writable));
-  if (!writable.writableNeedDrain) return Promise.resolve();
+  if (!writable.writableNeedDrain || writable.writableLength === 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const cleanup = () => {
       writable.off('drain', onDrain);
@@ -84,11 +87,40 @@ export function waitForDrain(writable: Writable, signal?: AbortSignal): Promise<
       reject(signal!.reason);
     };
     writable.on('drain', onDrain);
+    flushed?.then(onDrain, onDrain);
     writable.on('close', onGone);
     writable.on('finish', onGone);
     writable.on('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Counts write callbacks (Node calls them in order, once each chunk is flushed), so a drain wait
+ * can also end when the chunk that filled the buffer has been flushed. One shared callback: no
+ * allocation per write.
+ */
+export class FlushTracker {
+  private written = 0;
+  private done = 0;
+  private waiters: { at: number; resolve: () => void }[] = [];
+
+  /** Pass as the callback of every `write()`. */
+  readonly callback = (): void => {
+    this.done++;
+    while (this.waiters.length > 0 && this.waiters[0]!.at <= this.done) this.waiters.shift()!.resolve();
+  };
+
+  /** Call after each `write()`; returns the number of that write. */
+  wrote(): number {
+    return ++this.written;
+  }
+
+  /** Resolves once write number `n` has been flushed. */
+  until(n: number): Promise<void> {
+    if (this.done >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ at: n, resolve }));
+  }
 }
 
 /**
@@ -117,5 +149,7 @@ export async function write(writable: Writable, chunk: unknown, options: WriteOp
   if (signal?.aborted) throw signal.reason;
   if (isClosed(writable)) throw closedError(writable);
   if (writable.writableNeedDrain) await waitForDrain(writable, signal);
-  if (!writable.write(chunk)) await waitForDrain(writable, signal);
+  let flushed!: () => void;
+  const flush = new Promise<void>((resolve) => (flushed = resolve));
+  if (!writable.write(chunk, () => flushed())) await waitForDrain(writable, signal, flush);
 }
