@@ -1,4 +1,4 @@
-import { SluiceTypeError, describe } from './errors.js';
+import { SluiceRangeError, SluiceTypeError, describe } from './errors.js';
 import { descriptorOf, kSluiceStage, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
 import type { StageSpec } from './internal/segments.js';
@@ -51,7 +51,9 @@ function flatten(stages: readonly unknown[]): readonly unknown[] {
   return stages.length === 1 && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
 }
 
-const RUN_OPTIONS = ['signal', 'timeout', 'onReport', 'onCleanupError'] as const;
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError'] as const;
 
 function validateRunOptions(options: unknown, method: string): RunOptions {
   if (options === undefined) return {};
@@ -59,7 +61,14 @@ function validateRunOptions(options: unknown, method: string): RunOptions {
   validateKeys(options, RUN_OPTIONS, `${method}(options)`);
   const o = options as RunOptions;
   if (o.signal !== undefined) validateSignal(o.signal, `${method}(options).signal`);
-  if (o.timeout !== undefined) validateNumber(o.timeout, `${method}(options).timeout`, 0);
+  if (o.timeout !== undefined && validateNumber(o.timeout, `${method}(options).timeout`, 0) > MAX_TIMEOUT && o.timeout !== Infinity) {
+    // setTimeout would silently turn a longer delay into 1 ms.
+    throw new SluiceRangeError(
+      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+      `${method}(options).timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days) or Infinity, got ${o.timeout}`,
+    );
+  }
+  if (o.cleanupTimeout !== undefined) validateInteger(o.cleanupTimeout, `${method}(options).cleanupTimeout`, 0, MAX_TIMEOUT);
   if (o.onReport !== undefined) validateFunction(o.onReport, `${method}(options).onReport`);
   if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError, `${method}(options).onCleanupError`);
   return o;
@@ -140,6 +149,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     const opts = validateRunOptions(options, 'iterate');
     let run: Run<T> | undefined;
     let items: AsyncIterator<T> | undefined;
+    let returned = false;
     const start = () => {
       run ??= this.#start<T>(opts);
       items ??= run.items(true);
@@ -150,6 +160,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
         return this;
       },
       async next() {
+        if (returned && !run) return { done: true, value: undefined };
         const it = start();
         try {
           const r = await it.next();
@@ -161,6 +172,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
         }
       },
       async return() {
+        returned = true;
         // The consumer is stopping: an abort or a failure it has not pulled yet is not its
         // concern (it reached onReport); an error raised while closing is, and is thrown.
         if (run) await run.settle().catch((error: unknown) => {
@@ -208,6 +220,8 @@ function sourceFrom<T>(input: unknown, batchSize: number): SourceSpec<T> {
  * report.items; // 3
  * ```
  */
+export function from<B extends Uint8Array>(input: B | ((ctx: StageContext) => B | Promise<B>), options?: FromOptions): Pipeline<B>;
+export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>>;
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>> {
   // A pipeline is taken as it is, so its source stays owned (and reported) by the run.
   if (input instanceof Pipeline) return input as Pipeline<Awaited<T>>;

@@ -72,7 +72,13 @@ function resourceIterator<R, T>(
     if (state === 'closed') return DONE;
     if (state === 'idle') {
       hooks.opened();
-      resource = await open(ctx);
+      try {
+        resource = await open(ctx);
+      } catch (error) {
+        state = 'closed';
+        hooks.released();
+        throw error;
+      }
       state = 'open';
       // Aborted or returned while opening: read nothing, close now.
       if (cancelled || ctx.signal.aborted) {

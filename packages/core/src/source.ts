@@ -274,7 +274,7 @@ export function lazySource<T>(
       if (closed) return DONE;
       if (!inner) {
         const made = await factory(ctx);
-        if (closed) {
+        if (closed || ctx.signal.aborted) {
           // Torn down while the factory ran: what it opened is ours to close.
           const closable = made as { destroy?: () => void; cancel?: () => Promise<void> } | null;
           if (typeof closable?.destroy === 'function') closable.destroy();

@@ -19,6 +19,12 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   /** Milliseconds after which the run is aborted with a `TimeoutError`. */
   readonly timeout?: number | undefined;
+  /**
+   * Milliseconds teardown waits for iterators and resources to close before the run settles
+   * anyway (default 1000). A close that takes longer (a `finally` stuck in an await that ignores
+   * the signal) is not lost: it stays tracked in `report.closed` and its errors are reported.
+   */
+  readonly cleanupTimeout?: number | undefined;
   /** Called once with the report when the run settles, whether it succeeded or not. */
   readonly onReport?: ((report: RunReport) => void) | undefined;
   /**

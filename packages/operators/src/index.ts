@@ -19,3 +19,8 @@ export { merge, type MergeInput } from './merge.js';
 export { tee, type TeeOptions, type TeeBranch } from './tee.js';
 export { formatCsv, CsvFormatError, type FormatCsvOptions, type CsvColumn, type CsvRow } from './format-csv.js';
 export { parseCsv, CsvParseError, type ParseCsvOptions, type CsvCastContext } from './parse-csv.js';
+export { splitLines, LineTooLongError, DEFAULT_MAX_LINE_LENGTH, type SplitLinesOptions } from './split-lines.js';
+export { formatNdjson, NdjsonFormatError, type FormatNdjsonOptions } from './format-ndjson.js';
+export { parseNdjson, NdjsonParseError, type ParseNdjsonOptions, type ParseNdjsonStats } from './parse-ndjson.js';
+export { gzip, type GzipOptions, type GzipZlibOptions } from './gzip.js';
+export { gunzip, type GunzipOptions, type GunzipZlibOptions } from './gunzip.js';

@@ -93,7 +93,8 @@ export class Sender {
       this.req.method === 'HEAD'
         ? this.pipeline.to(async () => undefined, options)
         : (this.plan.gzip
-            ? this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('./http-gzip.js')).gzipBody())
+            ? // Loaded only when a response is compressed: the http subpath does not load node:zlib otherwise.
+              this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('@sluice/operators')).gzip())
             : this.pipeline.pipe(bodyChunks('sendPipeline()'))
           ).to(this.sink, options);
     await run.catch(() => undefined);

@@ -23,22 +23,33 @@ interface BailState {
   p: unknown;
 }
 
-type Loop = (batch: readonly unknown[], out: unknown[], start: number) => number;
-type LoopFactory = (fns: readonly InlineOp['fn'][], ctxs: readonly object[], counts: Float64Array, st: BailState) => Loop;
+/** Everything a run's loop reads: passed in, so one compiled function serves every run of a shape. */
+interface LoopState {
+  readonly fns: readonly InlineOp['fn'][];
+  readonly ctxs: readonly object[];
+  readonly counts: Float64Array;
+  readonly st: BailState;
+}
 
-const cache = new Map<string, LoopFactory>();
+type Loop = (batch: readonly unknown[], out: unknown[], start: number, state: LoopState) => number;
+
+const cache = new Map<string, Loop>();
 
 const THENABLE = (x: string) =>
   `(${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function')`;
 
-function factoryFor(ops: readonly InlineOp['op'][]): LoopFactory {
+/**
+ * One function per shape, shared by every run (and every pipeline) of that shape: a fresh closure
+ * per run would start cold and measured twice as slow. The callbacks come from `state`.
+ */
+function loopFor(ops: readonly InlineOp['op'][]): Loop {
   const key = ops.join(',');
-  let factory = cache.get(key);
-  if (factory) return factory;
+  let loop = cache.get(key);
+  if (loop) return loop;
   let head = '';
   let body = '';
   ops.forEach((op, j) => {
-    head += `const f${j} = fns[${j}], c${j} = ctxs[${j}];\n`;
+    head += `const f${j} = state.fns[${j}], c${j} = state.ctxs[${j}];\n`;
     const bail = `{ st.i = i; st.j = ${j}; st.v = v; st.p = r; return i; }`;
     body += `c${j}.index = counts[${j}]++;\n`;
     if (op === 'map') {
@@ -50,12 +61,12 @@ function factoryFor(ops: readonly InlineOp['op'][]): LoopFactory {
     }
   });
   const source =
-    `'use strict';\n${head}` +
-    `return function fusedLoop(batch, out, start) {\n` +
+    `'use strict';\n` +
+    `return function fusedLoop(batch, out, start, state) {\n${head}  const counts = state.counts, st = state.st;\n` +
     `  for (let i = start; i < batch.length; i++) {\n    let v = batch[i], r;\n${body}    out.push(v);\n  }\n  return -1;\n};`;
-  factory = new Function('fns', 'ctxs', 'counts', 'st', source) as LoopFactory;
-  cache.set(key, factory);
-  return factory;
+  loop = new Function(source)() as Loop;
+  cache.set(key, loop);
+  return loop;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -74,20 +85,17 @@ export class CompiledGroup implements KernelInstance<unknown, unknown> {
   private readonly loop: Loop;
   private readonly st: BailState = { i: 0, j: 0, v: undefined, p: undefined };
   private readonly ctxs: { signal: AbortSignal; index: number }[];
+  private readonly state: LoopState;
 
   constructor(private readonly ops: readonly InlineOp[], ctx: StageContext) {
     this.counts = new Float64Array(ops.length);
     this.ctxs = ops.map(() => ({ signal: ctx.signal, index: 0 }));
-    this.loop = factoryFor(ops.map((o) => o.op))(
-      ops.map((o) => o.fn),
-      this.ctxs,
-      this.counts,
-      this.st,
-    );
+    this.loop = loopFor(ops.map((o) => o.op));
+    this.state = { fns: ops.map((o) => o.fn), ctxs: this.ctxs, counts: this.counts, st: this.st };
   }
 
   push(batch: readonly unknown[], out: unknown[]): boolean | Promise<boolean> {
-    return this.loop(batch, out, 0) < 0 || this.resume(batch, out);
+    return this.loop(batch, out, 0, this.state) < 0 || this.resume(batch, out);
   }
 
   private async resume(batch: readonly unknown[], out: unknown[]): Promise<boolean> {
@@ -95,7 +103,7 @@ export class CompiledGroup implements KernelInstance<unknown, unknown> {
     do {
       const v = await this.finish(st.v, st.j, st.p);
       if (v !== DROP) out.push(v);
-    } while (this.loop(batch, out, st.i + 1) >= 0);
+    } while (this.loop(batch, out, st.i + 1, this.state) >= 0);
     return true;
   }
 

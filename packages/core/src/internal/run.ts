@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers';
+import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
 import { timeoutReason } from '../errors.js';
 import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
@@ -17,6 +17,9 @@ export interface Plan {
   readonly source: SourceSpec<unknown>;
   readonly stages: readonly StageSpec[];
 }
+
+/** How long teardown waits for the closes before settling anyway (tracked in report.closed). */
+const DEFAULT_CLEANUP_TIMEOUT = 1000;
 
 function stopReason(): DOMException {
   return new DOMException('The pipeline was stopped before its end', 'AbortError');
@@ -125,6 +128,8 @@ export class Run<T> implements LinkOwner {
   /** Records the first failure, aborts the run's signal, interrupts every pending pull, tears down. */
   fail(error: unknown, outcome: RunOutcome): void {
     if (this.failure || this.settled) return;
+    // A stage that honoured the stop by rejecting with its reason has not failed the run.
+    if (this.stopping && error === this.controller.signal.reason) return;
     // Once the consumer stopped, only its own error can still fail the run; a late abort cannot.
     if (this.stopping && outcome !== 'failed') return;
     this.failure = { error };
@@ -150,7 +155,7 @@ export class Run<T> implements LinkOwner {
     );
   }
 
-  private report(error: unknown, stage: string): void {
+  private report(error: unknown, stage: string, warn = true): void {
     if (this.options.onCleanupError) {
       try {
         this.options.onCleanupError(error, stage);
@@ -159,6 +164,7 @@ export class Run<T> implements LinkOwner {
         // A throwing hook must not hide the error it was given: fall through to the warning.
       }
     }
+    if (!warn) return;
     const message = error instanceof Error ? error.message : String(error);
     process.emitWarning(`sluice: error while closing ${stage}: ${message}`, {
       code: 'SLUICE_CLEANUP_ERROR',
@@ -166,7 +172,11 @@ export class Run<T> implements LinkOwner {
     } as never);
   }
 
-  /** Closes every link, source first; waits for those that can close now. Runs once. */
+  /**
+   * Closes every link, source first. Runs once. Waits for the closes (a file or cursor is
+   * released before the run settles), but at most `cleanupTimeout` ms: a `finally` stuck in an
+   * await that ignores the signal cannot hold the settlement; it stays tracked in report.closed.
+   */
   private teardown(): Promise<void> {
     this.tearingDown ??= (async () => {
       const now: Promise<void>[] = [];
@@ -174,7 +184,19 @@ export class Run<T> implements LinkOwner {
         const closing = link.close();
         if (closing) now.push(closing);
       }
-      await Promise.all(now);
+      if (now.length === 0) return;
+      for (const closing of now) this.trackLate(closing);
+      const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
+      if (grace === 0) return;
+      // A real timer: fake timers in a user's tests must not freeze teardown.
+      let timer: ReturnType<typeof realSetTimeout> | undefined;
+      await Promise.race([
+        Promise.all(now),
+        new Promise<void>((resolve) => {
+          timer = realSetTimeout(resolve, grace);
+        }),
+      ]);
+      realClearTimeout(timer);
     })();
     return this.tearingDown;
   }
@@ -186,7 +208,7 @@ export class Run<T> implements LinkOwner {
 
   topFailed(error: unknown): unknown {
     this.fail(error, 'failed');
-    return this.failure!.error;
+    return this.failure ? this.failure.error : error;
   }
 
   /** Waits for `promise` unless the run fails first. */
@@ -215,12 +237,15 @@ export class Run<T> implements LinkOwner {
     // turn; a stage stuck in an await does not, and stays tracked in report.closed.
     if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
     if (!this.failure && this.unreported.length > 0) {
-      this.failure = { error: this.unreported.shift()!.error };
+      this.failure = { error: this.unreported[0]!.error };
       this.outcome = 'failed';
       this.failedInCleanup = true;
     }
     this.settled = true;
-    for (const { error, stage } of this.unreported.splice(0)) this.report(error, stage);
+    for (const { error, stage } of this.unreported.splice(0)) {
+      // The error the run rejects with reaches the hook, but needs no warning: the caller gets it.
+      this.report(error, stage, !(this.failedInCleanup && error === this.failure?.error));
+    }
     const report = this.makeReport();
     if (this.options.onReport) {
       try {
@@ -301,6 +326,11 @@ export class Run<T> implements LinkOwner {
 
   /** Runs a sink on the items; the sink's early return stops the run, its error fails it. */
   async drainInto<R>(sink: Sink<T, R> | (() => Promise<R>)): Promise<R> {
+    // Under an already-aborted signal the sink is never called: it would open its destination.
+    if (this.failure) {
+      await this.settle();
+      return undefined as R;
+    }
     let result: R | undefined;
     const sinking = Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(false), this.ctx));
     try {

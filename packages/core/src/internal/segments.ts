@@ -67,33 +67,61 @@ export class FusedIterator implements BatchIterator<unknown> {
     let d = hint ?? Infinity;
     for (let i = this.kernels.length - 1; i >= 0; i--) {
       const want = this.instances[i]?.want?.() ?? Infinity;
-      d = Math.min(want, this.kernels[i]!.oneToOne ? d : Infinity);
+      // Nothing wanted downstream means nothing needed upstream, whatever the operator.
+      d = Math.min(want, this.kernels[i]!.oneToOne || d === 0 ? d : Infinity);
     }
     return d;
   }
 
   next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
+    if (this.failed) return Promise.reject(this.takeFailure());
     if (this.finished) return Promise.resolve(DONE);
     const demand = this.demand(hint);
     if (demand <= 0) return this.end(0, undefined);
     return this.input.next(demand === Infinity ? undefined : demand).then((r) => this.process(r, hint));
   }
 
-  private process(r: IteratorResult<unknown[], undefined>, hint: number | undefined): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
+  /**
+   * An operator threw in the middle of a batch. Item by item, the items before the failing one
+   * would have gone all the way down before the error: so the outputs made so far go on, and the
+   * error is thrown at the next pull. A later operator failing on that partial batch failed first.
+   */
+  private failed: { readonly error: unknown } | undefined;
+
+  private takeFailure(): unknown {
+    const { error } = this.failed!;
+    this.failed = undefined;
+    this.finished = true;
+    return error;
+  }
+
+  private pushSync(step: Step, batch: readonly unknown[], out: unknown[]): boolean | Promise<boolean> {
+    try {
+      return step.instance.push(batch, out);
+    } catch (error) {
+      this.failed = { error };
+      return true;
+    }
+  }
+
+  private process(
+    r: IteratorResult<unknown[], undefined>,
+    hint: number | undefined,
+  ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
     if (r.done) return this.end(0, []);
     let batch: readonly unknown[] = r.value;
     for (let s = 0; s < this.steps.length; s++) {
       const step = this.steps[s]!;
       const out: unknown[] = [];
       const started = step.watch.start(batch.length);
-      const pushed = step.instance.push(batch, out);
+      const pushed = this.pushSync(step, batch, out);
       if (typeof pushed !== 'boolean') return this.processAsync(s, batch, out, pushed, started, hint);
       this.account(step, batch.length, out.length, started);
       batch = out;
-      if (!pushed) return this.end(step.to, batch as unknown[]);
+      if (!pushed) return this.stopAt(step, batch);
       if (batch.length === 0) break;
     }
-    return batch.length > 0 ? { done: false, value: batch as unknown[] } : this.next(hint);
+    return this.deliver(batch, hint);
   }
 
   /** The same as process(), from step `s` on, once a step had to wait for a promise. */
@@ -105,20 +133,43 @@ export class FusedIterator implements BatchIterator<unknown> {
     started: number,
     hint: number | undefined,
   ): Promise<IteratorResult<unknown[], undefined>> {
-    let more = await pending;
+    let more = await pending.catch((error: unknown) => {
+      this.failed = { error };
+      return true;
+    });
     let batch: readonly unknown[] = firstOut;
     this.account(this.steps[s]!, input.length, firstOut.length, started);
     for (;;) {
-      if (!more) return this.end(this.steps[s]!.to, batch as unknown[]);
+      if (!more) return this.stopAt(this.steps[s]!, batch);
       if (++s >= this.steps.length || batch.length === 0) break;
       const step = this.steps[s]!;
       const out: unknown[] = [];
       const t0 = step.watch.start(batch.length);
-      more = await step.instance.push(batch, out);
+      try {
+        more = await step.instance.push(batch, out);
+      } catch (error) {
+        this.failed = { error };
+        more = true;
+      }
       this.account(step, batch.length, out.length, t0);
       batch = out;
     }
-    return batch.length > 0 ? { done: false, value: batch as unknown[] } : this.next(hint);
+    return this.deliver(batch, hint);
+  }
+
+  /** A `take` is satisfied: an item that failed further up would never have been reached. */
+  private stopAt(step: Step, batch: readonly unknown[]): Promise<IteratorResult<unknown[], undefined>> {
+    this.failed = undefined;
+    return this.end(step.to, batch as unknown[]);
+  }
+
+  private deliver(
+    batch: readonly unknown[],
+    hint: number | undefined,
+  ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
+    if (batch.length > 0) return { done: false, value: batch as unknown[] };
+    if (this.failed) throw this.takeFailure();
+    return this.next(hint);
   }
 
   private account(step: Step, inCount: number, outCount: number, started: number): void {
@@ -185,11 +236,24 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
     return this;
   }
 
+  /** The pull in progress: the protocol lets a consumer call next() again before it settles. */
+  private pulling: Promise<IteratorResult<T>> | undefined;
+
   next(): Promise<IteratorResult<T>> {
+    if (this.pulling) {
+      const after = () => this.next();
+      return this.pulling.then(after, after);
+    }
     if (this.index < this.batch.length) {
       return Promise.resolve({ done: false, value: this.batch[this.index++] as T });
     }
-    return this.pull();
+    const pulling = this.pull();
+    this.pulling = pulling;
+    const clear = () => {
+      if (this.pulling === pulling) this.pulling = undefined;
+    };
+    pulling.then(clear, clear);
+    return pulling;
   }
 
   private async pull(): Promise<IteratorResult<T>> {

@@ -1,0 +1,23 @@
+import { fromFile } from '@sluice/adapters/fs';
+import type { RunReport } from '@sluice/core';
+import { filter, first } from '@sluice/operators';
+
+export interface ScanResult {
+  /** The first matching line, or undefined when no line matches. */
+  readonly line: string | undefined;
+  /** The run's report: `source.items` is how many lines were read, `source.closedAtMs` when the file was closed. */
+  readonly report: RunReport;
+}
+
+/**
+ * Finds the first line of a (possibly huge) log file that matches `pattern`. The file is read
+ * 64 KiB at a time and closed as soon as a line matches: the rest is never read. (Pass a
+ * pattern without the `g` or `y` flag: those make `test()` carry `lastIndex` from line to line.)
+ */
+export async function findFirstLine(path: string, pattern: RegExp, signal?: AbortSignal): Promise<ScanResult> {
+  let report: RunReport | undefined;
+  const line = await fromFile(path, { lines: true })
+    .pipe(filter((text) => pattern.test(text)))
+    .to(first(), { onReport: (r) => (report = r), ...(signal ? { signal } : {}) });
+  return { line, report: report! };
+}

@@ -1,0 +1,141 @@
+import { TextDecoder } from 'node:util';
+import { SluiceTypeError, validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core';
+
+/** Default bound on one line, in UTF-16 code units (JavaScript string length). */
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+
+/**
+ * A line grew past `maxLineLength`. Thrown instead of buffering an endless line (a binary file
+ * or a missing newline would otherwise grow memory without bound).
+ */
+export class LineTooLongError extends Error {
+  readonly code = 'ERR_SLUICE_LINE_TOO_LONG' as const;
+  /** 1-based number of the offending line, empty lines included. */
+  readonly line: number;
+  readonly maxLineLength: number;
+
+  constructor(line: number, maxLineLength: number) {
+    super(`line ${line} is longer than maxLineLength (${maxLineLength} characters)`);
+    this.name = 'LineTooLongError';
+    this.line = line;
+    this.maxLineLength = maxLineLength;
+  }
+}
+
+/** Reads the `maxLineLength` option shared by the line-based operators. */
+export function lineLengthOption(value: unknown, name: string): number {
+  return value === undefined ? DEFAULT_MAX_LINE_LENGTH : validateInteger(value, name, 1);
+}
+
+/** Validates an options object and its keys; returns it typed as a record. */
+export function optionsObject(options: unknown, allowed: readonly string[], name: string): Record<string, unknown> {
+  validateObject(options, name);
+  validateKeys(options, allowed, name);
+  return options;
+}
+
+export function optionalBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  return value === undefined ? fallback : validateBoolean(value, name);
+}
+
+/**
+ * Runs `fn` and returns what it threw (wrapped, so `undefined` can be thrown too), letting a stage
+ * deliver the output made before an error and then rethrow it.
+ */
+export function attempt(fn: () => void): { error: unknown } | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** The TypeError raised when a text or byte stage receives something else. */
+export function chunkTypeError(stage: string, value: unknown, expected = 'string or Uint8Array chunks'): SluiceTypeError {
+  return new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${stage} expects ${expected}, got ${kindOf(value)}`);
+}
+
+/**
+ * Turns string and byte chunks into text. Bytes are decoded as UTF-8 in streaming mode, so a
+ * character split across chunks stays whole; a byte order mark at the start of byte input is
+ * dropped (TextDecoder's default), invalid sequences become U+FFFD. Strings pass through.
+ */
+export class TextChunkDecoder {
+  private decoder: TextDecoder | undefined;
+  private holdsBytes = false;
+
+  constructor(private readonly stage: string) {}
+
+  decode(chunk: unknown): string {
+    if (typeof chunk === 'string') return this.holdsBytes ? this.end() + chunk : chunk;
+    if (chunk instanceof Uint8Array) {
+      this.decoder ??= new TextDecoder('utf-8');
+      this.holdsBytes = true;
+      return this.decoder.decode(chunk, { stream: true });
+    }
+    throw chunkTypeError(this.stage, chunk);
+  }
+
+  /** Flushes the bytes of an incomplete character (as U+FFFD). */
+  end(): string {
+    if (!this.holdsBytes || this.decoder === undefined) return '';
+    this.holdsBytes = false;
+    return this.decoder.decode();
+  }
+}
+
+/**
+ * Cuts text into lines at `\n` and `\r\n` (a `\r\n` split across chunks included: the `\r` stays in
+ * the held rest until the `\n` arrives). Equivalent to `text.split(/\r?\n/)` without the empty
+ * string after a final newline. Holds at most `maxLineLength` (+1 for a pending `\r`) code units.
+ */
+export class LineSplitter {
+  /** Lines completed so far, empty ones included: the line being read is number `lineCount + 1`. */
+  lineCount = 0;
+  private rest = '';
+
+  constructor(
+    private readonly maxLineLength: number,
+    private readonly skipEmpty: boolean,
+  ) {}
+
+  /**
+   * Appends the complete lines of `text` to `out`, without terminators. Throws `LineTooLongError`
+   * after appending the lines that came before the long one.
+   */
+  push(text: string, out: string[]): void {
+    let start = 0;
+    let nl = text.indexOf('\n');
+    while (nl !== -1) {
+      let line = start === 0 && this.rest.length > 0 ? this.rest + text.slice(0, nl) : text.slice(start, nl);
+      if (start === 0) this.rest = '';
+      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      if (line.length > this.maxLineLength) throw new LineTooLongError(this.lineCount + 1, this.maxLineLength);
+      this.lineCount++;
+      if (line.length > 0 || !this.skipEmpty) out.push(line);
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    if (start < text.length) {
+      this.rest = start === 0 ? this.rest + text : text.slice(start);
+      const limit = this.maxLineLength + (this.rest.charCodeAt(this.rest.length - 1) === 13 ? 1 : 0);
+      if (this.rest.length > limit) throw new LineTooLongError(this.lineCount + 1, this.maxLineLength);
+    }
+  }
+
+  /** Appends the last line when the text did not end with a newline. */
+  end(out: string[]): void {
+    if (this.rest.length === 0) return;
+    if (this.rest.length > this.maxLineLength) throw new LineTooLongError(this.lineCount + 1, this.maxLineLength);
+    out.push(this.rest);
+    this.rest = '';
+    this.lineCount++;
+  }
+}
