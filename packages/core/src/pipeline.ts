@@ -41,7 +41,8 @@ function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
     const descriptor = descriptorOf(stage);
     if (descriptor?.kind === 'sync') specs.push({ kind: 'sync', kernel: descriptor });
     else if (descriptor?.kind === 'batch') specs.push({ kind: 'batch', kernel: descriptor });
-    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name || `stage #${i + 1}` });
+    // House style names stage generators `<operator>Stage`; reports name the operator.
+    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name.replace(/(.)Stage$/, '$1') || `stage #${i + 1}` });
   });
   return specs;
 }

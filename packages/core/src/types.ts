@@ -37,9 +37,13 @@ export interface RunOptions {
 
 /** How a run ended, decided by state (who stopped it), never by an error's name. */
 export type RunOutcome =
-  /** The source was exhausted and every item reached the end. */
+  /** The pipeline delivered every item it defines: the source was exhausted, or a `take` got its count. */
   | 'completed'
-  /** The consumer stopped early (a `break`, `take`, a sink that returned early). */
+  /**
+   * The consumer stopped early: a `break`, `first()`, a sink that returned before the end. (A
+   * `take(n)` inside the pipeline that got its n items is `completed`: the pipeline delivered all
+   * it was defined to deliver, and closed its source early.)
+   */
   | 'stopped'
   /** A stage, the source or the sink threw. */
   | 'failed'
