@@ -1,7 +1,7 @@
 import { isThenable } from './internal/thenable.js';
 import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
 import type { Predicate } from './filter.js';
-import { itemContext } from './map.js';
+import { itemContext } from './internal/each-item.js';
 
 /**
  * Skips items while `predicate` holds; from the first item for which it does not, passes everything on.

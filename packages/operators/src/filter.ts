@@ -1,6 +1,5 @@
-import { isThenable } from './internal/thenable.js';
 import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
-import { itemContext, type ItemContext } from './map.js';
+import { eachItem, type ItemContext } from './internal/each-item.js';
 
 export type Predicate<T> = (item: T, ctx: ItemContext) => boolean | PromiseLike<boolean>;
 
@@ -21,27 +20,13 @@ export function filter<T, S extends T>(predicate: (item: T, ctx: ItemContext) =>
 export function filter<T>(predicate: Predicate<T>): FusableStage<T, T>;
 export function filter<T>(predicate: Predicate<T>): FusableStage<T, T> {
   validateFunction(predicate, 'filter(predicate)');
-  return defineSyncStage<T, T>('filter', (ctx) => {
-    const ictx = itemContext(ctx);
-    let index = 0;
-    const rest = async (batch: readonly T[], from: number, pending: PromiseLike<boolean>, out: T[]) => {
-      if (await pending) out.push(batch[from - 1] as T);
-      for (let i = from; i < batch.length; i++) {
-        ictx.index = index++;
-        if (await predicate(batch[i] as T, ictx)) out.push(batch[i] as T);
-      }
-      return true;
-    };
-    return {
-      push(batch, out) {
-        for (let i = 0; i < batch.length; i++) {
-          ictx.index = index++;
-          const keep = predicate(batch[i] as T, ictx);
-          if (isThenable(keep)) return rest(batch, i + 1, keep, out);
-          if (keep) out.push(batch[i] as T);
-        }
+  return defineSyncStage<T, T>(
+    'filter',
+    (ctx) =>
+      eachItem<T, boolean, T>(ctx, predicate, (item, keep, out) => {
+        if (keep) out.push(item);
         return true;
-      },
-    };
-  }, { inline: { op: 'filter', fn: predicate } });
+      }),
+    { inline: { op: 'filter', fn: predicate } },
+  );
 }

@@ -1,7 +1,7 @@
 import { isAsyncIterable, spreadInto } from './internal/sync-spread.js';
 import { isThenable } from './internal/thenable.js';
 import { defineBatchStage, validateFunction, type FusableStage } from '@sluice/core';
-import { itemContext, type ItemContext } from './map.js';
+import { itemContext, type ItemContext } from './internal/each-item.js';
 
 /** What `flatMap`'s function may return for one item: its outputs, in order. Strings are not accepted. */
 export type FlatMapResult<Out> = readonly Out[] | (Iterable<Out> & object) | AsyncIterable<Out>;

@@ -1,4 +1,4 @@
-import { isThenable } from './internal/thenable.js';
+import { eachItem, type ItemContext } from './internal/each-item.js';
 import {
   defineBatchStage,
   defineSyncStage,
@@ -8,23 +8,12 @@ import {
   validateKeys,
   validateObject,
   type FusableStage,
-  type StageContext,
 } from '@sluice/core';
 import { mapConcurrent } from './map-concurrent.js';
 
-/** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */
-export interface ItemContext {
-  readonly signal: AbortSignal;
-  /** 0-based position of the item in this stage's input. */
-  readonly index: number;
-}
+export { itemContext, type ItemContext } from './internal/each-item.js';
 
 export type MapFn<In, Out> = (item: In, ctx: ItemContext) => Out | PromiseLike<Out>;
-
-/** A reusable per-run context object: one allocation per run, not per item. */
-export function itemContext(ctx: StageContext): { signal: AbortSignal; index: number } {
-  return { signal: ctx.signal, index: 0 };
-}
 
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
   for await (const batch of batches) yield* batch;
@@ -73,29 +62,11 @@ export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableS
   }
   return defineSyncStage<In, Awaited<Out>>(
     'map',
-    (ctx) => {
-      const ictx = itemContext(ctx);
-      let index = 0;
-      const rest = async (batch: readonly In[], from: number, pending: PromiseLike<unknown>, out: unknown[]) => {
-        out.push(await pending);
-        for (let i = from; i < batch.length; i++) {
-          ictx.index = index++;
-          out.push(await fn(batch[i] as In, ictx));
-        }
+    (ctx) =>
+      eachItem<In, Out, Awaited<Out>>(ctx, fn, (_item, value, out) => {
+        out.push(value as Awaited<Out>);
         return true;
-      };
-      return {
-        push(batch, out) {
-          for (let i = 0; i < batch.length; i++) {
-            ictx.index = index++;
-            const value = fn(batch[i] as In, ictx);
-            if (isThenable(value)) return rest(batch, i + 1, value, out);
-            out.push(value as Awaited<Out>);
-          }
-          return true;
-        },
-      };
-    },
+      }),
     { oneToOne: true, inline: { op: 'map', fn } },
   );
 }

@@ -1,7 +1,6 @@
-import { isThenable } from './internal/thenable.js';
 import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
 import type { Predicate } from './filter.js';
-import { itemContext, type ItemContext } from './map.js';
+import { eachItem, type ItemContext } from './internal/each-item.js';
 
 /**
  * Passes items on while `predicate` holds, and stops the input at the first item for which it does not.
@@ -25,33 +24,12 @@ export function takeWhile<T>(predicate: Predicate<T>): FusableStage<T, T> {
   validateFunction(predicate, 'takeWhile(predicate)');
   return defineSyncStage<T, T>(
     'takeWhile',
-    (ctx) => {
-      const ictx = itemContext(ctx);
-      let index = 0;
-      const rest = async (batch: readonly T[], from: number, pending: PromiseLike<boolean>, out: T[]) => {
-        if (!(await pending)) return false;
-        out.push(batch[from - 1] as T);
-        for (let i = from; i < batch.length; i++) {
-          ictx.index = index++;
-          const keep = predicate(batch[i] as T, ictx);
-          if (!(isThenable(keep) ? await keep : keep)) return false;
-          out.push(batch[i] as T);
-        }
+    (ctx) =>
+      eachItem<T, boolean, T>(ctx, predicate, (item, keep, out) => {
+        if (!keep) return false;
+        out.push(item);
         return true;
-      };
-      return {
-        push(batch, out) {
-          for (let i = 0; i < batch.length; i++) {
-            ictx.index = index++;
-            const keep = predicate(batch[i] as T, ictx);
-            if (isThenable(keep)) return rest(batch, i + 1, keep, out);
-            if (!keep) return false;
-            out.push(batch[i] as T);
-          }
-          return true;
-        },
-      };
-    },
+      }),
     // Each accepted item yields one output and the first rejected one ends it: a downstream bound passes through.
     { oneToOne: true },
   );

@@ -1,6 +1,5 @@
-import { isThenable } from './internal/thenable.js';
 import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
-import { itemContext, type ItemContext } from './map.js';
+import { eachItem, type ItemContext } from './internal/each-item.js';
 
 export type TapFn<T> = (item: T, ctx: ItemContext) => unknown;
 
@@ -24,32 +23,11 @@ export function tap<T>(fn: TapFn<T>): FusableStage<T, T> {
   validateFunction(fn, 'tap(fn)');
   return defineSyncStage<T, T>(
     'tap',
-    (ctx) => {
-      const ictx = itemContext(ctx);
-      let index = 0;
-      const rest = async (batch: readonly T[], from: number, pending: PromiseLike<unknown>, out: T[]) => {
-        await pending;
-        out.push(batch[from - 1] as T);
-        for (let i = from; i < batch.length; i++) {
-          ictx.index = index++;
-          const result = fn(batch[i] as T, ictx);
-          if (isThenable(result)) await result;
-          out.push(batch[i] as T);
-        }
+    (ctx) =>
+      eachItem<T, unknown, T>(ctx, fn, (item, _result, out) => {
+        out.push(item);
         return true;
-      };
-      return {
-        push(batch, out) {
-          for (let i = 0; i < batch.length; i++) {
-            ictx.index = index++;
-            const result = fn(batch[i] as T, ictx);
-            if (isThenable(result)) return rest(batch, i + 1, result, out);
-            out.push(batch[i] as T);
-          }
-          return true;
-        },
-      };
-    },
+      }),
     // Adjacent map/filter/tap are compiled by the runner into one loop calling `fn` directly.
     { oneToOne: true, inline: { op: 'tap', fn } },
   );

@@ -49,7 +49,7 @@ export class FusedIterator implements BatchIterator<unknown> {
     for (let i = 0; i < kernels.length; ) {
       let j = i;
       while (j < kernels.length && kernels[j]!.inline) j++;
-      if (j - i >= 2) {
+      if (j > i) {
         const group = new CompiledGroup(kernels.slice(i, j).map((k) => k.inline!), ctx);
         this.steps.push({ instance: group, from: i, to: j, group, watch: new Stopwatch(), outItems: 0 });
         i = j;
