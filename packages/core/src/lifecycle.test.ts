@@ -80,6 +80,36 @@ describe('contract 2: one signal per run', () => {
   });
 });
 
+describe('contract 2: concurrent runs on one signal', () => {
+  it('adds one listener to a shared signal however many runs use it, and none remains', async () => {
+    const shutdown = new AbortController();
+    const leaks = leakCheck({ watch: [shutdown.signal] });
+    const gate = deferred<void>();
+    const runs = Array.from({ length: 25 }, () =>
+      from(async function* () {
+        await gate.promise;
+        yield 1;
+      }).run({ signal: shutdown.signal }),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(abortListenerCount(shutdown.signal)).toBe(1);
+    gate.resolve();
+    await Promise.all(runs);
+    expect(abortListenerCount(shutdown.signal)).toBe(0);
+    expect(await leaks.finish()).toEqual(NO_LEAKS); // no MaxListenersExceeded warning on Node 20
+  });
+
+  it('aborts every run sharing the signal with its reason', async () => {
+    const shutdown = new AbortController();
+    const reason = new Error('shutting down');
+    const runs = Array.from({ length: 12 }, () => from(trackedSource({ items: [1], hangAt: 1 })).run({ signal: shutdown.signal }));
+    await new Promise((resolve) => setImmediate(resolve));
+    shutdown.abort(reason);
+    for (const run of runs) await expect(run).rejects.toBe(reason);
+    expect(abortListenerCount(shutdown.signal)).toBe(0);
+  });
+});
+
 describe('contract 3: prompt teardown', () => {
   it('closes the stages from the source outwards when the consumer breaks, each exactly once', async () => {
     const log: string[] = [];

@@ -3,6 +3,7 @@ import { timeoutReason } from '../errors.js';
 import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
+import { linkSignal } from './signal-link.js';
 import {
   BatchStageIterator,
   FusedIterator,
@@ -71,11 +72,7 @@ export class Run<T> implements LinkOwner {
     this.failed.catch(() => undefined);
     const { signal, timeout } = options;
     this.interruptible = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
-    if (signal) {
-      const onAbort = () => this.fail(signal.reason, 'aborted');
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.unlinkParent = () => signal.removeEventListener('abort', onAbort);
-    }
+    if (signal) this.unlinkParent = linkSignal(signal, () => this.fail(signal.reason, 'aborted'));
     if (timeout !== undefined && timeout !== Infinity) {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
