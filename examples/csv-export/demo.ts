@@ -1,7 +1,8 @@
 /**
- * The main demo: a CSV export service hit by three clients — one that downloads everything, one
- * that closes the connection after the first chunk, and one too slow for the deadline — and what
- * sluice's reports say about each: how it ended, and how long the database cursor was held.
+ * The main demo: a CSV export service hit by four clients — one that downloads everything, one
+ * that closes the connection after the first chunk, one too slow for the deadline, and a slow
+ * reader whose export fits in the read-ahead buffer — and what sluice's reports say about each:
+ * how it ended, and how long the database cursor was held.
  * Run: pnpm demo
  */
 import { get, type IncomingMessage } from 'node:http';
@@ -22,10 +23,15 @@ function request(port: number, gzip: boolean, onResponse: (res: IncomingMessage,
   req.on('error', () => undefined);
 }
 
-async function serve(db: OrdersDb, timeout: number, client: (port: number) => Promise<string>): Promise<{ report: SendReport; client: string }> {
+async function serve(
+  db: OrdersDb,
+  timeout: number,
+  readAhead: number,
+  client: (port: number) => Promise<string>,
+): Promise<{ report: SendReport; client: string }> {
   let reported!: (report: SendReport) => void;
   const report = new Promise<SendReport>((resolve) => (reported = resolve));
-  const server = createExportServer({ db, timeout, onReport: reported });
+  const server = createExportServer({ db, timeout, readAhead, onReport: reported });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const seen = client(port);
@@ -66,16 +72,32 @@ const neverReads = (port: number) =>
     });
   });
 
+// A phone on a slow network: reads a chunk, waits, reads the next.
+const slowReader = (port: number) =>
+  new Promise<string>((resolve) => {
+    request(port, false, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        res.pause();
+        setTimeout(() => res.resume(), 20);
+      });
+      res.on('end', () => resolve(`status ${res.statusCode}, read ${bytes.toLocaleString('en-US')} bytes slowly`));
+    });
+  });
+
+const db = new OrdersDb(ROWS);
+const small = new OrdersDb(100_000);
 const scenarios = [
-  { name: 'full download', timeout: 30_000, client: fullDownload },
-  { name: 'client disconnects', timeout: 30_000, client: disconnectAfterFirstChunk },
-  { name: 'slow client, 300 ms deadline', timeout: 300, client: neverReads },
+  { name: 'full download', db, timeout: 30_000, readAhead: 2000, client: fullDownload },
+  { name: 'client disconnects', db, timeout: 30_000, readAhead: 2000, client: disconnectAfterFirstChunk },
+  { name: 'slow client, 300 ms deadline', db, timeout: 300, readAhead: 2000, client: neverReads },
+  { name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early', db: small, timeout: 30_000, readAhead: 100_000, client: slowReader },
 ];
 
-console.log(`sluice CSV export demo: ${ROWS.toLocaleString('en-US')} orders, GET /orders.csv\n`);
-const db = new OrdersDb(ROWS);
-for (const { name, timeout, client } of scenarios) {
-  const { report, client: seen } = await serve(db, timeout, client);
+console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders; 100,000 in the last scenario)\n`);
+for (const { name, db, timeout, readAhead, client } of scenarios) {
+  const { report, client: seen } = await serve(db, timeout, readAhead, client);
   const { run } = report;
   console.log(`■ ${name}`);
   console.log(`  client:  ${seen}`);
@@ -85,5 +107,7 @@ for (const { name, timeout, client } of scenarios) {
   );
   console.log(`  stages:  ${run.stages.map((s) => `${s.name} ${s.itemsIn}→${s.itemsOut}`).join(', ')}\n`);
 }
-console.log(`${db.cursorsOpened} cursors opened, ${db.openCursors} left open.`);
-if (db.openCursors !== 0) process.exitCode = 1;
+const opened = db.cursorsOpened + small.cursorsOpened;
+const open = db.openCursors + small.openCursors;
+console.log(`${opened} cursors opened, ${open} left open.`);
+if (open !== 0) process.exitCode = 1;
