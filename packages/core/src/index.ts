@@ -1,5 +1,5 @@
 export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, StageReport, SourceReport } from './types.js';
-export { from, fromResource, chain, Pipeline, type Chain, type FromInput, type FromOptions } from './pipeline.js';
+export { from, fromResource, chain, Pipeline, validateRunOptions, type Chain, type FromInput, type FromOptions } from './pipeline.js';
 export type { ResourceSourceOptions, ReadContext, ReadResult, ResourceBatch } from './resource.js';
 export type { SourceInput, ReadableStreamLike } from './source.js';
 export {
@@ -33,4 +33,6 @@ export {
   validateBoolean,
   validateSignal,
   validateKeys,
+  validateTimeout,
+  MAX_TIMEOUT,
 } from './validate.js';

@@ -301,7 +301,7 @@ describe('nested runs and slow cleanups', () => {
           cleaned = true;
         }
       },
-      { signal: controller.signal, onReport: (r) => (report = r) },
+      { signal: controller.signal, onReport: (r) => (report = r), cleanupTimeout: 0 },
     );
     await new Promise((resolve) => setImmediate(resolve));
     controller.abort();

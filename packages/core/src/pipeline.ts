@@ -1,11 +1,11 @@
-import { SluiceRangeError, SluiceTypeError, describe } from './errors.js';
+import { SluiceTypeError, describe } from './errors.js';
 import { descriptorOf, kSluiceStage, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
 import type { StageSpec } from './internal/segments.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type SourceInput, type SourceSpec } from './source.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
-import { validateFunction, validateInteger, validateKeys, validateNumber, validateObject, validateSignal } from './validate.js';
+import { MAX_TIMEOUT, validateFunction, validateInteger, validateKeys, validateObject, validateSignal, validateTimeout } from './validate.js';
 
 /** Options of `from()`. */
 export interface FromOptions {
@@ -52,26 +52,19 @@ function flatten(stages: readonly unknown[]): readonly unknown[] {
   return stages.length === 1 && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
 }
 
-const MAX_TIMEOUT = 2 ** 31 - 1;
-
 const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError'] as const;
 
-function validateRunOptions(options: unknown, method: string): RunOptions {
+/** Validates run options (`signal`, `timeout`, …) with coded errors; for adapters that take them. */
+export function validateRunOptions(options: unknown, where: string): RunOptions {
   if (options === undefined) return {};
-  validateObject(options, `${method}(options)`);
-  validateKeys(options, RUN_OPTIONS, `${method}(options)`);
+  validateObject(options, where);
+  validateKeys(options, RUN_OPTIONS, where);
   const o = options as RunOptions;
-  if (o.signal !== undefined) validateSignal(o.signal, `${method}(options).signal`);
-  if (o.timeout !== undefined && validateNumber(o.timeout, `${method}(options).timeout`, 0) > MAX_TIMEOUT && o.timeout !== Infinity) {
-    // setTimeout would silently turn a longer delay into 1 ms.
-    throw new SluiceRangeError(
-      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
-      `${method}(options).timeout must be at most ${MAX_TIMEOUT} ms (about 24.8 days) or Infinity, got ${o.timeout}`,
-    );
-  }
-  if (o.cleanupTimeout !== undefined) validateInteger(o.cleanupTimeout, `${method}(options).cleanupTimeout`, 0, MAX_TIMEOUT);
-  if (o.onReport !== undefined) validateFunction(o.onReport, `${method}(options).onReport`);
-  if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError, `${method}(options).onCleanupError`);
+  if (o.signal !== undefined) validateSignal(o.signal, `${where}.signal`);
+  if (o.timeout !== undefined) validateTimeout(o.timeout, `${where}.timeout`);
+  if (o.cleanupTimeout !== undefined) validateInteger(o.cleanupTimeout, `${where}.cleanupTimeout`, 0, MAX_TIMEOUT);
+  if (o.onReport !== undefined) validateFunction(o.onReport, `${where}.onReport`);
+  if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError, `${where}.onCleanupError`);
   return o;
 }
 
@@ -105,7 +98,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
   run(options?: RunOptions): Promise<RunReport> {
-    const run = this.#start(validateRunOptions(options, 'run'));
+    const run = this.#start(validateRunOptions(options, 'run(options)'));
     return (async () => {
       try {
         for (;;) if ((await run.pull()).done) break;
@@ -121,14 +114,14 @@ export class Pipeline<T> implements AsyncIterable<T> {
     if (typeof sink !== 'function') {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describe(sink)}`);
     }
-    const run = this.#start<T>(validateRunOptions(options, 'to'));
+    const run = this.#start<T>(validateRunOptions(options, 'to(options)'));
     const batched = sinkDescriptorOf(sink);
     return batched ? run.drainBatchesInto(batched.run as never) : run.drainInto(sink);
   }
 
   /** Collects every item. */
   toArray(options?: RunOptions): Promise<T[]> {
-    const run = this.#start<T>(validateRunOptions(options, 'toArray'));
+    const run = this.#start<T>(validateRunOptions(options, 'toArray(options)'));
     return (async () => {
       const items: T[] = [];
       try {
@@ -147,7 +140,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Iterates the items with run options; `break` stops the run and releases the source. */
   iterate(options?: RunOptions): AsyncIterableIterator<T> {
-    const opts = validateRunOptions(options, 'iterate');
+    const opts = validateRunOptions(options, 'iterate(options)');
     let run: Run<T> | undefined;
     let items: AsyncIterator<T> | undefined;
     let returned = false;

@@ -68,3 +68,18 @@ export function validateKeys(options: object, allowed: readonly string[], name: 
     }
   }
 }
+
+/** The longest delay setTimeout honours; a longer one silently becomes 1 ms. */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** A timeout in milliseconds: 0 to 2^31-1, or Infinity for none. */
+export function validateTimeout(value: unknown, name: string): number {
+  const ms = validateNumber(value, name, 0);
+  if (ms > MAX_TIMEOUT && ms !== Infinity) {
+    throw new SluiceRangeError(
+      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+      `${name} must be at most ${MAX_TIMEOUT} ms (about 24.8 days) or Infinity, got ${ms}`,
+    );
+  }
+  return ms;
+}

@@ -102,6 +102,8 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
     let expired = false;
     let upstreamDone = false;
     let failing = false;
+    // When the item being added arrived: it may have waited while the consumer was busy.
+    let arrivedAt = 0;
     const clearTimer = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
@@ -120,10 +122,16 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
           yield takeBatch();
           continue;
         }
-        pending ??= Promise.resolve(it.next()).catch((error: unknown) => {
-          upstreamDone = true;
-          throw error;
-        });
+        pending ??= Promise.resolve(it.next()).then(
+          (r) => {
+            arrivedAt = Date.now();
+            return r;
+          },
+          (error: unknown) => {
+            upstreamDone = true;
+            throw error;
+          },
+        );
         const winner = await raceSignal(expiry ? Promise.race([pending, expiry]) : pending, signal);
         if (winner === EXPIRED) continue;
         pending = undefined;
@@ -134,14 +142,18 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
         const out: T[][] = [];
         batcher.add(winner.value, out);
         if (out.length > 0) clearTimer();
-        if (batcher.length > 0 && timer === undefined) {
-          expiry = new Promise((resolve) => {
-            timer = setTimeout(() => {
-              timer = undefined;
-              expired = true;
-              resolve(EXPIRED);
-            }, maxWaitMs);
-          });
+        if (batcher.length > 0 && timer === undefined && !expired) {
+          // Counted from the first item's arrival, not from when this loop got to it.
+          const wait = maxWaitMs - (Date.now() - arrivedAt);
+          if (wait <= 0) expired = true;
+          else
+            expiry = new Promise((resolve) => {
+              timer = setTimeout(() => {
+                timer = undefined;
+                expired = true;
+                resolve(EXPIRED);
+              }, wait);
+            });
         }
         for (const full of out) yield full;
       }

@@ -100,8 +100,16 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
     const decoder = new TextChunkDecoder('parseNdjson()');
     const splitter = new LineSplitter(maxLineLength, false);
     const lines: string[] = [];
+    // A byte order mark is not part of the first value: TextDecoder drops it from bytes, and
+    // text read with setEncoding('utf8') keeps it, so drop it from the first text too.
+    let atStart = true;
 
-    const parse = (text: string, values: T[], last: boolean): void => {
+    const parse = (input: string, values: T[], last: boolean): void => {
+      let text = input;
+      if (atStart && text.length > 0) {
+        atStart = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
       const first = splitter.lineCount + 1;
       lines.length = 0;
       const tooLong = attempt(() => {

@@ -84,9 +84,18 @@ class Tee<T> {
   }
 
   private branch(i: number): TeeBranch<T> {
+    // The protocol allows next() again before the last one settled: queue such calls, in order.
+    let tail: Promise<unknown> = Promise.resolve();
     const branch: TeeBranch<T> = {
       [Symbol.asyncIterator]: () => branch,
-      next: () => this.next(i),
+      next: () => {
+        const call = tail.then(
+          () => this.next(i),
+          () => this.next(i),
+        );
+        tail = call;
+        return call;
+      },
       return: async () => {
         await this.end(i);
         return { done: true, value: undefined };

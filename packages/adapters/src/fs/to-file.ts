@@ -103,10 +103,13 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
     let removed = false;
     const removeTemp = () => {
       if (!created || removed) return;
-      removed = true;
       try {
         unlinkSync(temp);
+        removed = true;
       } catch (error) {
+        // Aborted while open() is still creating it: the catch below removes it once open returns.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        removed = true;
         warnCleanup(error, `removing ${temp}`);
       }
     };
@@ -114,8 +117,12 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
     signal.addEventListener('abort', removeTemp, { once: true });
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, 'wx', mode);
+      // Counted as ours from the moment it may exist: the name is random and opened exclusively.
       created = true;
+      handle = await open(temp, 'wx', mode).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') created = false; // someone else's file: never remove it
+        throw error;
+      });
       if (signal.aborted) throw signal.reason;
       const it = batches[Symbol.asyncIterator]();
       for (;;) {

@@ -9,6 +9,7 @@ import {
   validateNumber,
   validateObject,
   validateSignal,
+  validateTimeout,
 } from '@sluice/core';
 import type { SendPipelineOptions, SendReport } from '../http/send-pipeline.js';
 
@@ -150,7 +151,7 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
     else if (!/(^|,)\s*(\*|accept-encoding)\s*(,|$)/i.test(vary)) headers.push(['vary', `${vary}, Accept-Encoding`]);
     if (gzip) headers.push(['content-encoding', 'gzip']);
   }
-  const timeout = o.timeout === undefined ? undefined : validateNumber(o.timeout, `${WHERE}.timeout`, 0);
+  const timeout = o.timeout === undefined ? undefined : validateTimeout(o.timeout, `${WHERE}.timeout`);
   const signal = o.signal === undefined ? undefined : validateSignal(o.signal, `${WHERE}.signal`);
   if (o.onReport !== undefined) validateFunction(o.onReport as unknown, `${WHERE}.onReport`);
   return { status, headers, gzip, timeout: timeout === Infinity ? undefined : timeout, signal, onReport: o.onReport };

@@ -94,7 +94,8 @@ export class Sender {
         ? this.pipeline.to(async () => undefined, options)
         : (this.plan.gzip
             ? // Loaded only when a response is compressed: the http subpath does not load node:zlib otherwise.
-              this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('@sluice/operators')).gzip())
+              // 64 KiB per zlib write: a server holds one such buffer per open response.
+              this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('@sluice/operators')).gzip({ chunkSize: 64 * 1024 }))
             : this.pipeline.pipe(bodyChunks('sendPipeline()'))
           ).to(this.sink, options);
     await run.catch(() => undefined);
@@ -144,6 +145,10 @@ export class Sender {
     try {
       run = await this.runPipeline();
       result = await this.finishResponse(run);
+    } catch (error) {
+      // Not a pipeline failure (those are results): never leave the client waiting on an open response.
+      if (!res.destroyed && !res.writableEnded) res.destroy();
+      throw error;
     } finally {
       res.off('close', this.onClose);
       res.off('finish', this.onFinish);

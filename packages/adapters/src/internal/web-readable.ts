@@ -1,27 +1,6 @@
-import {
-  SluiceTypeError,
-  validateFunction,
-  validateKeys,
-  validateNumber,
-  validateObject,
-  validateSignal,
-  type Pipeline,
-  type RunOptions,
-} from '@sluice/core';
+import { SluiceTypeError, validateRunOptions, type Pipeline, type RunOptions } from '@sluice/core';
 
-const RUN_OPTIONS = ['signal', 'timeout', 'onReport', 'onCleanupError'] as const;
-
-/** Validates run options the way `Pipeline#run` does, naming the adapter in messages. */
-export function validateRunOptions(options: unknown, where: string): RunOptions {
-  validateObject(options, where);
-  validateKeys(options, RUN_OPTIONS, where);
-  const o = options as RunOptions;
-  if (o.signal !== undefined) validateSignal(o.signal, `${where}.signal`);
-  if (o.timeout !== undefined) validateNumber(o.timeout, `${where}.timeout`, 0);
-  if (o.onReport !== undefined) validateFunction(o.onReport as unknown, `${where}.onReport`);
-  if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError as unknown, `${where}.onCleanupError`);
-  return o;
-}
+export { validateRunOptions };
 
 export function assertPipeline(value: unknown, where: string): void {
   const p = value as Partial<Pipeline<unknown>> | null;

@@ -143,14 +143,21 @@ export class Run<T> implements LinkOwner {
     else this.unreported.push({ error, stage });
   }
 
-  trackLate(promise: Promise<void>): void {
+  /**
+   * Tracks a cleanup that may outlive the run. `graced`: one the run started and waits for up to
+   * its cleanupTimeout (a close, a sink unwinding). Otherwise it is queued behind a pull that may
+   * never settle (a stage stuck in an await), and settlement does not wait for it.
+   */
+  trackLate(promise: Promise<void>, graced = false): void {
     this.lateCount++;
-    this.late.push(
-      promise.finally(() => {
-        this.lateCount--;
-      }),
-    );
+    const tracked = promise.finally(() => {
+      this.lateCount--;
+    });
+    this.late.push(tracked);
+    if (graced) this.graced.push(tracked);
   }
+
+  private readonly graced: Promise<void>[] = [];
 
   private report(error: unknown, stage: string, warn = true): void {
     if (this.options.onCleanupError) {
@@ -182,20 +189,32 @@ export class Run<T> implements LinkOwner {
         if (closing) now.push(closing);
       }
       if (now.length === 0) return;
-      for (const closing of now) this.trackLate(closing);
-      const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
-      if (grace === 0) return;
-      // A real timer: fake timers in a user's tests must not freeze teardown.
-      let timer: ReturnType<typeof realSetTimeout> | undefined;
-      await Promise.race([
-        Promise.all(now),
-        new Promise<void>((resolve) => {
-          timer = realSetTimeout(resolve, grace);
-        }),
-      ]);
-      realClearTimeout(timer);
+      for (const closing of now) this.trackLate(closing, true);
+      await this.withinGrace(Promise.all(now));
     })();
     return this.tearingDown;
+  }
+
+  private graceEnds: number | undefined;
+
+  /** Waits for `promise`, but no longer than the run's cleanupTimeout counted from the first call. */
+  private async withinGrace(promise: Promise<unknown>): Promise<void> {
+    const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
+    this.graceEnds ??= performance.now() + grace;
+    const left = this.graceEnds - performance.now();
+    if (left <= 0) {
+      await Promise.race([promise, nextMacrotask()]);
+      return;
+    }
+    // A real timer: fake timers in a user's tests must not freeze teardown.
+    let timer: ReturnType<typeof realSetTimeout> | undefined;
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => {
+        timer = realSetTimeout(resolve, left);
+      }),
+    ]);
+    realClearTimeout(timer);
   }
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
@@ -230,8 +249,10 @@ export class Run<T> implements LinkOwner {
       }
     }
     await this.teardown();
-    // Cooperative cleanups that were merely queued behind an interrupted pull finish within a
-    // turn; a stage stuck in an await does not, and stays tracked in report.closed.
+    // A sink still unwinding (closing a file) gets the grace; cleanups queued behind an
+    // interrupted pull get one turn (cooperative ones finish in it; a stage stuck in an await
+    // does not, and stays tracked in report.closed).
+    if (this.graced.length > 0) await this.withinGrace(Promise.all(this.graced));
     if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
     if (!this.failure && this.unreported.length > 0) {
       this.failure = { error: this.unreported[0]!.error };
@@ -335,10 +356,13 @@ export class Run<T> implements LinkOwner {
     } catch (error) {
       this.fail(error, 'failed');
       // The run settles without waiting for a sink stuck in its own cleanup; report.closed does.
-      this.trackLate(sinking.then(
-        () => undefined,
-        () => undefined,
-      ));
+      this.trackLate(
+        sinking.then(
+          () => undefined,
+          () => undefined,
+        ),
+        true,
+      );
     }
     await this.settle(); // rejects with the first error, if there was one
     return result as R;

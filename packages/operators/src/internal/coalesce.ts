@@ -8,6 +8,11 @@ function toBytes(piece: string | Uint8Array): Uint8Array {
   return typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
 }
 
+function endsWithHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
 /**
  * Joins small string or byte chunks into chunks of at least `size` units, because zlib pays a
  * fixed cost per write (one small write per CSV row is an order of magnitude slower than large
@@ -19,6 +24,11 @@ export class Coalescer {
   private pieces: (string | Uint8Array)[] = [];
   private held = 0;
   private onlyStrings = true;
+  /**
+   * The high surrogate a string chunk ended with, held for the next chunk: encoded alone it would
+   * become U+FFFD, splitting a character that the next chunk completes.
+   */
+  private carry = '';
 
   constructor(
     private readonly size: number,
@@ -30,8 +40,17 @@ export class Coalescer {
   add(piece: unknown, ready: Uint8Array[]): void {
     const isString = typeof piece === 'string';
     if (!(piece instanceof Uint8Array) && !(isString && this.acceptStrings)) throw this.typeError(piece);
-    const chunk = piece as string | Uint8Array;
+    let chunk = piece as string | Uint8Array;
+    if (isString && this.carry) {
+      chunk = this.carry + (chunk as string);
+      this.carry = '';
+    }
     if (chunk.length === 0) return;
+    if (isString && endsWithHighSurrogate(chunk as string)) {
+      this.carry = (chunk as string).slice(-1);
+      chunk = (chunk as string).slice(0, -1);
+      if (chunk.length === 0) return;
+    }
     if (chunk.length >= this.size) {
       this.flush(ready);
       ready.push(toBytes(chunk));
@@ -43,8 +62,12 @@ export class Coalescer {
     if (this.held >= this.size) this.flush(ready);
   }
 
-  /** Appends what is held, as one chunk, to `ready`. */
-  flush(ready: Uint8Array[]): void {
+  /** Appends what is held, as one chunk, to `ready`; `final` also lets go of a held surrogate. */
+  flush(ready: Uint8Array[], final = false): void {
+    if (final && this.carry) {
+      this.pieces.push(this.carry);
+      this.carry = '';
+    }
     const pieces = this.pieces;
     if (pieces.length === 0) return;
     if (pieces.length === 1) ready.push(toBytes(pieces[0] as string | Uint8Array));

@@ -71,7 +71,11 @@ export class CsvRowWriter {
         const own = this.inferred ? this.checkKeys(record, index) : true;
         for (let c = 0; c < keys.length; c++) {
           const key = keys[c] as string;
-          const value = own || Object.hasOwn(record, key) ? record[key] : undefined;
+          let value = own || Object.hasOwn(record, key) ? record[key] : undefined;
+          // A column the row lacks is empty, even when Object.prototype has that name (constructor, toString…).
+          if (typeof value === 'function' && value === (Object.prototype as Record<string, unknown>)[key] && !Object.hasOwn(record, key)) {
+            value = undefined;
+          }
           text += c === 0 ? this.cell(value, index, key) : delimiter + this.cell(value, index, key);
         }
       } else {

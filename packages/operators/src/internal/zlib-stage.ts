@@ -133,7 +133,7 @@ export function zlibStage<In>(spec: ZlibStageSpec): FusableStage<In, Buffer> {
         if (!spec.holdAcrossBatches) yield* pump.settle(false);
         if (pump.hasOutput) yield pump.take();
       }
-      coalescer.flush(ready);
+      coalescer.flush(ready, true);
       for (const chunk of ready) yield* pump.write(chunk);
       if (written || ready.length > 0 || !spec.emptyInputIsEmpty) yield* pump.finish();
     } finally {
