@@ -4,14 +4,8 @@ import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
 import { linkSignal } from './signal-link.js';
-import {
-  BatchStageIterator,
-  FusedIterator,
-  ItemStageIterator,
-  ItemView,
-  type StageSpec,
-  type StageStats,
-} from './segments.js';
+import { FusedIterator } from './fused.js';
+import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './segments.js';
 
 /** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
 export interface Plan {
