@@ -139,7 +139,9 @@ export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, un
 
 /**
  * Defines a sink that receives batches inside sluice. Outside it, it is an ordinary `Sink`
- * receiving items (each item a batch of one).
+ * receiving items (each item a batch of one). Inside sluice, the batches' `next(hint)` takes an
+ * optional number: the most items the sink can use, passed up through synchronous operators to a
+ * source that cuts batches (`first()` asks for one).
  */
 export function defineBatchSink<In, R>(
   name: string,

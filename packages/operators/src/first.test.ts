@@ -4,6 +4,7 @@ import { trackedResource, trackedSource } from '@sluice/core/testing';
 import { countingSource, naturals } from './internal/sync-test-sources.js';
 import { filter } from './filter.js';
 import { first } from './first.js';
+import { map } from './map.js';
 
 describe('first', () => {
   it('resolves to the first item (documented example)', async () => {
@@ -39,11 +40,14 @@ describe('first', () => {
     expect(report?.outcome).toBe('completed');
   });
 
-  it('reads at most one batch from a sync generator and closes it', async () => {
+  it('pulls exactly one item from a sync generator, through synchronous operators, and closes it', async () => {
     const source = countingSource(naturals());
     expect(await from(source, { batchSize: 8 }).to(first())).toBe(0);
-    expect(source.pulled).toBe(8);
+    expect(source.pulled).toBe(1);
     expect(source.closes).toBe(1);
+    const mapped = countingSource(naturals());
+    expect(await from(mapped).pipe(map((n: number) => n + 1)).to(first())).toBe(1);
+    expect(mapped.pulled).toBe(1);
   });
 
   it('releases a resource source exactly once', async () => {

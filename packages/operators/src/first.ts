@@ -6,8 +6,8 @@ import { defineBatchSink, type Sink } from '@sluice/core';
  * Contract:
  * - The run stops as soon as the first item arrives: the source is closed at once and the run's
  *   report says `'stopped'` (`'completed'` for an empty input).
- * - It reads at most one source batch: one item from an async source; up to the batch size
- *   (`from(input, { batchSize })`) from an array or a sync iterable.
+ * - It asks for one item: an array or a sync iterable is read one item far, through synchronous
+ *   operators (a `filter` in between may need more); behind an opaque stage, at most one batch.
  * - Errors before the first item fail the run unchanged.
  *
  * @example
@@ -17,9 +17,20 @@ import { defineBatchSink, type Sink } from '@sluice/core';
  */
 export function first<T>(): Sink<T, T | undefined> {
   return defineBatchSink<T, T | undefined>('first', async (batches) => {
-    for await (const batch of batches) {
-      if (batch.length > 0) return batch[0];
+    // Inside sluice, next() takes a hint: the most items this sink can use.
+    const it = batches[Symbol.asyncIterator]() as AsyncIterator<T[]> & { next(hint?: number): Promise<IteratorResult<T[]>> };
+    let done = false;
+    try {
+      for (;;) {
+        const r = await it.next(1);
+        if (r.done) {
+          done = true;
+          return undefined;
+        }
+        if (r.value.length > 0) return r.value[0];
+      }
+    } finally {
+      if (!done) await it.return?.();
     }
-    return undefined;
   });
 }

@@ -212,8 +212,9 @@ export class Run<T> implements LinkOwner {
   }
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
-  pull(): Promise<IteratorResult<T[], undefined>> {
-    return this.top.next();
+  /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */
+  pull(hint?: number): Promise<IteratorResult<T[], undefined>> {
+    return this.top.next(hint);
   }
 
   topFailed(error: unknown): unknown {
@@ -327,7 +328,7 @@ export class Run<T> implements LinkOwner {
       [Symbol.asyncIterator]() {
         return this;
       },
-      next: () => this.pull(),
+      next: (hint?: number) => this.pull(hint),
       return: async () => {
         await this.stop();
         return { done: true, value: undefined };
