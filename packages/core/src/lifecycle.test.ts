@@ -538,6 +538,21 @@ describe('report', () => {
     expect(report.pendingCleanups).toBe(0);
   });
 
+  it('counts the items a batch sink received', async () => {
+    const { defineBatchSink } = await import('./index.js');
+    let report: RunReport | undefined;
+    const total = await from([1, 2, 3], { batchSize: 2 }).to(
+      defineBatchSink('sum', async (batches: AsyncIterable<number[]>) => {
+        let sum = 0;
+        for await (const batch of batches) for (const n of batch) sum += n;
+        return sum;
+      }),
+      { onReport: (r) => (report = r) },
+    );
+    expect(total).toBe(6);
+    expect(report).toMatchObject({ outcome: 'completed', items: 3 });
+  });
+
   it('says "stopped" when a sink returned before the end', async () => {
     let report: RunReport | undefined;
     await from([1, 2, 3]).to(

@@ -334,18 +334,22 @@ export class Run<T> implements LinkOwner {
         return { done: true, value: undefined };
       },
     };
-    return this.drainInto(() => sink(batches, this.ctx));
+    return this.drive(() => sink(batches, this.ctx));
   }
 
   /** Runs a sink on the items; the sink's early return stops the run, its error fails it. */
-  async drainInto<R>(sink: Sink<T, R> | (() => Promise<R>)): Promise<R> {
+  drainInto<R>(sink: Sink<T, R>): Promise<R> {
+    return this.drive(() => sink(this.items(false), this.ctx));
+  }
+
+  private async drive<R>(start: () => Promise<R>): Promise<R> {
     // Under an already-aborted signal the sink is never called: it would open its destination.
     if (this.failure) {
       await this.settle();
       return undefined as R;
     }
     let result: R | undefined;
-    const sinking = Promise.resolve().then(() => (sink as Sink<T, R>)(this.items(false), this.ctx));
+    const sinking = Promise.resolve().then(start);
     try {
       result = await this.race(sinking);
     } catch (error) {
