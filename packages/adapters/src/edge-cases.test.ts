@@ -102,8 +102,10 @@ describe('edge cases: sendPipeline', () => {
       const settled = await done.promise;
       expect(settled.report?.outcome).toBe('completed');
       expect(zlib.gunzipSync(got.body).length).toBe(600 * 1024);
-      // "Under gzip about 64 KiB of input is gathered per zlib write": allow 25% slack.
+      // "Under gzip about 64 KiB of input is gathered per zlib write": allow 25% slack either way.
+      expect(writes.length).toBeGreaterThan(1);
       expect(Math.max(...writes)).toBeLessThanOrEqual(80 * 1024);
+      for (const size of writes.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(48 * 1024);
     } finally {
       delete (proto as { write?: unknown }).write;
     }

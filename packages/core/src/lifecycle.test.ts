@@ -85,13 +85,15 @@ describe('contract 2: concurrent runs on one signal', () => {
     const shutdown = new AbortController();
     const leaks = leakCheck({ watch: [shutdown.signal] });
     const gate = deferred<void>();
-    const runs = Array.from({ length: 25 }, () =>
+    const started = Array.from({ length: 25 }, () => deferred<void>());
+    const runs = started.map((entered) =>
       from(async function* () {
+        entered.resolve();
         await gate.promise;
         yield 1;
       }).run({ signal: shutdown.signal }),
     );
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(started.map((d) => d.promise)); // all 25 runs are live
     expect(abortListenerCount(shutdown.signal)).toBe(1);
     gate.resolve();
     await Promise.all(runs);
@@ -102,8 +104,9 @@ describe('contract 2: concurrent runs on one signal', () => {
   it('aborts every run sharing the signal with its reason', async () => {
     const shutdown = new AbortController();
     const reason = new Error('shutting down');
-    const runs = Array.from({ length: 12 }, () => from(trackedSource({ items: [1], hangAt: 1 })).run({ signal: shutdown.signal }));
-    await new Promise((resolve) => setImmediate(resolve));
+    const sources = Array.from({ length: 12 }, () => trackedSource({ items: [1], hangAt: 1 }));
+    const runs = sources.map((source) => from(source).run({ signal: shutdown.signal }));
+    await Promise.all(sources.map((source) => source.hanging.promise));
     shutdown.abort(reason);
     for (const run of runs) await expect(run).rejects.toBe(reason);
     expect(abortListenerCount(shutdown.signal)).toBe(0);
@@ -274,11 +277,16 @@ describe('nested runs and slow cleanups', () => {
     const close = vi.fn();
     const controller = new AbortController();
     let report: RunReport | undefined;
-    const running = fromResource({ open: () => opening.promise, read, close }).run({
+    const opened = deferred<void>();
+    const open = () => {
+      opened.resolve();
+      return opening.promise;
+    };
+    const running = fromResource({ open, read, close }).run({
       signal: controller.signal,
       onReport: (r) => (report = r),
     });
-    await new Promise((resolve) => setImmediate(resolve));
+    await opened.promise;
     controller.abort();
     await expect(running).rejects.toBe(controller.signal.reason);
     opening.resolve({ id: 1 });
@@ -292,7 +300,8 @@ describe('nested runs and slow cleanups', () => {
     let cleaned = false;
     const controller = new AbortController();
     let report: RunReport | undefined;
-    const running = from(trackedSource({ items: [1], hangAt: 1 })).to(
+    const source = trackedSource({ items: [1], hangAt: 1 });
+    const running = from(source).to(
       async (input) => {
         try {
           for await (const n of input) void n;
@@ -303,7 +312,7 @@ describe('nested runs and slow cleanups', () => {
       },
       { signal: controller.signal, onReport: (r) => (report = r), cleanupTimeout: 0 },
     );
-    await new Promise((resolve) => setImmediate(resolve));
+    await source.hanging.promise; // the sink is inside its loop, waiting on the source
     controller.abort();
     await expect(running).rejects.toBe(controller.signal.reason);
     let closed = false;
@@ -319,7 +328,6 @@ describe('nested runs and slow cleanups', () => {
 describe('cleanupTimeout', () => {
   it('waits for closes up to cleanupTimeout, then settles and keeps tracking a stuck finally', async () => {
     const stuck = deferred<void>();
-    const held = deferred<void>();
     let finished = false;
     async function* stubborn(input: AsyncIterable<number>) {
       try {
@@ -336,13 +344,16 @@ describe('cleanupTimeout', () => {
         async (input) => {
           for await (const n of input) {
             void n;
-            held.resolve();
             break;
           }
         },
-        { cleanupTimeout: 20, onReport: (r) => (report = r) },
+        { cleanupTimeout: 50, onReport: (r) => (report = r) },
       );
-    await running;
+    let settled = false;
+    void running.then(() => (settled = true));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false); // still waiting for the stuck finally (cleanupTimeout 0 settles in one turn)
+    await running; // settles once the 50 ms have passed, without the finally
     expect(report).toMatchObject({ outcome: 'stopped', pendingCleanups: 1 });
     expect(finished).toBe(false);
     stuck.resolve();

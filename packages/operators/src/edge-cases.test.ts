@@ -69,9 +69,8 @@ describe('batch({ maxWaitMs })', () => {
 describe('batch({ maxWaitMs }) latency', () => {
   it('does not make an item that arrived while the consumer was busy wait another maxWaitMs once the consumer pulls', async () => {
     // After a timed flush batch keeps the pull for the next item in flight. When that item arrives
-    // while the consumer is busy, it sits in `pending` and is only added (and its timer started)
-    // at the next pull, so the batch waits maxWaitMs counted from the consumer's pull, not from
-    // the item's arrival: here item 2 has waited 1000 ms (maxWaitMs 50) and is still held back.
+    // while the consumer is busy, it sits in `pending` until the next pull; its wait is counted
+    // from its arrival, so here item 2 (arrived 1000 ms ago, maxWaitMs 50) goes out at once.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const gate = deferred<void>();
     async function* source() {

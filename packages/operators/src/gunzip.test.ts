@@ -94,8 +94,8 @@ describe('gunzip', () => {
       yield whole.subarray(whole.length >> 1);
     }
     const it = from(slowNetwork).pipe(gunzip())[Symbol.asyncIterator]();
+    // Resolves only if gunzip delivers the first chunk's output without waiting for the second.
     const first = await it.next();
-    expect(more.settled).toBe(false);
     expect(first.done).toBe(false);
     expect(first.value!.toString().startsWith('line 0 0\nline 1 ')).toBe(true);
     more.resolve();

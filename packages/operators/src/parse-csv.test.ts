@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
-import { from } from '@sluice/core';
+import { defineBatchSink, from } from '@sluice/core';
 import { conformance } from '@sluice/core/testing';
 import { formatCsv } from './format-csv.js';
 import { CsvParseError, parseCsv, type ParseCsvOptions } from './parse-csv.js';
@@ -153,11 +153,16 @@ describe('parseCsv', () => {
   });
 
   it('emits the complete records of each input batch as one batch', async () => {
-    const batches: number[] = [];
-    await from(['a\n1\n2', '\n3\n', '4'], { batchSize: 1 }).pipe(parseCsv()).to(async (items) => {
-      for await (const item of items) batches.push(Number((item as { a: string }).a));
-    });
-    expect(batches).toEqual([1, 2, 3, 4]);
+    const batches: number[][] = [];
+    await from(['a\n1\n2', '\n3\n', '4'], { batchSize: 1 })
+      .pipe(parseCsv())
+      .to(
+        defineBatchSink('batches', async (input: AsyncIterable<unknown[]>) => {
+          for await (const batch of input) batches.push(batch.map((item) => Number((item as { a: string }).a)));
+        }),
+      );
+    // '2' is only complete once the next chunk's newline arrives; '4' at the end of input.
+    expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 
   it('rejects a chunk that is not a string or bytes', async () => {

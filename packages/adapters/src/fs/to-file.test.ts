@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { from } from '@sluice/core';
+import { from, type RunReport } from '@sluice/core';
 import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { toFile } from './to-file.js';
 
@@ -98,8 +98,11 @@ describe('toFile', () => {
 
   it('creates nothing under an already-aborted signal', async () => {
     const reason = new Error('too late');
-    await expect(from(['a']).to(toFile(join(dir, 'never.txt')), { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-    await new Promise((resolve) => setImmediate(resolve));
+    let report: RunReport | undefined;
+    await expect(
+      from(['a']).to(toFile(join(dir, 'never.txt')), { signal: AbortSignal.abort(reason), onReport: (r) => (report = r) }),
+    ).rejects.toBe(reason);
+    await report!.closed; // every cleanup of the run, the sink's included, has finished
     expect(await readdir(dir)).toEqual([]);
   });
 
