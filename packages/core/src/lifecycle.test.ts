@@ -347,13 +347,13 @@ describe('cleanupTimeout', () => {
             break;
           }
         },
-        { cleanupTimeout: 50, onReport: (r) => (report = r) },
+        { cleanupTimeout: 500, onReport: (r) => (report = r) },
       );
     let settled = false;
     void running.then(() => (settled = true));
     for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false); // still waiting for the stuck finally (cleanupTimeout 0 settles in one turn)
-    await running; // settles once the 50 ms have passed, without the finally
+    await running; // settles once the 500 ms have passed, without the finally
     expect(report).toMatchObject({ outcome: 'stopped', pendingCleanups: 1 });
     expect(finished).toBe(false);
     stuck.resolve();
