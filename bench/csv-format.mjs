@@ -11,6 +11,7 @@ import * as operators from '@sluice/operators';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import { format as fastCsvFormat } from 'fast-csv';
+import { COLUMNS, makeRows } from './rows.mjs';
 
 const ROWS = Number(process.argv[2] ?? 500_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -20,43 +21,7 @@ if (typeof formatCsv !== 'function') {
   process.exit(1);
 }
 
-/** A seeded generator, so every run formats the same rows. */
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Zoë', 'José'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', "O'Neil", 'Müller', 'Nakamura'];
-const NOTES = ['', 'ok', 'called back, no answer', 'says "urgent"', 'line one\nline two', 'VIP; handle with care', 'n/a'];
-
-function makeRows(count) {
-  const random = mulberry32(42);
-  const pick = (list) => list[Math.floor(random() * list.length)];
-  const base = Date.UTC(2020, 0, 1);
-  const rows = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const first = pick(FIRST);
-    const last = pick(LAST);
-    rows[i] = {
-      id: i + 1,
-      name: random() < 0.1 ? `${last}, ${first}` : `${first} ${last}`,
-      email: `${first.toLowerCase()}.${i}@example.com`,
-      amount: Math.round(random() * 1_000_000) / 100,
-      created: new Date(base + Math.floor(random() * 1e11)),
-      active: random() < 0.5,
-      score: Math.floor(random() * 2000) - 1000,
-      note: pick(NOTES),
-    };
-  }
-  return rows;
-}
-
-const COLUMNS = ['id', 'name', 'email', 'amount', 'created', 'active', 'score', 'note'];
 const stringifyOptions = {
   columns: COLUMNS,
   header: true,

@@ -2,7 +2,6 @@
 // against gzip of the same CSV bytes alone (the bytes already in memory: no formatting at all).
 // Runs against the BUILT packages:
 //   cd /work/main && pnpm -F @sluice/core -F @sluice/operators build && node bench/csv-gzip.mjs [rows] [rounds]
-// SLUICE_OPERATORS=<path or URL of an index.js> benches another build of @sluice/operators.
 // Rounds are interleaved (the contenders run in a rotating order each round) and medians are
 // reported, because the machine is shared and noisy. Every output file is checked with the
 // system's `gunzip -t` and its content compared (sha256) with the CSV bytes.
@@ -12,7 +11,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -21,65 +19,11 @@ import { from } from '@sluice/core';
 
 const ROWS = Number(process.argv[2] ?? 500_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
-const override = process.env.SLUICE_OPERATORS;
-const operators = await import(override ? pathToFileURL(override).href : '@sluice/operators');
-const { gzip, formatCsv: sluiceFormatCsv } = operators;
-if (typeof gzip !== 'function') {
-  console.error('@sluice/operators does not export gzip: build it after index.ts exports it');
-  process.exit(1);
-}
+import { formatCsv as sluiceFormatCsv, gzip } from '@sluice/operators';
+import { COLUMNS, makeRows } from './rows.mjs';
 
-/** A seeded generator, so every run formats the same rows. */
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Zoë', 'José'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', "O'Neil", 'Müller', 'Nakamura'];
-const NOTES = ['', 'ok', 'called back, no answer', 'says "urgent"', 'VIP; handle with care', 'n/a'];
-const COLUMNS = ['id', 'name', 'email', 'amount', 'created', 'active', 'score', 'note'];
-
-function makeRows(count) {
-  const random = mulberry32(42);
-  const pick = (list) => list[Math.floor(random() * list.length)];
-  const base = Date.UTC(2020, 0, 1);
-  const rows = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const first = pick(FIRST);
-    const last = pick(LAST);
-    rows[i] = {
-      id: i + 1,
-      name: random() < 0.1 ? `${last}, ${first}` : `${first} ${last}`,
-      email: `${first.toLowerCase()}.${i}@example.com`,
-      amount: Math.round(random() * 1_000_000) / 100,
-      created: new Date(base + Math.floor(random() * 1e11)).toISOString(),
-      active: random() < 0.5,
-      score: Math.floor(random() * 2000) - 1000,
-      note: pick(NOTES),
-    };
-  }
-  return rows;
-}
-
-/** Used only when @sluice/operators has no formatCsv yet: RFC 4180 quoting, one string per row. */
-function localFormatCsv() {
-  const quote = (value) => {
-    const text = String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  return async function* formatCsvLocal(source) {
-    yield `${COLUMNS.join(',')}\n`;
-    for await (const row of source) yield `${COLUMNS.map((key) => quote(row[key])).join(',')}\n`;
-  };
-}
-
-const formatCsv = typeof sluiceFormatCsv === 'function' ? () => sluiceFormatCsv({ columns: COLUMNS }) : localFormatCsv;
-const rows = makeRows(ROWS);
+const formatCsv = () => sluiceFormatCsv({ columns: COLUMNS });
+const rows = makeRows(ROWS, { datesAsText: true, lineBreaks: false });
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-gzip-'));
 const gzipAsync = promisify(zlib.gzip);
 
@@ -126,7 +70,7 @@ const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length 
 const baseline = median(times['baseline: CSV bytes in memory → zlib.createGzip() → file']);
 console.log(`\nCSV → gzip → file: ${ROWS.toLocaleString('en')} rows × ${COLUMNS.length} fields, ` +
   `${(csv.length / 1e6).toFixed(1)} MB of CSV, ${ROUNDS} interleaved rounds, Node ${process.version}` +
-  `${typeof sluiceFormatCsv === 'function' ? '' : ' (formatCsv: local fallback in the bench)'}\n`);
+  '\n');
 console.log(`load average before: ${loadBefore}, after: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
 console.log('| contender | median ms | MB/s of CSV | ÷ createGzip baseline |');
 console.log('| --- | ---: | ---: | ---: |');
