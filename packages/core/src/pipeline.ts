@@ -1,5 +1,5 @@
 import { SluiceTypeError, describe } from './errors.js';
-import { descriptorOf, kSluiceStage, sinkDescriptorOf } from './fusion.js';
+import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
 import type { StageSpec } from './internal/segments.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
@@ -279,5 +279,3 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
 export function chain<T>(): Chain<T, T> {
   return makeChain<T, T>([]);
 }
-
-export { kSluiceStage };

@@ -42,7 +42,7 @@ export interface ReadableStreamLike<T> {
   values?: (options?: { preventCancel?: boolean }) => AsyncIterator<T>;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

@@ -8,6 +8,7 @@ import {
   type Pipeline,
   type ReadContext,
 } from '@sluice/core';
+import { Waker } from '../internal/waker.js';
 
 /** Options of `fromNodeReadable()`. */
 export interface FromNodeReadableOptions {
@@ -24,7 +25,7 @@ function prematureClose(): Error {
 
 /** A run's hold on the readable: its listeners and the one wake-up a pending read waits for. */
 class ReadableCursor {
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
   private error: { readonly value: unknown } | undefined;
   private readonly onReadable = () => this.notify();
   private readonly onError = (error: unknown) => {
@@ -58,14 +59,7 @@ class ReadableCursor {
       if (r.readableEnded) return null;
       if (r.destroyed) throw prematureClose();
       if (signal.aborted) throw signal.reason;
-      await new Promise<void>((resolve) => {
-        const onAbort = () => this.notify();
-        this.wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.waker.wait(signal);
     }
   }
 
@@ -89,9 +83,7 @@ class ReadableCursor {
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waker.notify();
   }
 }
 

@@ -1,3 +1,5 @@
+import { Waker } from '../internal/waker.js';
+
 type Callback = (error?: Error | null) => void;
 
 /**
@@ -12,7 +14,7 @@ export class InputQueue<T> {
   private final: Callback | undefined;
   private ended = false;
   private closed = false;
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
 
   /** Hands over the chunks of one write; `callback` runs when the run takes them. */
   offer(chunks: T[], callback: Callback): void {
@@ -54,14 +56,7 @@ export class InputQueue<T> {
         this.close();
         return null;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = () => this.notify();
-        this.wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.waker.wait(signal);
     }
   }
 
@@ -80,8 +75,6 @@ export class InputQueue<T> {
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    this.waker.notify();
   }
 }

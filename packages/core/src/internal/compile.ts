@@ -1,4 +1,5 @@
 import type { InlineOp, KernelInstance } from '../fusion.js';
+import { isThenable } from '../source.js';
 import type { StageContext } from '../types.js';
 
 /**
@@ -67,14 +68,6 @@ function loopFor(ops: readonly InlineOp['op'][]): Loop {
   loop = new Function(source)() as Loop;
   cache.set(key, loop);
   return loop;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 const DROP = Symbol('drop');
