@@ -127,14 +127,16 @@ describe('compose', () => {
     expect(items).toEqual([0, 1, 2]);
   });
 
-  it('throws coded errors at call time for a stage that is not a function or an unknown option', () => {
-    expect(() => compose(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+  it('throws coded errors at call time for a part of the wrong type or an unknown option', () => {
+    expect(() => compose(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE' }));
     expect(() => compose(map((n: number) => n), 'x' as never, map((n: number) => n))).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE' }),
     );
     expect(() => compose(map((n: number) => n), { hwm: 1 } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
-    expect(() => compose({ highWaterMark: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => compose(map((n: number) => n), { highWaterMark: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
   });
 });

@@ -1,0 +1,119 @@
+import type { Duplex, Readable, Stream, Writable } from 'node:stream';
+import { SluiceTypeError, from, kSluiceSink, type Pipeline, type Sink, type Stage } from '@sluice/core';
+import { fromNodeReadable } from './from-node-readable.js';
+import { streamStage } from './stream-stage.js';
+import { toNodeWritable } from './to-node-writable.js';
+
+/** What `compose()` made of its parts: where the chain starts and ends, and what it must own. */
+export interface ComposePlan {
+  /** The head when it is a source (a Readable or an iterable): the Duplex is then not writable. */
+  readonly source: Pipeline<unknown> | undefined;
+  readonly stages: Stage<unknown, unknown>[];
+  /** The tail when it is a sink (a Writable or an async function): the Duplex is then not readable. */
+  readonly sink: Sink<unknown, unknown> | undefined;
+  /** Every Node stream handed in: destroyed with the Duplex, whatever the run reached. */
+  readonly streams: (Readable | Writable)[];
+  /** The modes of the head's writable side and the tail's readable side, when they are streams. */
+  readonly writableObjectMode: boolean | undefined;
+  readonly readableObjectMode: boolean | undefined;
+}
+
+/** A coded error with Node's own code, where `compose()` fails as `node:stream`'s does. */
+export function nodeCodedError(code: string, message: string): TypeError {
+  return Object.assign(new TypeError(message), { code });
+}
+
+function isNodeStream(value: unknown): value is Stream {
+  const s = value as { on?: unknown; pipe?: unknown; write?: unknown } | null;
+  return typeof s === 'object' && s !== null && typeof s.on === 'function' && (typeof s.pipe === 'function' || typeof s.write === 'function');
+}
+
+function hasReadableSide(s: Stream): s is Readable {
+  return typeof (s as Readable).read === 'function' && (s as Readable).readable !== false;
+}
+
+function hasWritableSide(s: Stream): s is Writable {
+  return typeof (s as Writable).write === 'function' && (s as Writable).writable !== false;
+}
+
+/** A tail function that resolves rather than yields: an `async function`, or a sluice sink. */
+function isSinkFunction(fn: Function): boolean {
+  return fn.constructor?.name === 'AsyncFunction' || (fn as { [kSluiceSink]?: unknown })[kSluiceSink] !== undefined;
+}
+
+function isIterableInput(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as Record<symbol | string, unknown>;
+  return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function' || typeof o.getReader === 'function';
+}
+
+/** True for the trailing options object: a plain object, never a stream, iterable or generator. */
+export function isOptionsObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describePart(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function wrongDirection(index: number, part: unknown, must: string): TypeError {
+  return nodeCodedError(
+    'ERR_INVALID_ARG_VALUE',
+    `compose(): part ${index + 1} (${describePart(part)}) must be ${must} at that position`,
+  );
+}
+
+/**
+ * Sorts `compose()`'s parts as `node:stream`'s `compose()` does: functions and Duplex streams
+ * anywhere; a Readable or an iterable only first; a Writable or an async function only last.
+ * Throws at call time, with Node's codes where Node throws, and sluice's code for a part of
+ * the wrong type.
+ */
+export function planParts(parts: readonly unknown[]): ComposePlan {
+  const last = parts.length - 1;
+  const stages: Stage<unknown, unknown>[] = [];
+  const streams: (Readable | Writable)[] = [];
+  let source: Pipeline<unknown> | undefined;
+  let sink: Sink<unknown, unknown> | undefined;
+  let writableObjectMode: boolean | undefined;
+  let readableObjectMode: boolean | undefined;
+  parts.forEach((part, i) => {
+    if (typeof part === 'function') {
+      if (isSinkFunction(part)) {
+        if (i !== last) throw wrongDirection(i, part, 'a stage (an async generator function), since a sink (an async function) reads without yielding,');
+        sink = part as Sink<unknown, unknown>;
+      } else {
+        stages.push(part as Stage<unknown, unknown>);
+      }
+      return;
+    }
+    if (isNodeStream(part)) {
+      streams.push(part as Readable | Writable);
+      const readable = hasReadableSide(part);
+      const writable = hasWritableSide(part);
+      if (i === 0 && writable) writableObjectMode = (part as Writable).writableObjectMode;
+      if (i === last && readable) readableObjectMode = (part as Readable).readableObjectMode;
+      if (readable && writable) stages.push(streamStage(part as Duplex));
+      else if (readable && i === 0) source = fromNodeReadable(part as Readable);
+      else if (writable && i === last) sink = toNodeWritable(part as Writable);
+      else throw wrongDirection(i, part, i === 0 ? 'readable' : 'writable');
+      return;
+    }
+    if (i === 0 && isIterableInput(part)) {
+      // node:stream's compose() iterates a string (as pipeline() does), unlike Readable.from().
+      source = typeof part === 'string' ? from({ [Symbol.iterator]: () => part[Symbol.iterator]() }) : from(part as Iterable<unknown>);
+      return;
+    }
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_STAGE',
+      `compose(): part ${i + 1} must be a stage function, a Node Duplex, or (first) a Readable or an iterable, or (last) a Writable or an async function; got ${describePart(part)}`,
+    );
+  });
+  return { source, stages, sink, streams, writableObjectMode, readableObjectMode };
+}
