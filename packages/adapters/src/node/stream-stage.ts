@@ -42,7 +42,9 @@ export function streamStage(stream: Duplex): Stage<unknown, unknown> {
     const onAbort = () => stream.destroy();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const chunk of stream) yield chunk;
+      // Not the default iterator: its return() destroys the stream with an AbortError event,
+      // which would race the run's own error to be the first.
+      for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk;
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (!stream.destroyed) stream.destroy();

@@ -1,0 +1,202 @@
+import { once } from 'node:events';
+import { Duplex, PassThrough, Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
+import { take } from '@sluice/operators';
+import { compose } from './compose.js';
+import { closeOf, collector, probe } from './test-fixtures.js';
+
+// Ports of the parts of nodejs/node test-stream-duplex-from.js that apply to compose() (one
+// argument is Duplex.from() there), of the compose cases of test-stream-pipeline.js, and the
+// teardown cases where Node's compose leaks on 20 and 22 (notes/node-streams.md §1.2).
+
+describe('compose: one part, as Duplex.from() (test-stream-duplex-from.js)', () => {
+  it('wraps a Readable as a read-only Duplex that ends after its data', async () => {
+    const d = compose(
+      new Readable({
+        read() {
+          this.push('asd');
+          this.push(null);
+        },
+      }),
+    );
+    expect([d.readable, d.writable]).toEqual([true, false]);
+    expect(Buffer.concat(await d.toArray()).toString()).toBe('asd');
+  });
+
+  it('wraps a Writable as a write-only Duplex that finishes after it', async () => {
+    let ret = '';
+    const d = compose(
+      new Writable({
+        write(chunk, _enc, cb) {
+          ret += chunk;
+          cb();
+        },
+      }),
+    );
+    expect([d.readable, d.writable]).toEqual([false, true]);
+    d.end('asd');
+    await once(d, 'finish');
+    expect(ret).toBe('asd');
+  });
+
+  it('returns a Duplex given alone unchanged', () => {
+    const duplex = new Duplex();
+    expect(compose(duplex)).toBe(duplex);
+  });
+
+  it('emits the rejection of an async function sink', async () => {
+    const failure = new Error('myCustomError');
+    const d = compose(async function rejecting() {
+      throw failure;
+    });
+    d.end('x');
+    expect((await once(d, 'error'))[0]).toBe(failure);
+  });
+
+  it('emits the error thrown by a Readable part and by a Writable part', async () => {
+    const r = compose(
+      new Readable({
+        read() {
+          throw new Error('read failed');
+        },
+      }),
+    );
+    r.resume();
+    expect((await once(r, 'error'))[0]).toMatchObject({ message: 'read failed' });
+    const failure = new Error('write failed');
+    const w = compose(
+      new Writable({
+        write(_chunk, _enc, cb) {
+          cb(failure);
+        },
+      }),
+    );
+    w.write('test');
+    expect((await once(w, 'error'))[0]).toBe(failure);
+  });
+
+  it('splits lines inside stream.pipeline() from an array to a generator sink (#40497)', async () => {
+    const lines = async function* lines(source: AsyncIterable<string>) {
+      let rest = '';
+      for await (const chunk of source) {
+        const parts = (rest + String(chunk)).split('\n');
+        rest = parts.pop()!;
+        yield* parts;
+      }
+      yield rest;
+    };
+    let ret = '';
+    await pipeline(['abc\ndef\nghi'], compose(lines), async function (source: AsyncIterable<string>) {
+      for await (const line of source) ret += line;
+    });
+    expect(ret).toBe('abcdefghi');
+  });
+
+  it('fails lazily, with a coded TypeError, for a function that returns no iterable (Node throws at call time)', async () => {
+    // Node calls the function inside compose(); sluice calls stages on the first read.
+    const d = compose((() => undefined) as never);
+    d.resume();
+    d.end('x');
+    expect((await once(d, 'error'))[0]).toMatchObject({ code: 'ERR_SLUICE_INVALID_STAGE' });
+  });
+});
+
+describe('compose: inside stream.pipeline() (test-stream-pipeline.js)', () => {
+  it('carries a generator source through a composed stage to an async function sink', async () => {
+    let res = '';
+    await pipeline(
+      async function* words() {
+        yield 'hello';
+        yield 'world';
+      },
+      compose(async function* (source: AsyncIterable<string>) {
+        for await (const chunk of source) yield chunk.toUpperCase();
+      }),
+      async function (source: AsyncIterable<string>) {
+        for await (const chunk of source) res += chunk;
+      },
+    );
+    expect(res).toBe('HELLOWORLD');
+  });
+
+  it('rejects with the error of a Transform inside the composed Duplex and closes the source once', async () => {
+    const source = trackedSource(['hello', 'world']);
+    const failure = new Error('kaboom');
+    const failing = new Transform({
+      transform(_chunk, _enc, cb) {
+        cb(failure);
+      },
+    });
+    await expect(pipeline(Readable.from(source), compose(failing, new PassThrough()), collector().sink)).rejects.toBe(failure);
+    expect(source.stats.closes).toBe(1);
+    expect(failing.destroyed).toBe(true);
+  });
+
+  it('packages a generator next to a Node Transform, as the article does with gzip', async () => {
+    const csv = async function* formatCsv(source: AsyncIterable<number[]>) {
+      for await (const row of source) yield `${row.join(',')}\n`;
+    };
+    const { items, sink } = collector<Buffer>(false);
+    await pipeline(Readable.from([[1, 2], [3, 4]]), compose(csv, new PassThrough()), sink);
+    expect(Buffer.concat(items).toString()).toBe('1,2\n3,4\n');
+  });
+});
+
+describe('compose: teardown with Node streams as parts (Node 20 and 22 leak here)', () => {
+  it('destroys every part and runs every finally on destroy() while the last part waits for input', async () => {
+    const log: string[] = [];
+    const leaks = leakCheck();
+    const middle = new PassThrough({ objectMode: true });
+    const last = new PassThrough({ objectMode: true });
+    const d = compose(probe('a', log), middle, probe('b', log), last);
+    const closed = closeOf(d);
+    const first = deferred<unknown>();
+    d.once('data', first.resolve);
+    d.write(1);
+    expect(await first.promise).toBe(1);
+    d.destroy();
+    await closed;
+    expect(log.sort()).toEqual(['a', 'b']);
+    expect([middle.destroyed, last.destroyed]).toEqual([true, true]);
+    expect(await leaks.finish()).toEqual(NO_LEAKS);
+  });
+
+  it('destroys a Readable head the chain never reached when take(0) ends it', async () => {
+    let finalized = false;
+    const head = Readable.from(
+      (async function* rows() {
+        try {
+          yield 1;
+        } finally {
+          finalized = true;
+        }
+      })(),
+    );
+    const headClosed = closeOf(head);
+    const d = compose(head, take(0));
+    expect(await d.toArray()).toEqual([]);
+    await headClosed;
+    expect(head.destroyed).toBe(true);
+    expect(finalized).toBe(false); // never started, so nothing to finalize, and nothing left open
+  });
+
+  it('destroys the parts when destroyed before anything ran', async () => {
+    const head = new PassThrough();
+    const tail = new PassThrough();
+    const d = compose(head, tail);
+    d.destroy();
+    await closeOf(d);
+    expect([head.destroyed, tail.destroyed]).toEqual([true, true]);
+  });
+
+  it('keeps the first error when a destroyed Transform part would emit its own', async () => {
+    const failure = new Error('first');
+    const d = compose(new PassThrough({ objectMode: true }), new PassThrough({ objectMode: true }));
+    const errored = once(d, 'error');
+    d.write(1);
+    d.destroy(failure);
+    expect((await errored)[0]).toBe(failure);
+  });
+});
