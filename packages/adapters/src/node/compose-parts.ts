@@ -1,8 +1,43 @@
 import type { Duplex, Readable, Stream, Writable } from 'node:stream';
-import { SluiceTypeError, from, kSluiceSink, type Pipeline, type Sink, type Stage } from '@sluice/core';
+import {
+  SluiceTypeError,
+  from,
+  kSluiceSink,
+  validateBoolean,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  type Pipeline,
+  type Sink,
+  type Stage,
+} from '@sluice/core';
 import { fromNodeReadable } from './from-node-readable.js';
 import { streamStage } from './stream-stage.js';
 import { toNodeWritable } from './to-node-writable.js';
+
+/** Options of `compose()`: the Duplex's modes and buffers, as in `new Duplex()`. */
+export interface ComposeOptions {
+  /** Object mode on both sides. Default `true` (stages usually move objects). */
+  readonly objectMode?: boolean;
+  readonly readableObjectMode?: boolean;
+  readonly writableObjectMode?: boolean;
+  /** Node's buffer on both sides (items in object mode, bytes otherwise). Default: Node's default. */
+  readonly highWaterMark?: number;
+  readonly readableHighWaterMark?: number;
+  readonly writableHighWaterMark?: number;
+  /** Aborting it destroys the Duplex with `signal.reason` (unchanged, as sluice rejects runs). */
+  readonly signal?: AbortSignal;
+}
+
+const OPTION_KEYS = [
+  'objectMode',
+  'readableObjectMode',
+  'writableObjectMode',
+  'highWaterMark',
+  'readableHighWaterMark',
+  'writableHighWaterMark',
+  'signal',
+] as const;
 
 /** What `compose()` made of its parts: where the chain starts and ends, and what it must own. */
 export interface ComposePlan {
@@ -116,4 +151,35 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     );
   });
   return { source, stages, sink, streams, writableObjectMode, readableObjectMode };
+}
+
+export function splitArgs(args: readonly unknown[]): { parts: unknown[]; options: ComposeOptions } {
+  const last = args[args.length - 1];
+  if (args.length > 0 && isOptionsObject(last)) {
+    validateObject(last, 'compose(...parts, options)');
+    validateKeys(last, OPTION_KEYS, 'compose(...parts, options)');
+    return { parts: args.slice(0, -1), options: last as ComposeOptions };
+  }
+  return { parts: [...args], options: {} };
+}
+
+export function duplexOptions(o: ComposeOptions, plan: ComposePlan) {
+  const where = 'compose(...parts, options)';
+  const bool = (key: 'objectMode' | 'readableObjectMode' | 'writableObjectMode') =>
+    o[key] === undefined ? undefined : validateBoolean(o[key], `${where}.${key}`);
+  const hwm = (key: 'highWaterMark' | 'readableHighWaterMark' | 'writableHighWaterMark') =>
+    o[key] === undefined ? undefined : validateInteger(o[key], `${where}.${key}`, 0);
+  const objectMode = bool('objectMode');
+  const highWaterMark = hwm('highWaterMark');
+  const readableHighWaterMark = hwm('readableHighWaterMark') ?? highWaterMark;
+  const writableHighWaterMark = hwm('writableHighWaterMark') ?? highWaterMark;
+  return {
+    // Like node:stream's compose(): the modes of the head's writable and the tail's readable side.
+    readableObjectMode: bool('readableObjectMode') ?? objectMode ?? plan.readableObjectMode ?? true,
+    writableObjectMode: bool('writableObjectMode') ?? objectMode ?? plan.writableObjectMode ?? true,
+    readable: plan.sink === undefined,
+    writable: plan.source === undefined,
+    ...(readableHighWaterMark === undefined ? {} : { readableHighWaterMark }),
+    ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
+  };
 }
