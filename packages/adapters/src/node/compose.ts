@@ -182,10 +182,10 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
     },
     destroy(error, callback) {
       unlinkSignal();
-      const running = output ? output.return!() : sinkRun;
       // Abort first: the stages must see an abort, not the end of their input.
-      if (running) controller.abort(error ?? destroyedReason());
+      if (output || sinkRun) controller.abort(error ?? destroyedReason());
       queue?.close();
+      const running = output ? output.return!() : sinkRun;
       // Settles once every stage was returned (a stuck stage is left to the runner's late cleanup).
       const done = () => {
         releaseParts();
