@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Duplex, PassThrough, Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { take } from '@sluice/operators';
@@ -198,5 +198,39 @@ describe('compose: teardown with Node streams as parts (Node 20 and 22 leak here
     d.write(1);
     d.destroy(failure);
     expect((await errored)[0]).toBe(failure);
+  });
+});
+
+describe('compose: Web streams as parts, as node:stream compose() takes them', () => {
+  it('takes a TransformStream anywhere, a ReadableStream first and a WritableStream last', async () => {
+    const doubled = new TransformStream<number, number>({
+      transform(n, controller) {
+        controller.enqueue(n * 2);
+      },
+    });
+    const got: number[] = [];
+    const tail = new WritableStream<number>({
+      write(n) {
+        got.push(n);
+      },
+    });
+    const d = compose(ReadableStream.from([1, 2, 3]), doubled, async function* plusOne(source: AsyncIterable<number>) {
+      for await (const n of source) yield n + 1;
+    }, tail);
+    expect([d.readable, d.writable]).toEqual([false, false]);
+    await finished(d);
+    expect(got).toEqual([3, 5, 7]);
+  });
+
+  it('is a transform Duplex around a TransformStream alone, never taken as options', async () => {
+    const d = compose(
+      new TransformStream<string, string>({
+        transform(s, controller) {
+          controller.enqueue(s.toUpperCase());
+        },
+      }),
+    );
+    d.end('asd');
+    expect(await d.toArray()).toEqual(['ASD']);
   });
 });

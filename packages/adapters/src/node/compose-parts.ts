@@ -1,4 +1,4 @@
-import type { Duplex, Readable, Stream, Writable } from 'node:stream';
+import { Duplex, Writable, type Readable, type Stream } from 'node:stream';
 import {
   SluiceTypeError,
   from,
@@ -76,6 +76,23 @@ function isSinkFunction(fn: Function): boolean {
   return fn.constructor?.name === 'AsyncFunction' || (fn as { [kSluiceSink]?: unknown })[kSluiceSink] !== undefined;
 }
 
+/** A Web `TransformStream` (or any `{ readable, writable }` pair of Web streams). */
+function isWebTransform(value: unknown): value is { readable: ReadableStream; writable: WritableStream } {
+  const o = value as { readable?: { getReader?: unknown }; writable?: { getWriter?: unknown } } | null;
+  return typeof o === 'object' && o !== null && typeof o.readable?.getReader === 'function' && typeof o.writable?.getWriter === 'function';
+}
+
+function isWebWritable(value: unknown): value is WritableStream {
+  return typeof value === 'object' && value !== null && typeof (value as { getWriter?: unknown }).getWriter === 'function';
+}
+
+/** Web streams become Node streams (object mode: Web streams carry any value) and are then parts like any other. */
+function fromWeb(part: unknown): unknown {
+  if (isWebTransform(part)) return Duplex.fromWeb(part, { objectMode: true });
+  if (isWebWritable(part)) return Writable.fromWeb(part, { objectMode: true });
+  return part;
+}
+
 function isIterableInput(value: unknown): boolean {
   if (typeof value === 'string') return true;
   if (typeof value !== 'object' || value === null) return false;
@@ -85,7 +102,7 @@ function isIterableInput(value: unknown): boolean {
 
 /** True for the trailing options object: a plain object, never a stream, iterable or generator. */
 export function isOptionsObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value)) return false;
+  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value) || isWebTransform(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
@@ -118,7 +135,8 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
   let sink: Sink<unknown, unknown> | undefined;
   let writableObjectMode: boolean | undefined;
   let readableObjectMode: boolean | undefined;
-  parts.forEach((part, i) => {
+  parts.forEach((given, i) => {
+    const part = fromWeb(given);
     if (typeof part === 'function') {
       if (isSinkFunction(part)) {
         if (i !== last) throw wrongDirection(i, part, 'a stage (an async generator function), since a sink (an async function) reads without yielding,');
@@ -137,7 +155,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
       if (readable && writable) stages.push(streamStage(part as Duplex));
       else if (readable && i === 0) source = fromNodeReadable(part as Readable);
       else if (writable && i === last) sink = toNodeWritable(part as Writable);
-      else throw wrongDirection(i, part, i === 0 ? 'readable' : 'writable');
+      else throw wrongDirection(i, given, i === 0 ? 'readable' : 'writable');
       return;
     }
     if (i === 0 && isIterableInput(part)) {
@@ -147,7 +165,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     }
     throw new SluiceTypeError(
       'ERR_SLUICE_INVALID_STAGE',
-      `compose(): part ${i + 1} must be a stage function, a Node Duplex, or (first) a Readable or an iterable, or (last) a Writable or an async function; got ${describePart(part)}`,
+      `compose(): part ${i + 1} must be a stage function, a Node Duplex or a TransformStream, or (first) a Readable, a ReadableStream or an iterable, or (last) a Writable, a WritableStream or an async function; got ${describePart(part)}`,
     );
   });
   return { source, stages, sink, streams, writableObjectMode, readableObjectMode };

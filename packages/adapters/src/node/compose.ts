@@ -5,7 +5,17 @@ import { InputQueue } from './input-queue.js';
 
 export type { ComposeOptions } from './compose-parts.js';
 
-type Part = Stage<any, any> | Duplex | Readable | Writable | AsyncIterable<unknown> | Iterable<unknown> | Sink<any, any>;
+type Part =
+  | Stage<any, any>
+  | Sink<any, any>
+  | Duplex
+  | Readable
+  | Writable
+  | AsyncIterable<unknown>
+  | Iterable<unknown>
+  | ReadableStream
+  | WritableStream
+  | { readonly readable: ReadableStream; readonly writable: WritableStream };
 
 function destroyedReason(): DOMException {
   return new DOMException('The composed Duplex was destroyed', 'AbortError');
@@ -26,8 +36,10 @@ function nullValueError(): TypeError {
  * - Parts, as Node accepts them: stage functions (`async function* (source, { signal })`,
  *   sluice operators, `chain()`s) and Node Duplex/Transform streams anywhere; first, a Readable,
  *   an async iterable or an iterable (a string is iterated, as Node does); last, a Writable or
- *   a sink (an `async function (source, { signal })`, or a sluice sink such as `forEach`). A
- *   trailing plain object is the options; an iterator or a stream never is.
+ *   a sink (an `async function (source, { signal })`, or a sluice sink such as `forEach`). Web
+ *   streams too: a `TransformStream` anywhere, a `ReadableStream` first, a `WritableStream`
+ *   last (carried in object mode). A trailing plain object is the options; an iterator or a
+ *   stream never is. Not taken, unlike `Duplex.from()`: a Promise, a Blob, a pair of Node streams.
  * - The sides follow the ends, as in Node: a Readable or iterable head makes it read-only
  *   (`writable === false`), a Writable or sink tail write-only (`readable === false`); with
  *   both it runs at once, emits no data and closes when done. The object modes are those of
