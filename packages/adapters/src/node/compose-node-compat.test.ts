@@ -81,6 +81,12 @@ describe('compose: as node:stream compose() (test-stream-compose.js)', () => {
     expect(await readAll(alone)).toBe('HelloWorld');
   });
 
+  it('takes an array head, the synchronous twin of case 5', async () => {
+    const d = compose(['asd', 'qwe'], upper());
+    expect([d.readable, d.writable]).toEqual([true, false]);
+    expect(await readAll(d)).toBe('ASDQWE');
+  });
+
   it('ends in a Writable, is then write-only, and finishes after the Writable has (case 6)', async () => {
     let res = '';
     const tail = new Writable({
