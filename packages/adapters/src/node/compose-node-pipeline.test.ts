@@ -46,6 +46,19 @@ describe('compose: one part, as Duplex.from() (test-stream-duplex-from.js)', () 
     expect(compose(duplex)).toBe(duplex);
   });
 
+  it('makes a promise a read-only Duplex of its value', async () => {
+    const d = compose(Promise.resolve('asd'));
+    expect([d.readable, d.writable]).toEqual([true, false]);
+    expect(await d.toArray()).toEqual(['asd']);
+  });
+
+  it("emits a promise's rejection unchanged", async () => {
+    const failure = new Error('myCustomError');
+    const d = compose(Promise.reject(failure));
+    d.resume();
+    expect((await once(d, 'error'))[0]).toBe(failure);
+  });
+
   it('emits the rejection of an async function sink', async () => {
     const failure = new Error('myCustomError');
     const d = compose(async function rejecting() {

@@ -93,6 +93,10 @@ function fromWeb(part: unknown): unknown {
   return part;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function isIterableInput(value: unknown): boolean {
   if (typeof value === 'string') return true;
   if (typeof value !== 'object' || value === null) return false;
@@ -102,7 +106,9 @@ function isIterableInput(value: unknown): boolean {
 
 /** True for the trailing options object: a plain object, never a stream, iterable or generator. */
 export function isOptionsObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value) || isWebTransform(value)) return false;
+  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value) || isWebTransform(value) || isThenable(value)) {
+    return false;
+  }
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
@@ -158,6 +164,15 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
       else throw wrongDirection(i, given, i === 0 ? 'readable' : 'writable');
       return;
     }
+    if (i === 0 && isThenable(part)) {
+      // Never unhandled, even when nothing reads the Duplex; the run still sees the rejection.
+      part.then(undefined, () => {});
+      source = from(async () => {
+        const value = await part;
+        return value == null ? [] : [value];
+      });
+      return;
+    }
     if (i === 0 && isIterableInput(part)) {
       // node:stream's compose() iterates a string (as pipeline() does), unlike Readable.from().
       source = typeof part === 'string' ? from({ [Symbol.iterator]: () => part[Symbol.iterator]() }) : from(part as Iterable<unknown>);
@@ -165,7 +180,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     }
     throw new SluiceTypeError(
       'ERR_SLUICE_INVALID_STAGE',
-      `compose(): part ${i + 1} must be a stage function, a Node Duplex or a TransformStream, or (first) a Readable, a ReadableStream or an iterable, or (last) a Writable, a WritableStream or an async function; got ${describePart(part)}`,
+      `compose(): part ${i + 1} must be a stage function, a Node Duplex or a TransformStream, or (first) a Readable, a ReadableStream, an iterable or a promise, or (last) a Writable, a WritableStream or an async function; got ${describePart(part)}`,
     );
   });
   return { source, stages, sink, streams, writableObjectMode, readableObjectMode };

@@ -13,6 +13,7 @@ type Part =
   | Writable
   | AsyncIterable<unknown>
   | Iterable<unknown>
+  | PromiseLike<unknown>
   | ReadableStream
   | WritableStream
   | { readonly readable: ReadableStream; readonly writable: WritableStream };
@@ -39,7 +40,8 @@ function nullValueError(): TypeError {
  *   a sink (an `async function (source, { signal })`, or a sluice sink such as `forEach`). Web
  *   streams too: a `TransformStream` anywhere, a `ReadableStream` first, a `WritableStream`
  *   last (carried in object mode). A trailing plain object is the options; an iterator or a
- *   stream never is. Not taken, unlike `Duplex.from()`: a Promise, a Blob, a pair of Node streams.
+ *   stream never is. A promise first is a source of its one value (none if nullish). Not
+ *   taken, unlike `Duplex.from()`: a Blob, a `{ readable, writable }` pair of Node streams.
  * - The sides follow the ends, as in Node: a Readable or iterable head makes it read-only
  *   (`writable === false`), a Writable or sink tail write-only (`readable === false`); with
  *   both it runs at once, emits no data and closes when done. The object modes are those of
