@@ -27,6 +27,25 @@ describe('compose: teardown with Node streams as parts (Node 20 and 22 leak here
     expect(await leaks.finish()).toEqual(NO_LEAKS);
   });
 
+  it('destroys every part and runs every finally when the consumer breaks out of for await', async () => {
+    const log: string[] = [];
+    const leaks = leakCheck();
+    const head = new PassThrough({ objectMode: true });
+    const last = new PassThrough({ objectMode: true });
+    const d = compose(head, probe('a', log), last);
+    const closed = closeOf(d);
+    let next = 0;
+    d.write(next++);
+    for await (const n of d) {
+      if (n === 2) break;
+      d.write(next++); // one at a time: every part waits for input whenever the consumer asks
+    }
+    await closed;
+    expect(log).toEqual(['a']);
+    expect([head.destroyed, last.destroyed]).toEqual([true, true]);
+    expect(await leaks.finish()).toEqual(NO_LEAKS);
+  });
+
   it('destroys a Readable head the chain never reached when take(0) ends it', async () => {
     let finalized = false;
     const head = Readable.from(
