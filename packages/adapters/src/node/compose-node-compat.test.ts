@@ -205,6 +205,7 @@ describe('compose: as node:stream compose() (test-stream-compose.js)', () => {
     expect(() => compose(new PassThrough(), new Readable({ read() {} }), new PassThrough())).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
+    expect(() => compose(new PassThrough(), new Writable(), new PassThrough())).toThrow(/part 2 .* must be readable/);
     expect(() => compose(async function sink() {}, new PassThrough())).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 

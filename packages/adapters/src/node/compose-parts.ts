@@ -41,10 +41,10 @@ const OPTION_KEYS = [
 
 /** What `compose()` made of its parts: where the chain starts and ends, and what it must own. */
 export interface ComposePlan {
-  /** The head when it is a source (a Readable or an iterable): the Duplex is then not writable. */
+  /** The head when it is a source (a Readable, an iterable, a promise): the Duplex is then not writable. */
   readonly source: Pipeline<unknown> | undefined;
   readonly stages: Stage<unknown, unknown>[];
-  /** The tail when it is a sink (a Writable or an async function): the Duplex is then not readable. */
+  /** The tail when it is a sink (a Writable, an async function): the Duplex is then not readable. */
   readonly sink: Sink<unknown, unknown> | undefined;
   /** Every Node stream handed in: destroyed with the Duplex, whatever the run reached. */
   readonly streams: (Readable | Writable)[];
@@ -120,11 +120,8 @@ function describePart(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function wrongDirection(index: number, part: unknown, must: string): TypeError {
-  return nodeCodedError(
-    'ERR_INVALID_ARG_VALUE',
-    `compose(): part ${index + 1} (${describePart(part)}) must be ${must} at that position`,
-  );
+function misplaced(index: number, part: unknown, why: string): TypeError {
+  return nodeCodedError('ERR_INVALID_ARG_VALUE', `compose(): part ${index + 1} (${describePart(part)}) ${why}`);
 }
 
 /**
@@ -145,7 +142,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     const part = fromWeb(given);
     if (typeof part === 'function') {
       if (isSinkFunction(part)) {
-        if (i !== last) throw wrongDirection(i, part, 'a stage (an async generator function), since a sink (an async function) reads without yielding,');
+        if (i !== last) throw misplaced(i, part, 'is a sink (an async function yields nothing), so it can only be last');
         sink = part as Sink<unknown, unknown>;
       } else {
         stages.push(part as Stage<unknown, unknown>);
@@ -161,7 +158,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
       if (readable && writable) stages.push(streamStage(part as Duplex));
       else if (readable && i === 0) source = fromNodeReadable(part as Readable);
       else if (writable && i === last) sink = toNodeWritable(part as Writable);
-      else throw wrongDirection(i, given, i === 0 ? 'readable' : 'writable');
+      else throw misplaced(i, given, readable ? 'must be writable, as it is not the first part' : 'must be readable, as it is not the last part');
       return;
     }
     if (i === 0 && isThenable(part)) {
