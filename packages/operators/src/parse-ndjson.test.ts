@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { conformance } from '@sluice/core/testing';
+import { growthOf, longLine } from './internal/linear-time.js';
 import { cut, cuts } from './internal/utf8-chunks.js';
 import { LineTooLongError, NdjsonParseError, parseNdjson, type ParseNdjsonStats } from './parse-ndjson.js';
 
@@ -93,6 +94,12 @@ describe('parseNdjson', () => {
     await expect(run).rejects.toBeInstanceOf(LineTooLongError);
     await expect(run).rejects.toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 2 });
   });
+
+  it('grows linearly with the number of chunks of one long value', async () => {
+    // One JSON string of n × 100 characters: 200 KiB against 800 KiB.
+    const parse = (n: number) => from(['"', ...longLine(n).slice(0, -1), '"\n']).pipe(parseNdjson()).toArray();
+    expect(await growthOf(parse, 2048)).toBeLessThan(8);
+  }, 60_000);
 
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
     await expect(from([{}] as never[]).pipe(parseNdjson()).toArray()).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
