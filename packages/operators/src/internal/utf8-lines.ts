@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { SluiceTypeError, validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core';
+import { kindOf } from './kind-of.js';
 
 /** Default bound on one line, in UTF-16 code units (JavaScript string length). */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
@@ -49,12 +50,6 @@ export function attempt(fn: () => void): { error: unknown } | undefined {
   } catch (error) {
     return { error };
   }
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-  return typeof value;
 }
 
 /** The TypeError raised when a text or byte stage receives something else. */
