@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import {
-  SluiceTypeError,
   fromResource,
   validateBoolean,
   validateInteger,
@@ -11,7 +10,7 @@ import {
 } from '@sluice/core';
 import { splitLines } from '@sluice/operators';
 import { ChunkText } from './file-text.js';
-import { validatePath, type FilePath } from './path.js';
+import { validateEncoding, validatePath, type FilePath } from './path.js';
 
 /** Options of `fromFile()`. */
 export interface FromFileOptions {
@@ -102,10 +101,7 @@ export function fromFile(path: FilePath, options: FromFileOptions = {}): Pipelin
   validateObject(options, where);
   validateKeys(options, ['lines', 'encoding', 'highWaterMark', 'signal'], where);
   const lines = options.lines === undefined ? false : validateBoolean(options.lines, `${where}.lines`);
-  if (options.encoding !== undefined && (typeof options.encoding !== 'string' || !Buffer.isEncoding(options.encoding))) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.encoding must be a Buffer encoding, got ${String(options.encoding)}`);
-  }
-  const encoding = options.encoding ?? (lines ? 'utf8' : undefined);
+  const encoding = validateEncoding(options.encoding, `${where}.encoding`) ?? (lines ? 'utf8' : undefined);
   const size = options.highWaterMark === undefined ? DEFAULT_HIGH_WATER_MARK : validateInteger(options.highWaterMark, `${where}.highWaterMark`, 1);
   const signal = options.signal === undefined ? undefined : validateSignal(options.signal, `${where}.signal`);
   const source = fromResource<OpenFile, Buffer | string>({
