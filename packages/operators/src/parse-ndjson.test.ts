@@ -108,6 +108,8 @@ describe('parseNdjson', () => {
   it('validates its options when called', () => {
     const code = (code: string) => expect.objectContaining({ code });
     expect(() => parseNdjson({ onError: 'ignore' as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
+    expect(() => parseNdjson({ onError: Object.create(null) })).toThrow(expect.objectContaining({ message: expect.stringContaining('onError') }));
+    expect(() => parseNdjson({ onError: null as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
     expect(() => parseNdjson({ onError: 'skip', onSkip: 1 as never })).toThrow(code('ERR_SLUICE_INVALID_ARGUMENT'));
     expect(() => parseNdjson({ onSkip: () => undefined })).toThrow(expect.objectContaining({ message: expect.stringContaining("onError: 'skip'") }));
     expect(() => parseNdjson({ stats: { lines: 0 } as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('stats.values') }));
