@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
+import { hasShape } from '../internal/shape.js';
 import { validateObject, validateSignal, SluiceTypeError } from '@sluice/core';
 import { DestinationClosedError } from '../internal/errors.js';
-import { hasShape } from '../internal/shape.js';
 
 export interface WriteOptions {
   readonly signal?: AbortSignal | undefined;
