@@ -1,8 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { formatCsv, parseNdjson, splitLines } from '@sluice/operators';
+import { formatCsv, parseCsv, parseNdjson, splitLines } from '@sluice/operators';
 import { fromFile, toFile } from './fs/index.js';
-import { waitForDrain } from './node/index.js';
+import { requestSignal } from './http/index.js';
+import { fromNodeReadable, waitForDrain } from './node/index.js';
+import { fromReadableStream, toReadableStream, toResponse } from './web/index.js';
 
 const revoked = Proxy.revocable({}, {});
 revoked.revoke();
@@ -32,6 +34,20 @@ describe('call-time errors of the text stages and the node and fs adapters', () 
     it('waitForDrain throws a coded TypeError at once when it is the writable or the flush', () => {
       expect(() => waitForDrain(value as never)).toThrow(coded('ERR_SLUICE_INVALID_ARGUMENT', 'waitForDrain(writable)'));
       expect(() => waitForDrain(new PassThrough(), undefined, value as never)).toThrow(coded('ERR_SLUICE_INVALID_ARGUMENT', 'waitForDrain(…, flushed)'));
+    });
+
+    it('the CSV and NDJSON stages reject it as columns or stats with a coded TypeError naming the option', () => {
+      expect(() => formatCsv({ columns: value as never })).toThrow(coded('ERR_SLUICE_INVALID_OPTION', 'formatCsv(options).columns'));
+      expect(() => parseCsv({ columns: value as never })).toThrow(coded('ERR_SLUICE_INVALID_OPTION', 'parseCsv(options).columns'));
+      expect(() => parseNdjson({ stats: value as never })).toThrow(coded(expect.stringMatching(/^ERR_SLUICE_/), 'parseNdjson(options).stats'));
+    });
+
+    it('the stream and request adapters reject it as their first argument with a coded TypeError', () => {
+      expect(() => fromNodeReadable(value as never)).toThrow(coded('ERR_SLUICE_INVALID_SOURCE', 'fromNodeReadable(readable)'));
+      expect(() => fromReadableStream(value as never)).toThrow(coded('ERR_SLUICE_INVALID_SOURCE', 'fromReadableStream(stream)'));
+      expect(() => toReadableStream(value as never)).toThrow(coded('ERR_SLUICE_INVALID_ARGUMENT', 'toReadableStream'));
+      expect(() => toResponse(value as never)).toThrow(coded('ERR_SLUICE_INVALID_ARGUMENT', 'toResponse'));
+      expect(() => requestSignal(value as never, undefined as never)).toThrow(coded('ERR_SLUICE_INVALID_ARGUMENT', 'requestSignal'));
     });
 
     it('fromFile and toFile throw a coded TypeError when it is the path or the encoding', () => {

@@ -9,7 +9,7 @@ import {
   type FusableStage,
 } from '@sluice/core';
 import { validateDelimiter } from './internal/csv-options.js';
-import { kindOf } from './internal/kind-of.js';
+import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { CsvRowWriter } from './internal/csv-rows.js';
 
 export { CsvFormatError } from './internal/csv-errors.js';
@@ -63,7 +63,7 @@ function validateEol(eol: unknown): '\n' | '\r\n' {
 }
 
 function resolveColumns(columns: unknown): { keys: string[]; headers: string[] } {
-  if (!Array.isArray(columns) || columns.length === 0) {
+  if (isUnreadable(columns) || !Array.isArray(columns) || columns.length === 0) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', 'formatCsv(options).columns must be a non-empty array');
   }
   const keys: string[] = [];

@@ -1,5 +1,5 @@
 import { SluiceTypeError, defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core';
-import { kindOf } from './internal/kind-of.js';
+import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { LineSplitter, TextChunkDecoder, attempt, lineLengthOption, optionsObject } from './internal/utf8-lines.js';
 
 export { LineTooLongError } from './internal/utf8-lines.js';
@@ -88,7 +88,7 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   const stats = opts.stats as ParseNdjsonStats | undefined;
   if (stats !== undefined) {
     const what = `${NAME}.stats`;
-    if (typeof stats !== 'object' || stats === null) {
+    if (typeof stats !== 'object' || stats === null || isUnreadable(stats)) {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${what} must be an object with lines, values and skipped`);
     }
     for (const key of ['lines', 'values', 'skipped'] as const) validateInteger(stats[key], `${what}.${key}`);

@@ -12,3 +12,17 @@ export function kindOf(value: unknown): string {
     return 'an unreadable object (a revoked Proxy?)';
   }
 }
+
+/**
+ * True for a revoked Proxy, the one value that throws on every read (`Array.isArray` and
+ * `typeof x.key` included): validation asks this first, so it can throw its coded error instead.
+ */
+export function isUnreadable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    Reflect.getPrototypeOf(value);
+    return false;
+  } catch {
+    return true;
+  }
+}

@@ -1,9 +1,9 @@
 /**
  * Test support for the line-based stages (imported by their tests only): how a run's time grows
  * when its input grows fourfold. Linear work gives about 4, quadratic about 16; the bound the
- * tests use (8) sits between the two with room for a loaded machine. Each size is timed as the
- * best of several interleaved rounds, so one slow round (another job, a GC) cannot decide, and a
- * round repeats a fast run until it has lasted long enough for the clock and GC pauses to average out.
+ * tests use (8) sits between the two. A loaded machine only ever adds time, so each size is timed
+ * as the fastest of many runs, alternating the two sizes so that both meet the same load; one
+ * slow run (another job, a GC) cannot decide.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -13,28 +13,27 @@ export function longLine(chunks: number, size = 100): string[] {
   return [...Array.from({ length: chunks }, () => piece), '\n'];
 }
 
-/** Best time of `run(n)` against best time of `run(4 * n)`, as the ratio of the second to the first. */
-export async function growthOf(run: (n: number) => Promise<unknown>, n: number, rounds = 5): Promise<number> {
+/**
+ * Fastest run over the input `make(4 * n)` against fastest run over `make(n)` (inputs are made
+ * once, outside the timing): at least `minRuns` of each, more while the budget lasts (a quadratic
+ * run is slow enough to stop at the minimum).
+ */
+export async function growthOf<T>(make: (n: number) => T, run: (input: T) => Promise<unknown>, n: number, minRuns = 3, budgetMs = 1500): Promise<number> {
+  const smallInput = make(n);
+  const largeInput = make(4 * n);
+  await run(smallInput);
   let small = Infinity;
   let large = Infinity;
-  for (let round = 0; round < rounds; round++) {
-    small = Math.min(small, await timed(() => run(n)));
-    large = Math.min(large, await timed(() => run(4 * n)));
+  const start = performance.now();
+  for (let runs = 0; runs < minRuns || performance.now() - start < budgetMs; runs++) {
+    small = Math.min(small, await timed(() => run(smallInput)));
+    large = Math.min(large, await timed(() => run(largeInput)));
   }
   return large / small;
 }
 
-const ROUND_MS = 25;
-
-/** Mean time of one run, over as many runs as fill `ROUND_MS`. */
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
-  let runs = 0;
-  let elapsed = 0;
-  do {
-    await run();
-    runs++;
-    elapsed = performance.now() - start;
-  } while (elapsed < ROUND_MS);
-  return elapsed / runs;
+  await run();
+  return performance.now() - start;
 }
