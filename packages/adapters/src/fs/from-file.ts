@@ -83,7 +83,9 @@ async function readItem(file: OpenFile, size: number, signal: AbortSignal | unde
  *   byte order mark is dropped. `lines` mode is the decoded text piped through `splitLines()`:
  *   lines without `\n` / `\r\n`, the last one emitted even without a final newline, in time
  *   linear in the file's size however long its lines; a line past 1 MiB characters fails the run
- *   with splitLines' `LineTooLongError` (`code: 'ERR_SLUICE_LINE_TOO_LONG'`, `line`).
+ *   with splitLines' `LineTooLongError` (`code: 'ERR_SLUICE_LINE_TOO_LONG'`, `line`). In a run's
+ *   report, `source.items` then counts the text chunks read, and the `splitLines` stage's
+ *   `itemsOut` the lines.
  * - Errors (`ENOENT`, `EISDIR`, …) fail the run unchanged; `options.signal` fails it with its reason.
  * - Options are validated at call time (coded `TypeError`/`RangeError`).
  *
