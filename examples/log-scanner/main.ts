@@ -15,10 +15,10 @@ if (!file) await generateLog(path, 1_000_000, 1_234);
 
 try {
   const { size } = await stat(path);
-  const { line, report } = await findFirstLine(path, new RegExp(pattern));
+  const { line, linesRead, report } = await findFirstLine(path, new RegExp(pattern));
   console.log(line ?? `no line matches ${pattern}`);
   console.log(
-    `${report.outcome}: read ${report.source.items.toLocaleString('en-US')} lines of a ${size.toLocaleString('en-US')}-byte file, ` +
+    `${report.outcome}: read ${linesRead.toLocaleString('en-US')} lines (${report.source.items} chunks) of a ${size.toLocaleString('en-US')}-byte file, ` +
       `file closed after ${report.source.heldMs.toFixed(1)} ms`,
   );
 } finally {

@@ -5,7 +5,9 @@ import { filter, first } from '@sluice/operators';
 export interface ScanResult {
   /** The first matching line, or undefined when no line matches. */
   readonly line: string | undefined;
-  /** The run's report: `source.items` is how many lines were read, `source.closedAtMs` when the file was closed. */
+  /** Lines read: what the `splitLines` stage of `fromFile(path, { lines: true })` produced. */
+  readonly linesRead: number;
+  /** The run's report: `source.items` is how many text chunks were read, `source.closedAtMs` when the file was closed. */
   readonly report: RunReport;
 }
 
@@ -19,5 +21,6 @@ export async function findFirstLine(path: string, pattern: RegExp, signal?: Abor
   const line = await fromFile(path, { lines: true })
     .pipe(filter((text) => pattern.test(text)))
     .to(first(), { onReport: (r) => (report = r), ...(signal ? { signal } : {}) });
-  return { line, report: report! };
+  const linesRead = report!.stages.find((stage) => stage.name === 'splitLines')?.itemsOut ?? 0;
+  return { line, linesRead, report: report! };
 }

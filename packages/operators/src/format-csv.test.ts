@@ -196,6 +196,10 @@ describe('formatCsv', () => {
     ];
     for (const [options, message] of bad) expect(() => formatCsv(options as FormatCsvOptions)).toThrow(message);
     expect(() => formatCsv({ eol: '\r' as '\n' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    const notText = expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('eol') });
+    expect(() => formatCsv({ eol: 10n as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('got bigint') }));
+    expect(() => formatCsv({ eol: Symbol('eol') as never })).toThrow(notText);
+    expect(() => formatCsv({ eol: null as never })).toThrow(notText);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type FusableStage,
 } from '@sluice/core';
 import { validateDelimiter } from './internal/csv-options.js';
+import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { CsvRowWriter } from './internal/csv-rows.js';
 
 export { CsvFormatError } from './internal/csv-errors.js';
@@ -54,8 +55,15 @@ export interface FormatCsvOptions {
 
 const OPTION_KEYS = ['columns', 'header', 'delimiter', 'eol', 'bom', 'escapeFormulas', 'chunkSize'];
 
+function validateEol(eol: unknown): '\n' | '\r\n' {
+  const expected = "formatCsv(options).eol must be '\\n' or '\\r\\n'";
+  if (typeof eol !== 'string') throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${expected}, got ${kindOf(eol)}`);
+  if (eol !== '\n' && eol !== '\r\n') throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${expected}, got ${JSON.stringify(eol)}`);
+  return eol;
+}
+
 function resolveColumns(columns: unknown): { keys: string[]; headers: string[] } {
-  if (!Array.isArray(columns) || columns.length === 0) {
+  if (isUnreadable(columns) || !Array.isArray(columns) || columns.length === 0) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', 'formatCsv(options).columns must be a non-empty array');
   }
   const keys: string[] = [];
@@ -122,10 +130,7 @@ export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, 
   validateKeys(options, OPTION_KEYS, 'formatCsv(options)');
   const columns = options.columns === undefined ? undefined : resolveColumns(options.columns);
   const delimiter = options.delimiter === undefined ? ',' : validateDelimiter(options.delimiter, 'formatCsv(options).delimiter');
-  const eol = options.eol ?? '\n';
-  if (eol !== '\n' && eol !== '\r\n') {
-    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `formatCsv(options).eol must be '\\n' or '\\r\\n', got ${JSON.stringify(eol)}`);
-  }
+  const eol = options.eol === undefined ? '\n' : validateEol(options.eol);
   const writerOptions = {
     keys: columns?.keys,
     headers: columns?.headers,

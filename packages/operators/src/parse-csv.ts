@@ -10,6 +10,7 @@ import {
 } from '@sluice/core';
 import { validateDelimiter } from './internal/csv-options.js';
 import { CsvParser } from './internal/csv-parser.js';
+import { isUnreadable } from './internal/kind-of.js';
 import type { CsvCastContext } from './internal/csv-records.js';
 
 export { CsvParseError } from './internal/csv-errors.js';
@@ -47,7 +48,7 @@ export interface ParseCsvOptions<V = string> {
 const OPTION_KEYS = ['delimiter', 'header', 'columns', 'relaxColumnCount', 'skipEmptyLines', 'maxRecordBytes', 'cast'];
 
 function validateColumns(columns: unknown): readonly string[] {
-  if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string')) {
+  if (isUnreadable(columns) || !Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', 'parseCsv(options).columns must be a non-empty array of strings');
   }
   return [...(columns as string[])];

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { conformance } from '@sluice/core/testing';
+import { growthOf, longLine } from './internal/linear-time.js';
 import { cut, cuts } from './internal/utf8-chunks.js';
 import { LineTooLongError, NdjsonParseError, parseNdjson, type ParseNdjsonStats } from './parse-ndjson.js';
 
@@ -94,6 +95,15 @@ describe('parseNdjson', () => {
     await expect(run).rejects.toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 2 });
   });
 
+  // Retried because a shared machine can stall any one measurement; a quadratic splitter measures
+  // about 20 every time.
+  it('grows linearly with the number of chunks of one long value', { retry: 2, timeout: 60_000 }, async () => {
+    // One JSON string of n × 100 characters: 200 KiB against 800 KiB.
+    const value = (n: number) => ['"', ...longLine(n).slice(0, -1), '"\n'];
+    const parse = (chunks: string[]) => from(chunks).pipe(parseNdjson()).toArray();
+    expect(await growthOf(value, parse, 2048)).toBeLessThan(8);
+  });
+
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
     await expect(from([{}] as never[]).pipe(parseNdjson()).toArray()).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
   });
@@ -101,6 +111,8 @@ describe('parseNdjson', () => {
   it('validates its options when called', () => {
     const code = (code: string) => expect.objectContaining({ code });
     expect(() => parseNdjson({ onError: 'ignore' as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
+    expect(() => parseNdjson({ onError: Object.create(null) })).toThrow(expect.objectContaining({ message: expect.stringContaining('onError') }));
+    expect(() => parseNdjson({ onError: null as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
     expect(() => parseNdjson({ onError: 'skip', onSkip: 1 as never })).toThrow(code('ERR_SLUICE_INVALID_ARGUMENT'));
     expect(() => parseNdjson({ onSkip: () => undefined })).toThrow(expect.objectContaining({ message: expect.stringContaining("onError: 'skip'") }));
     expect(() => parseNdjson({ stats: { lines: 0 } as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('stats.values') }));

@@ -1,4 +1,5 @@
 import { SluiceTypeError, defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core';
+import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { LineSplitter, TextChunkDecoder, attempt, lineLengthOption, optionsObject } from './internal/utf8-lines.js';
 
 export { LineTooLongError } from './internal/utf8-lines.js';
@@ -72,9 +73,10 @@ function isBlank(line: string): boolean {
  */
 export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): FusableStage<string | Uint8Array, T> {
   const opts = optionsObject(options, OPTIONS, NAME);
-  const onError = opts.onError ?? 'fail';
+  const onError = opts.onError === undefined ? 'fail' : opts.onError;
   if (onError !== 'fail' && onError !== 'skip') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${String(onError)}`);
+    const got = typeof onError === 'string' ? JSON.stringify(onError) : kindOf(onError);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${got}`);
   }
   const onSkip = opts.onSkip as ParseNdjsonOptions['onSkip'];
   if (onSkip !== undefined) {
@@ -86,7 +88,7 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   const stats = opts.stats as ParseNdjsonStats | undefined;
   if (stats !== undefined) {
     const what = `${NAME}.stats`;
-    if (typeof stats !== 'object' || stats === null) {
+    if (typeof stats !== 'object' || stats === null || isUnreadable(stats)) {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${what} must be an object with lines, values and skipped`);
     }
     for (const key of ['lines', 'values', 'skipped'] as const) validateInteger(stats[key], `${what}.${key}`);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defineBatchStage, from } from '@sluice/core';
 import { conformance } from '@sluice/core/testing';
+import { growthOf, longLine } from './internal/linear-time.js';
 import { cut, cuts, tricky } from './internal/utf8-chunks.js';
 import { LineTooLongError, splitLines } from './split-lines.js';
 
@@ -133,6 +134,23 @@ describe('splitLines', () => {
     });
   });
 
+  describe('time', () => {
+    const N = 2048; // chunks of 100 characters: 200 KiB against 800 KiB
+    // Retried because a shared machine can stall any one measurement; a quadratic splitter
+    // measures 20–36 every time.
+    const timing = { retry: 2, timeout: 60_000 };
+    const split = (chunks: (string | Uint8Array)[]) => from(chunks).pipe(splitLines()).toArray();
+
+    it('grows linearly with the number of chunks of one long string line', timing, async () => {
+      expect(await growthOf(longLine, split, N)).toBeLessThan(8);
+    });
+
+    it('grows linearly with the number of chunks of one long line of bytes', timing, async () => {
+      const bytes = (n: number) => longLine(n).map((chunk) => new Uint8Array(Buffer.from(chunk)));
+      expect(await growthOf(bytes, split, N)).toBeLessThan(8);
+    });
+  });
+
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
     await expect(from([42] as unknown as string[]).pipe(splitLines()).toArray()).rejects.toMatchObject({
       name: 'TypeError',
@@ -154,6 +172,32 @@ describe('splitLines', () => {
         fc.asyncProperty(tricky(), cuts(), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (text, at, batchSize, skipEmpty) => {
           const lines = await from(cut(text, at), { batchSize }).pipe(splitLines({ skipEmpty })).toArray();
           expect(lines).toEqual(reference(text, skipEmpty));
+        }),
+      );
+    });
+
+    it('splits lines many chunks long, failing exactly on the first line past maxLineLength', async () => {
+      const line = fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '\r'), maxLength: 150 });
+      const document = fc.tuple(fc.array(line, { maxLength: 5 }), fc.constantFrom('\n', '\r\n'), fc.boolean());
+      const size = fc.integer({ min: 1, max: 9 });
+      await fc.assert(
+        fc.asyncProperty(document, size, fc.integer({ min: 1, max: 200 }), fc.boolean(), async ([lines, eol, final], at, max, asBytes) => {
+          const text = lines.join(eol) + (final ? eol : '');
+          const expected = reference(text);
+          const tooLong = expected.findIndex((l) => l.length > max);
+          const whole = asBytes ? new Uint8Array(Buffer.from(text)) : text;
+          const chunks = cut<string | Uint8Array>(whole, Array.from({ length: Math.ceil(whole.length / at) }, (_, i) => i * at));
+          const seen: string[] = [];
+          const run = (async () => {
+            for await (const l of from(chunks).pipe(splitLines({ maxLineLength: max }))) seen.push(l);
+          })();
+          if (tooLong === -1) {
+            await run;
+            expect(seen).toEqual(expected);
+          } else {
+            expect(await failureOf(run)).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: tooLong + 1 });
+            expect(seen).toEqual(expected.slice(0, tooLong));
+          }
         }),
       );
     });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunReport } from '@sluice/core';
 import { NO_LEAKS, leakCheck } from '@sluice/core/testing';
-import { take } from '@sluice/operators';
+import { LineTooLongError, forEach, take } from '@sluice/operators';
 import { fromFile } from './from-file.js';
 
 /** Every handle fromFile opens, with its close() calls counted. */
@@ -89,6 +89,24 @@ describe('fromFile', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('fails on a line past 1 MiB with the LineTooLongError of splitLines, after the lines before it, however it is read', async () => {
+    const long = 'x'.repeat(1024 * 1024 + 1);
+    const path = await fileWith(`ok\n${'y'.repeat(1024 * 1024)}\n${long}\nnext\n`);
+    for (const highWaterMark of [64 * 1024, 4 * 1024 * 1024]) {
+      const seen: string[] = [];
+      const run = fromFile(path, { lines: true, highWaterMark }).to(
+        forEach((line) => {
+  
+          seen.push(line.slice(0, 2));
+        }),
+      );
+      await expect(run).rejects.toBeInstanceOf(LineTooLongError);
+      await expect(run).rejects.toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 3, maxLineLength: 1024 * 1024 });
+      expect(seen).toEqual(['ok', 'yy']);
+    }
+    expect(closesPerHandle()).toEqual([1, 1]);
   });
 
   it('drops a byte order mark and decodes chunks with the given encoding', async () => {

@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import {
-  SluiceTypeError,
   fromResource,
   validateBoolean,
   validateInteger,
@@ -9,8 +8,9 @@ import {
   validateSignal,
   type Pipeline,
 } from '@sluice/core';
-import { ChunkText, LineCutter } from './file-text.js';
-import { validatePath, type FilePath } from './path.js';
+import { splitLines } from '@sluice/operators';
+import { ChunkText } from './file-text.js';
+import { validateEncoding, validatePath, type FilePath } from './path.js';
 
 /** Options of `fromFile()`. */
 export interface FromFileOptions {
@@ -29,7 +29,6 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 interface OpenFile {
   readonly handle: FileHandle;
   readonly text: ChunkText | undefined;
-  readonly lines: LineCutter | undefined;
   eof: boolean;
 }
 
@@ -59,22 +58,15 @@ async function readChunk(file: OpenFile, size: number, signal: AbortSignal | und
   return bytesRead === 0 ? null : buffer.subarray(0, bytesRead);
 }
 
-/** The next batch of items: one chunk, its text, or the lines it completed (reading on until one does). */
-async function readItems(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<unknown[] | null> {
+/** The next item: a chunk or, decoding, its text (reading on past chunks that decode to nothing). */
+async function readItem(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<Buffer | string | null> {
   for (;;) {
     if (file.eof) return null;
     const chunk = await readChunk(file, size, signal);
     if (chunk === null) file.eof = true;
-    if (!file.text) return chunk === null ? null : [chunk];
+    if (!file.text) return chunk;
     const text = chunk === null ? file.text.end() : file.text.decode(chunk);
-    if (!file.lines) {
-      if (text.length > 0) return [text];
-      continue;
-    }
-    const out: string[] = [];
-    file.lines.push(text, out);
-    if (chunk === null) file.lines.end(out);
-    if (out.length > 0) return out;
+    if (text.length > 0) return text;
   }
 }
 
@@ -86,11 +78,14 @@ async function readItems(file: OpenFile, size: number, signal: AbortSignal | und
  *   under an aborted signal; closed exactly once — as soon as its end was read (before the last
  *   items reach the consumer), or on error, abort or early exit.
  * - Read-ahead: one `highWaterMark`-sized read per pull; in `lines` mode, the lines that read
- *   completed (and the unterminated rest of one line, at most 1 MiB characters, else the run
- *   fails with a `RangeError` coded `ERR_SLUICE_LINE_TOO_LONG`).
+ *   completed and the unterminated rest of one line.
  * - Text is decoded in streaming mode (a character split across reads stays whole), a leading
- *   byte order mark is dropped. Lines are cut as `splitLines` does: without `\n` / `\r\n`, the
- *   last line emitted even without a final newline.
+ *   byte order mark is dropped. `lines` mode is the decoded text piped through `splitLines()`:
+ *   lines without `\n` / `\r\n`, the last one emitted even without a final newline, in time
+ *   linear in the file's size however long its lines; a line past 1 MiB characters fails the run
+ *   with splitLines' `LineTooLongError` (`code: 'ERR_SLUICE_LINE_TOO_LONG'`, `line`). In a run's
+ *   report, `source.items` then counts the text chunks read, and the `splitLines` stage's
+ *   `itemsOut` the lines.
  * - Errors (`ENOENT`, `EISDIR`, …) fail the run unchanged; `options.signal` fails it with its reason.
  * - Options are validated at call time (coded `TypeError`/`RangeError`).
  *
@@ -108,25 +103,23 @@ export function fromFile(path: FilePath, options: FromFileOptions = {}): Pipelin
   validateObject(options, where);
   validateKeys(options, ['lines', 'encoding', 'highWaterMark', 'signal'], where);
   const lines = options.lines === undefined ? false : validateBoolean(options.lines, `${where}.lines`);
-  if (options.encoding !== undefined && (typeof options.encoding !== 'string' || !Buffer.isEncoding(options.encoding))) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.encoding must be a Buffer encoding, got ${String(options.encoding)}`);
-  }
-  const encoding = options.encoding ?? (lines ? 'utf8' : undefined);
+  const encoding = validateEncoding(options.encoding, `${where}.encoding`) ?? (lines ? 'utf8' : undefined);
   const size = options.highWaterMark === undefined ? DEFAULT_HIGH_WATER_MARK : validateInteger(options.highWaterMark, `${where}.highWaterMark`, 1);
   const signal = options.signal === undefined ? undefined : validateSignal(options.signal, `${where}.signal`);
-  return fromResource<OpenFile, Buffer | string>({
+  const source = fromResource<OpenFile, Buffer | string>({
     name: 'fromFile',
     open: async () => {
       if (signal?.aborted) throw signal.reason;
       const handle = await open(path, 'r');
       const text = encoding === undefined ? undefined : new ChunkText(encoding);
-      return { handle, text, lines: lines ? new LineCutter() : undefined, eof: false };
+      return { handle, text, eof: false };
     },
     read: async (file) => {
-      const items = (await readItems(file, size, signal)) as (Buffer | string)[] | null;
-      // A file is done when its end was read: close it before the last items go downstream.
-      return items && file.eof ? { items, last: true } : items;
+      const item = await readItem(file, size, signal);
+      // A file is done when its end was read: close it before the last item goes downstream.
+      return item === null ? null : { items: [item], last: file.eof };
     },
     close: (file) => file.handle.close(),
   });
+  return lines ? source.pipe(splitLines()) : source;
 }

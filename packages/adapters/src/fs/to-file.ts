@@ -12,7 +12,7 @@ import {
   validateObject,
   type Sink,
 } from '@sluice/core';
-import { validatePath, type FilePath } from './path.js';
+import { validateEncoding, validatePath, type FilePath } from './path.js';
 
 /** Options of `toFile()`. */
 export interface ToFileOptions {
@@ -90,10 +90,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
   validateKeys(options, ['fsync', 'mode', 'encoding'], where);
   const fsync = options.fsync === undefined ? true : validateBoolean(options.fsync, `${where}.fsync`);
   const mode = options.mode === undefined ? 0o666 : validateInteger(options.mode, `${where}.mode`, 0, 0o7777);
-  if (options.encoding !== undefined && (typeof options.encoding !== 'string' || !Buffer.isEncoding(options.encoding))) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.encoding must be a Buffer encoding, got ${String(options.encoding)}`);
-  }
-  const encoding = options.encoding ?? 'utf8';
+  const encoding = validateEncoding(options.encoding, `${where}.encoding`) ?? 'utf8';
   const target = resolve(path instanceof URL ? fileURLToPath(path) : path.toString());
 
   return defineBatchSink<string | Uint8Array, void>('toFile', async (batches, { signal }) => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SluiceTypeError } from '@sluice/core';
 import { ClientGoneError } from '../internal/errors.js';
+import { hasShape } from '../internal/shape.js';
 
 /** A signal that aborts when the HTTP client leaves, and the means to stop watching. */
 export interface RequestSignal extends Disposable {
@@ -13,7 +14,7 @@ export interface RequestSignal extends Disposable {
 /** Throws a coded `TypeError` unless `value` looks like an `http.IncomingMessage`. */
 export function assertRequest(value: unknown, where: string): IncomingMessage {
   const req = value as Partial<IncomingMessage> | null;
-  if (typeof req !== 'object' || req === null || typeof req.headers !== 'object' || typeof req.on !== 'function') {
+  if (!hasShape(() => typeof req === 'object' && req !== null && typeof req.headers === 'object' && typeof req.on === 'function')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: req must be an http.IncomingMessage`);
   }
   return value as IncomingMessage;

@@ -1,10 +1,11 @@
 import { SluiceTypeError, validateRunOptions, type Pipeline, type RunOptions } from '@sluice/core';
+import { hasShape } from './shape.js';
 
 export { validateRunOptions };
 
 export function assertPipeline(value: unknown, where: string): void {
   const p = value as Partial<Pipeline<unknown>> | null;
-  if (typeof p !== 'object' || p === null || typeof p.iterate !== 'function' || typeof p.pipe !== 'function') {
+  if (!hasShape(() => typeof p === 'object' && p !== null && typeof p.iterate === 'function' && typeof p.pipe === 'function')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: pipeline must be a sluice Pipeline (from(...))`);
   }
 }

@@ -9,6 +9,7 @@ import {
   type ReadContext,
 } from '@sluice/core';
 import { Waker } from '../internal/waker.js';
+import { hasShape } from '../internal/shape.js';
 
 /** Options of `fromNodeReadable()`. */
 export interface FromNodeReadableOptions {
@@ -111,7 +112,7 @@ class ReadableCursor {
  */
 export function fromNodeReadable<T = Buffer>(readable: Readable, options: FromNodeReadableOptions = {}): Pipeline<T> {
   const r = readable as Partial<Readable> | null;
-  if (typeof r !== 'object' || r === null || typeof r.read !== 'function' || typeof r.on !== 'function' || typeof r.destroy !== 'function') {
+  if (!hasShape(() => typeof r === 'object' && r !== null && typeof r.read === 'function' && typeof r.on === 'function' && typeof r.destroy === 'function')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_SOURCE', 'fromNodeReadable(readable): readable must be a Node readable stream');
   }
   validateObject(options, 'fromNodeReadable(readable, options)');

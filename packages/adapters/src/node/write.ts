@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { hasShape } from '../internal/shape.js';
 import { validateObject, validateSignal, SluiceTypeError } from '@sluice/core';
 import { DestinationClosedError } from '../internal/errors.js';
 
@@ -31,10 +32,19 @@ function closedError(writable: Writable): unknown {
 /** Throws a coded `TypeError` naming `what` unless `value` looks like a Node writable. */
 export function assertWritable(value: unknown, what: string): Writable {
   const w = value as Partial<Writable> | null;
-  if (typeof w !== 'object' || w === null || typeof w.write !== 'function' || typeof w.on !== 'function' || typeof w.end !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${what} must be a Node writable stream`);
-  }
+  const ok = hasShape(
+    () => typeof w === 'object' && w !== null && typeof w.write === 'function' && typeof w.on === 'function' && typeof w.end === 'function',
+  );
+  if (!ok) throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${what} must be a Node writable stream`);
   return value as Writable;
+}
+
+function validateDrainArguments(writable: unknown, signal: unknown, flushed: unknown): void {
+  assertWritable(writable, 'waitForDrain(writable)');
+  if (signal !== undefined) validateSignal(signal, 'waitForDrain(writable, signal)');
+  if (flushed !== undefined && !hasShape(() => typeof (flushed as PromiseLike<unknown> | null)?.then === 'function')) {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'waitForDrain(…, flushed) must be a promise or undefined');
+  }
 }
 
 /**
@@ -52,6 +62,7 @@ export function assertWritable(value: unknown, what: string): Writable {
  *   complete, so a foreign `end()` is seen when the writable finishes).
  * - Removes every listener it added whichever event wins: a loop of waits never grows the
  *   writable's or the signal's listener counts.
+ * - Validates its arguments when called: a coded `TypeError` is thrown at once, not returned.
  *
  * @example
  * ```ts
@@ -59,6 +70,7 @@ export function assertWritable(value: unknown, what: string): Writable {
  * ```
  */
 export function waitForDrain(writable: Writable, signal?: AbortSignal, flushed?: PromiseLike<unknown>): Promise<void> {
+  validateDrainArguments(writable, signal, flushed);
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (isClosed(writable)) return Promise.reject(closedError(writable));
   if (!writable.writableNeedDrain || writable.writableLength === 0) return Promise.resolve();

@@ -1,4 +1,5 @@
 import { SluiceTypeError, from, validateBoolean, validateKeys, validateObject, type Pipeline } from '@sluice/core';
+import { hasShape } from '../internal/shape.js';
 
 export interface FromReadableStreamOptions {
   /** On an early exit, release the reader without cancelling the stream (like `pipeTo`'s option). Default false. */
@@ -83,7 +84,7 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
  * ```
  */
 export function fromReadableStream<T>(stream: ReadableStream<T>, options: FromReadableStreamOptions = {}): Pipeline<T> {
-  if (typeof (stream as Partial<ReadableStream<T>> | null)?.getReader !== 'function') {
+  if (!hasShape(() => typeof (stream as Partial<ReadableStream<T>> | null)?.getReader === 'function')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_SOURCE', 'fromReadableStream(stream): stream must be a ReadableStream');
   }
   validateObject(options, 'fromReadableStream(stream, options)');
