@@ -1,5 +1,6 @@
 // Two builds of @sluice/core in one process, interleaved round by round: what a change to the
-// runner costs, measured so that the load of a shared machine hits both sides alike.
+// runner costs, measured so that the load of a shared machine hits both sides alike. Times are
+// the process's CPU time (user + system), which the OS descheduling it does not inflate.
 // Run: node bench/ab-core.mjs <core dist A> <core dist B> [items] [rounds] [only variants containing]
 // (copy packages/core/dist aside before the change, `pnpm build` after it, pass both dirs).
 import { resolve } from 'node:path';
@@ -46,9 +47,10 @@ const results = {};
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of Object.keys(sides.A)) {
     for (const side of round % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-      const t0 = process.hrtime.bigint();
+      const t0 = process.cpuUsage();
       const got = await sides[side][name]();
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const used = process.cpuUsage(t0);
+      const ms = (used.user + used.system) / 1000;
       results[name] ??= got;
       if (got !== results[name]) throw new Error(`${side} ${name} computed ${got}, expected ${results[name]}`);
       (times[`${side} ${name}`] ??= []).push(ms);
@@ -57,7 +59,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${N.toLocaleString('en-US')} objects, median of ${ROUNDS} interleaved rounds, Node ${process.version}\n`);
-console.log('| variant | A median ms | B median ms | B / A |');
+console.log('| variant | A median CPU ms | B median CPU ms | B / A |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const name of Object.keys(sides.A)) {
   const a = median(times[`A ${name}`]);

@@ -11,13 +11,13 @@ import { setImmediate } from 'node:timers';
 export const FAIR_SLICE_MS = 5;
 
 /**
- * CPU time (µs) the thread must also have spent since the slice ran out before it yields. On a
- * loaded machine the OS deschedules the process for tens of ms, which the wall clock counts as
- * holding the loop; yielding then gains nobody anything and only moves the run off microtasks
- * (which breaks tests that advance fake timers step by step). A run that really computes passes
- * this proof within a further millisecond.
+ * CPU time (µs) the process must also have spent in the slice before the run yields. On a loaded
+ * machine the OS deschedules a busy process for tens of ms, which the wall clock counts as holding
+ * the loop; yielding then gains nobody anything: it only costs a turn (every millisecond or so of
+ * real work), and moves the run off microtasks, which breaks tests that step fake timers. Counted
+ * from the slice's first clock read, which a slice of a few pulls (I/O-bound) never reaches.
  */
-const CPU_PROOF_US = 1000;
+const CPU_SLICE_US = 4000;
 
 // Captured at load: fake timers may replace the global clock, and a faked jump of a second must
 // not look like a run holding the loop (nor a frozen clock hide one).
@@ -32,6 +32,7 @@ let sliceStart = -1;
 let work = 0;
 let nextCheck = 0;
 let cpuMark: NodeJS.CpuUsage | undefined;
+let nextCpuCheck = 0;
 
 const endSlice = (): void => {
   sliceStart = -1;
@@ -58,13 +59,17 @@ export function sliceSpent(size: number): boolean {
   work += size < 32 ? 1 : 16;
   if (work < nextCheck) return false;
   nextCheck = work + 16;
-  if (now() - sliceStart <= FAIR_SLICE_MS) return false;
   if (cpuMark === undefined) {
     cpuMark = process.cpuUsage();
     return false;
   }
+  const t = now();
+  // Reading the CPU clock is a system call: once the wall clock says the slice is spent, at most
+  // once per millisecond.
+  if (t - sliceStart <= FAIR_SLICE_MS || t < nextCpuCheck) return false;
+  nextCpuCheck = t + 1;
   const used = process.cpuUsage(cpuMark);
-  return used.user + used.system >= CPU_PROOF_US;
+  return used.user + used.system >= CPU_SLICE_US;
 }
 
 /** Resolves after a turn of the event loop: timers, I/O callbacks and `'close'` events run first. */
