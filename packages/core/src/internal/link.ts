@@ -1,4 +1,5 @@
 import { DONE, type BatchIterator } from '../source.js';
+import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
 /** What a link needs from the run that owns it. */
@@ -11,6 +12,8 @@ export interface LinkOwner {
   /** Called when the last link's upstream fails: the run fails; returns the error to surface (the first one). */
   topFailed(error: unknown): unknown;
   trackLate(promise: Promise<void>): void;
+  /** Waits for a cleanup at most the run's cleanupTimeout; it stays tracked in report.closed. */
+  bounded(promise: Promise<void>, stage: string): Promise<void>;
 }
 
 /**
@@ -18,6 +21,9 @@ export interface LinkOwner {
  * against the run's failure (so a stuck stage cannot delay settlement), counts items and time,
  * and returns the iterator exactly once, deferring the `return()` while a pull is still pending
  * (an async generator would queue it anyway; a driver's hand-written iterator may not cope).
+ * Every link checks the event-loop slice before pulling, so no path through the chain (a source
+ * that never waits, a stage that drops everything, a stage that yields without pulling) can hold
+ * the loop past it.
  */
 export class Link<T> {
   items = 0;
@@ -51,6 +57,7 @@ export class Link<T> {
     if (this.pending) {
       return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
     }
+    if (sliceSpent(this.lastSize)) return yieldTurn().then(() => this.next(hint));
     this.started = this.watch.start(this.lastSize);
     const pull = this.upstream.next(hint);
     this.pending = pull;
@@ -102,7 +109,9 @@ export class Link<T> {
   /**
    * Closes the iterator behind this link, once. Returns the promise of its `return()` when it could
    * be called now, or undefined when there was nothing to do or the call had to wait for a pending
-   * pull (then it is tracked by the run as a late cleanup).
+   * pull (then it is tracked by the run as a late cleanup). The promise resolves after at most the
+   * run's cleanupTimeout: a `take` or a stage that returns early awaits it inside a pull, and a
+   * `return()` that never settles must not hang the run (it stays tracked in report.closed).
    */
   close(): Promise<void> | undefined {
     if (this.closed) return undefined;
@@ -116,7 +125,7 @@ export class Link<T> {
       this.owner.trackLate(late);
       return undefined;
     }
-    return this.callReturn();
+    return this.owner.bounded(this.callReturn(), this.name);
   }
 
   private settle(): void {
