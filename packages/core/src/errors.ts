@@ -66,3 +66,40 @@ export function describe(value: unknown): string {
   }
   return `${typeof value} ${String(value)}`;
 }
+
+type CleanupReporter = (error: unknown, where: string) => void;
+
+/** The run each signal belongs to, by the signal a run hands its stages (weak: it dies with the run). */
+const reporters = new WeakMap<AbortSignal, CleanupReporter>();
+
+/** @internal Called by a run for its own signal. */
+export function registerCleanupReporter(signal: AbortSignal, reporter: CleanupReporter): void {
+  reporters.set(signal, reporter);
+}
+
+/** @internal The reporter of the run `signal` belongs to, if it is a run's signal. */
+export function cleanupReporterOf(signal: AbortSignal | undefined): CleanupReporter | undefined {
+  return signal ? reporters.get(signal) : undefined;
+}
+
+/** Emits a cleanup error nobody else will hear of as a `SLUICE_CLEANUP_ERROR` process warning. */
+export function warnCleanupError(error: unknown, where: string): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`sluice: error while closing ${where}: ${message}`, {
+    code: 'SLUICE_CLEANUP_ERROR',
+    detail: error instanceof Error && error.stack ? error.stack : undefined,
+  } as never);
+}
+
+/**
+ * Reports an error raised while closing something a stage owns (an input it returns, a lane, a
+ * pipeline it runs) that cannot be thrown, because another error must win (protocol 5.4). Given
+ * the signal of the run the stage belongs to (`ctx.signal`), the error reaches that run's
+ * `onCleanupError` and `report.cleanupErrors`; with any other signal, or none, it is emitted as a
+ * `SLUICE_CLEANUP_ERROR` process warning. Either way it is never lost.
+ */
+export function reportCleanupError(signal: AbortSignal | undefined, error: unknown, where: string): void {
+  const reporter = cleanupReporterOf(signal);
+  if (reporter) reporter(error, where);
+  else warnCleanupError(error, where);
+}

@@ -22,6 +22,7 @@ export {
   isAbortError,
   isTimeoutError,
   timeoutReason,
+  reportCleanupError,
   type SluiceErrorCode,
 } from './errors.js';
 export { isAborted, isTimedOut, isFailure } from './outcome.js';

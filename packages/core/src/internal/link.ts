@@ -60,8 +60,12 @@ export class Link<T> {
       pull.then(
         (result) => resolve(this.onResult(result)),
         (error: unknown) => {
+          // Interrupted: nobody waits for this pull any more, so what it threw (a `finally` of a
+          // stage that honoured the signal) is a cleanup error, or the cancellation echoing back.
+          const interrupted = this.rejectPending === undefined;
           this.failed();
-          reject(this.isTop ? this.owner.topFailed(error) : error);
+          if (interrupted) this.owner.cleanupError(error, this.name);
+          else reject(this.isTop ? this.owner.topFailed(error) : error);
         },
       );
     });
@@ -112,7 +116,10 @@ export class Link<T> {
       // Tracked, never awaited: the pending pull may never settle.
       const late = this.upstream.returnWhilePending
         ? this.callReturn()
-        : this.pending.then(() => this.callReturn(), () => this.callReturn());
+        : this.pending.then(
+            () => this.callReturn(),
+            (error: unknown) => this.owner.cleanupError(error, this.name),
+          );
       this.owner.trackLate(late);
       return undefined;
     }

@@ -1,5 +1,5 @@
 import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
-import { timeoutReason } from '../errors.js';
+import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason, warnCleanupError } from '../errors.js';
 import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
@@ -43,6 +43,8 @@ export class Run<T> implements LinkOwner {
   private readonly late: Promise<void>[] = [];
   private lateCount = 0;
   private readonly cleanupErrors: unknown[] = [];
+  /** Set when this run's signal is another run's (a pipeline run inside a stage): its hook gets our cleanup errors. */
+  private readonly parentReporter: ((error: unknown, where: string) => void) | undefined;
   private readonly unreported: { error: unknown; stage: string }[] = [];
   private tearingDown: Promise<void> | undefined;
   private settling: Promise<RunReport> | undefined;
@@ -65,6 +67,8 @@ export class Run<T> implements LinkOwner {
     });
     this.failed.catch(() => undefined);
     const { signal, timeout } = options;
+    registerCleanupReporter(this.controller.signal, (error, where) => this.cleanupError(error, where));
+    if (!options.onCleanupError) this.parentReporter = cleanupReporterOf(signal);
     this.interruptible = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
     if (signal) this.unlinkParent = linkSignal(signal, () => this.fail(signal.reason, 'aborted'));
     if (timeout !== undefined && timeout !== Infinity) {
@@ -131,7 +135,13 @@ export class Run<T> implements LinkOwner {
     void this.teardown();
   }
 
+  /**
+   * Records an error raised while closing. The same error can arrive by two paths (a stage's
+   * finally rethrows what its input's close threw); it counts once. The run's own error, or the
+   * cancellation echoing back from a stage that honoured the signal, is not a cleanup error.
+   */
   cleanupError(error: unknown, stage: string): void {
+    if (this.cleanupErrors.includes(error) || this.isEcho(error)) return;
     this.cleanupErrors.push(error);
     if (this.settled) this.report(error, stage);
     else this.unreported.push({ error, stage });
@@ -153,7 +163,25 @@ export class Run<T> implements LinkOwner {
 
   private readonly graced: Promise<void>[] = [];
 
+  private dropCleanupError(error: unknown): void {
+    const at = this.cleanupErrors.indexOf(error);
+    if (at >= 0) this.cleanupErrors.splice(at, 1);
+    const queued = this.unreported.findIndex((entry) => entry.error === error);
+    if (queued >= 0) this.unreported.splice(queued, 1);
+  }
+
+  private isEcho(error: unknown): boolean {
+    const reason: unknown = this.controller.signal.reason;
+    if (error === this.failure?.error || (this.controller.signal.aborted && error === reason)) return true;
+    // Node's own APIs (events.once, timers/promises) reject with an AbortError whose cause is the reason.
+    return this.controller.signal.aborted && isAbortError(error) && (error as { cause?: unknown }).cause === reason;
+  }
+
   private report(error: unknown, stage: string, warn = true): void {
+    if (this.parentReporter) {
+      this.parentReporter(error, stage);
+      return;
+    }
     if (this.options.onCleanupError) {
       try {
         this.options.onCleanupError(error, stage);
@@ -162,12 +190,7 @@ export class Run<T> implements LinkOwner {
         // A throwing hook must not hide the error it was given: fall through to the warning.
       }
     }
-    if (!warn) return;
-    const message = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`sluice: error while closing ${stage}: ${message}`, {
-      code: 'SLUICE_CLEANUP_ERROR',
-      detail: error instanceof Error && error.stack ? error.stack : undefined,
-    } as never);
+    if (warn) warnCleanupError(error, stage);
   }
 
   /**
@@ -249,7 +272,9 @@ export class Run<T> implements LinkOwner {
     // does not, and stays tracked in report.closed).
     if (this.graced.length > 0) await this.withinGrace(Promise.all(this.graced));
     if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
-    if (!this.failure && this.unreported.length > 0) {
+    // Heard as a cleanup error before it failed the run (a pull rejecting after the stop): it is the run's error now.
+    if (this.failure) this.dropCleanupError(this.failure.error);
+    else if (this.unreported.length > 0) {
       this.failure = { error: this.unreported[0]!.error };
       this.outcome = 'failed';
       this.failedInCleanup = true;

@@ -1,3 +1,4 @@
+import { reportCleanupError } from '@sluice/core';
 /** Iterator helpers shared by the concurrent operators. */
 
 /** The async iterator of an async or sync iterable (sync values are awaited like `for await` does). */
@@ -29,8 +30,10 @@ export function isIterableInput(value: unknown): value is AsyncIterable<unknown>
  * Returns every iterator (concurrently, each once: the caller passes only those still open).
  * When the operator is leaving normally (`failing` false), the first close error is thrown, so
  * the runner reports it as a cleanup error. When it is leaving with an error, that error must win
- * and keep its identity: close errors are then emitted as `SLUICE_CLEANUP_ERROR` warnings, never lost.
- * A close error that is `signal.reason` of an aborted `signal` is the cancellation echoing back and is ignored.
+ * and keep its identity. Every close error not thrown goes to `reportCleanupError`: the hook and
+ * report of the run `signal` belongs to, or a process warning. Never lost, never in place of the
+ * first error. A close error that is `signal.reason` of an aborted `signal` is the cancellation
+ * echoing back and is ignored.
  */
 export async function closeIterators(
   iterators: readonly AsyncIterator<unknown>[],
@@ -44,13 +47,6 @@ export async function closeIterators(
   const cancelled = (error: unknown) => signal?.aborted === true && error === signal.reason;
   const errors = settled.flatMap((s) => (s.status === 'rejected' && !cancelled(s.reason) ? [s.reason as unknown] : []));
   if (errors.length === 0) return;
-  const warn = failing ? errors : errors.slice(1);
-  for (const error of warn) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`sluice: error while closing an input of ${operator}: ${message}`, {
-      code: 'SLUICE_CLEANUP_ERROR',
-      detail: error instanceof Error && error.stack ? error.stack : undefined,
-    } as never);
-  }
+  for (const error of failing ? errors : errors.slice(1)) reportCleanupError(signal, error, `an input of ${operator}`);
   if (!failing) throw errors[0];
 }
