@@ -23,6 +23,7 @@ export {
   isTimeoutError,
   timeoutReason,
   reportCleanupError,
+  describe as describeValue,
   type SluiceErrorCode,
 } from './errors.js';
 export { isAborted, isTimedOut, isFailure } from './outcome.js';
