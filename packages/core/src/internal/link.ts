@@ -32,6 +32,8 @@ export class Link<T> {
   private pending: Promise<IteratorResult<T[], undefined>> | undefined;
   private rejectPending: ((error: unknown) => void) | undefined;
   private returning: Promise<void> | undefined;
+  /** The close that had to wait for a pending pull (see close()). */
+  deferredClose: Promise<void> | undefined;
 
   constructor(
     private readonly owner: LinkOwner,
@@ -121,6 +123,7 @@ export class Link<T> {
             (error: unknown) => this.owner.cleanupError(error, this.name),
           );
       this.owner.trackLate(late);
+      this.deferredClose = late;
       return undefined;
     }
     return this.callReturn();

@@ -205,8 +205,14 @@ export class Run<T> implements LinkOwner {
         const closing = link.close();
         if (closing) now.push(closing);
       }
-      if (now.length === 0) return;
       for (const closing of now) this.trackLate(closing, true);
+      // The source's close waits for its own read in flight, which was handed the signal (a
+      // driver cancelling a query): waited for like a close, so a cursor is released, and the
+      // report says when, before the run settles. A stage's deferred close is not: it may be
+      // stuck in an await that ignores the signal.
+      const sourceClose = this.links[0]!.deferredClose;
+      if (sourceClose) now.push(sourceClose);
+      if (now.length === 0) return;
       await this.withinGrace(Promise.all(now));
     })();
     return this.tearingDown;
