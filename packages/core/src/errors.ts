@@ -38,6 +38,10 @@ export class SluiceRangeError extends RangeError {
  * `AbortSignal.timeout()`: a `DOMException` named `TimeoutError`.
  */
 export function timeoutReason(ms: number): DOMException {
+  if (typeof ms !== 'number') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `timeoutReason(ms): ms must be a number, got ${describe(ms)}`);
+  }
+  if (!(ms >= 0)) throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `timeoutReason(ms): ms must be >= 0, got ${ms}`);
   return new DOMException(`The run did not finish within its timeout of ${ms} ms`, 'TimeoutError');
 }
 
@@ -100,6 +104,9 @@ export function warnCleanupError(error: unknown, where: string): void {
  * `SLUICE_CLEANUP_ERROR` process warning. Either way it is never lost.
  */
 export function reportCleanupError(signal: AbortSignal | undefined, error: unknown, where: string): void {
+  if (typeof where !== 'string') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `reportCleanupError(signal, error, where): where must be a string, got ${describe(where)}`);
+  }
   const reporter = cleanupReporterOf(signal);
   if (reporter) reporter(error, where);
   else warnCleanupError(error, where);
