@@ -110,6 +110,14 @@ function asyncIteratorOf<T>(iterable: unknown, stage: string, ctx: StageContext)
   return it;
 }
 
+/** A result of a stage's iterator, checked as `for await` would (synchronous: no extra promise per item). */
+function checked<T>(r: unknown, stage: string): IteratorResult<T> {
+  if (r === null || typeof r !== 'object') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
+  }
+  return r as IteratorResult<T>;
+}
+
 /**
  * Calls a user's stage. An operator factory given uncalled (`pipe(map)`) rejects our input with
  * its own argument error ("got an instance of ItemView"), which explains nothing: say what happened.
@@ -151,7 +159,7 @@ export class ItemStageIterator implements BatchIterator<unknown> {
       );
       this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
     }
-    const r = await this.it.next();
+    const r = checked(await this.it.next(), this.spec.label);
     if (r.done) {
       this.ended = true;
       return DONE;
@@ -194,7 +202,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
       };
       this.it = asyncIteratorOf(this.kernel.run(batches, this.ctx), `stage ${this.kernel.name}`, this.ctx);
     }
-    const r = await this.it.next();
+    const r = checked<unknown[]>(await this.it.next(), this.kernel.name);
     if (r.done) {
       this.ended = true;
       return DONE;
