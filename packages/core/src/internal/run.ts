@@ -23,6 +23,22 @@ function stopReason(): DOMException {
 // Imported from node:timers so that fake timers installed on the globals do not freeze teardown.
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Waits for `promise`, but at most `ms` (at least one macrotask), on a real timer: fake timers in a user's tests must not freeze teardown. */
+async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) {
+    await Promise.race([promise, nextMacrotask()]);
+    return;
+  }
+  let timer: ReturnType<typeof realSetTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = realSetTimeout(resolve, ms);
+    }),
+  ]);
+  realClearTimeout(timer);
+}
+
 /**
  * One execution of a plan. It owns the run's single AbortController (linked to the caller's
  * signal and the timeout by listeners it removes again), every link of the chain, and the report.
@@ -110,8 +126,8 @@ export class Run<T> implements LinkOwner {
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
         const iterator =
           spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, this.ctx)
-            : new ItemStageIterator(input, spec, this.ctx);
+            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.boundedClose)
+            : new ItemStageIterator(input, spec, this.ctx, this.boundedClose);
         link = new Link(this, iterator, name);
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }
@@ -130,9 +146,15 @@ export class Run<T> implements LinkOwner {
     this.failure = { error };
     this.outcome = outcome;
     this.controller.abort(error);
-    for (const link of this.links) link.interrupt(error);
     this.rejectFailed(error);
-    void this.teardown();
+    // The abort can come synchronously from inside a pull (a read or a stage that aborts the
+    // caller's signal, a timeout firing in a driver callback), before that pull's link has
+    // recorded it as pending: interrupted and closed at once, its source would be closed during
+    // its own read and its stage returned while running. One microtask later every link knows.
+    queueMicrotask(() => {
+      for (const link of this.links) link.interrupt(error);
+      void this.teardown();
+    });
   }
 
   /**
@@ -224,21 +246,18 @@ export class Run<T> implements LinkOwner {
   private async withinGrace(promise: Promise<unknown>): Promise<void> {
     const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
     this.graceEnds ??= performance.now() + grace;
-    const left = this.graceEnds - performance.now();
-    if (left <= 0) {
-      await Promise.race([promise, nextMacrotask()]);
-      return;
-    }
-    // A real timer: fake timers in a user's tests must not freeze teardown.
-    let timer: ReturnType<typeof realSetTimeout> | undefined;
-    await Promise.race([
-      promise,
-      new Promise<void>((resolve) => {
-        timer = realSetTimeout(resolve, left);
-      }),
-    ]);
-    realClearTimeout(timer);
+    await raceTimer(promise, this.graceEnds - performance.now());
   }
+
+  /**
+   * A stage returning its input early (a `break`, `take`) waits for that close, but no longer
+   * than cleanupTimeout: a close that never settles must not hang the stage and the run with it.
+   * The close stays tracked in report.closed (and settlement waits for it within the grace).
+   */
+  readonly boundedClose = (closing: Promise<void>): Promise<void> => {
+    this.trackLate(closing, true);
+    return raceTimer(closing, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
+  };
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
   /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */

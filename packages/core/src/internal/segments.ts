@@ -110,12 +110,27 @@ function asyncIteratorOf<T>(iterable: unknown, stage: string, ctx: StageContext)
   return it;
 }
 
-/** A result of a stage's iterator, checked as `for await` would (synchronous: no extra promise per item). */
-function checked<T>(r: unknown, stage: string): IteratorResult<T> {
-  if (r === null || typeof r !== 'object') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
-  }
-  return r as IteratorResult<T>;
+function isResult(r: unknown): r is IteratorResult<unknown> {
+  return r !== null && typeof r === 'object';
+}
+
+/**
+ * A stage's iterator gave a result that is not an object, where `for await` throws a TypeError
+ * and leaves the iterator open. The run fails with a coded TypeError, and the iterator is returned
+ * first (within the cleanupTimeout): it may hold what its stage opened.
+ */
+async function rejectBroken(
+  it: AsyncIterator<unknown>,
+  r: unknown,
+  stage: string,
+  ctx: StageContext,
+  boundedClose: (closing: Promise<void>) => Promise<void>,
+): Promise<never> {
+  const closing = (async () => {
+    await it.return?.();
+  })().catch((error: unknown) => reportCleanupError(ctx.signal, error, stage));
+  await boundedClose(closing);
+  throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
 }
 
 /**
@@ -148,6 +163,8 @@ export class ItemStageIterator implements BatchIterator<unknown> {
     private readonly input: Link<unknown>,
     private readonly spec: { readonly stage: Stage<unknown, unknown>; readonly name: string; readonly label: string },
     private readonly ctx: StageContext,
+    /** Waits for the input's close when the stage returns it early, within the run's cleanupTimeout. */
+    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
@@ -155,11 +172,18 @@ export class ItemStageIterator implements BatchIterator<unknown> {
     if (!this.it) {
       const view = new ItemView(
         () => this.input.next(),
-        async () => this.input.close(),
+        async () => {
+          const closing = this.input.close();
+          if (closing) await this.boundedClose(closing);
+        },
       );
       this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
     }
-    const r = checked(await this.it.next(), this.spec.label);
+    const r: unknown = await this.it.next();
+    if (!isResult(r)) {
+      this.ended = true;
+      return rejectBroken(this.it, r, this.spec.label, this.ctx, this.boundedClose);
+    }
     if (r.done) {
       this.ended = true;
       return DONE;
@@ -184,6 +208,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
     private readonly input: Link<unknown>,
     private readonly kernel: BatchKernel<unknown, unknown>,
     private readonly ctx: StageContext,
+    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
@@ -196,18 +221,23 @@ export class BatchStageIterator implements BatchIterator<unknown> {
         },
         next: () => input.next(),
         return: async () => {
-          await input.close();
+          const closing = input.close();
+          if (closing) await this.boundedClose(closing);
           return DONE;
         },
       };
       this.it = asyncIteratorOf(this.kernel.run(batches, this.ctx), `stage ${this.kernel.name}`, this.ctx);
     }
-    const r = checked<unknown[]>(await this.it.next(), this.kernel.name);
+    const r: unknown = await this.it.next();
+    if (!isResult(r)) {
+      this.ended = true;
+      return rejectBroken(this.it, r, this.kernel.name, this.ctx, this.boundedClose);
+    }
     if (r.done) {
       this.ended = true;
       return DONE;
     }
-    return { done: false, value: r.value };
+    return { done: false, value: r.value as unknown[] };
   }
 
   async return(): Promise<unknown> {
