@@ -1,4 +1,6 @@
+import { SluiceTypeError, describe } from './errors.js';
 import type { Sink, Stage, StageContext } from './types.js';
+import { validateBoolean, validateFunction, validateKeys, validateObject } from './validate.js';
 
 /**
  * The fusion protocol. An operator exported as a plain `Stage` carries one of these descriptors
@@ -62,6 +64,29 @@ export function descriptorOf(stage: unknown): StageDescriptor<unknown, unknown> 
   return typeof stage === 'function' ? (stage as Partial<FusableStage<unknown, unknown>>)[kSluiceStage] : undefined;
 }
 
+/** The name of a defined stage or sink: it names the function, the reports and the errors. */
+function validateName(name: unknown, where: string): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: name must be a non-empty string, got ${describe(name)}`);
+  }
+  return name;
+}
+
+const INLINE_OPS: readonly unknown[] = ['map', 'filter', 'tap'];
+
+function validateSyncOptions(options: unknown): void {
+  const where = 'defineSyncStage(name, create, options)';
+  validateObject(options, where);
+  validateKeys(options, ['oneToOne', 'inline'], where);
+  if (options.oneToOne !== undefined) validateBoolean(options.oneToOne, `${where}.oneToOne`);
+  if (options.inline === undefined) return;
+  validateObject(options.inline, `${where}.inline`);
+  if (!INLINE_OPS.includes(options.inline.op)) {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.inline.op must be 'map', 'filter' or 'tap', got ${describe(options.inline.op)}`);
+  }
+  validateFunction(options.inline.fn, `${where}.inline.fn`);
+}
+
 function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F {
   Object.defineProperty(fn, 'name', { value: name, configurable: true });
   return fn;
@@ -77,6 +102,9 @@ export function defineSyncStage<In, Out>(
   create: (ctx: StageContext) => KernelInstance<In, Out>,
   options: { oneToOne?: boolean; inline?: InlineOp } = {},
 ): FusableStage<In, Out> {
+  validateName(name, 'defineSyncStage(name, create)');
+  validateFunction(create, 'defineSyncStage(name, create)');
+  validateSyncOptions(options);
   const kernel: SyncKernel<In, Out> = {
     kind: 'sync',
     name,
@@ -114,6 +142,8 @@ export function defineBatchStage<In, Out>(
   name: string,
   run: (source: AsyncIterable<In[]>, ctx: StageContext) => AsyncIterable<Out[]>,
 ): FusableStage<In, Out> {
+  validateName(name, 'defineBatchStage(name, run)');
+  validateFunction(run, 'defineBatchStage(name, run)');
   const kernel: BatchKernel<In, Out> = { kind: 'batch', name, run };
   const stage = named(async function* (source: AsyncIterable<In>, ctx: StageContext): AsyncGenerator<Out> {
     for await (const batch of run(singletons(source), ctx)) yield* batch;
@@ -147,6 +177,8 @@ export function defineBatchSink<In, R>(
   name: string,
   run: (source: AsyncIterable<In[]>, ctx: StageContext) => Promise<R>,
 ): Sink<In, R> {
+  validateName(name, 'defineBatchSink(name, run)');
+  validateFunction(run, 'defineBatchSink(name, run)');
   const sink = named((source: AsyncIterable<In>, ctx: StageContext) => run(singletons(source), ctx), `${name}Sink`);
   return Object.assign(sink, { [kSluiceSink]: { name, run } });
 }

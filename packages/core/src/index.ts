@@ -22,6 +22,8 @@ export {
   isAbortError,
   isTimeoutError,
   timeoutReason,
+  reportCleanupError,
+  describe as describeValue,
   type SluiceErrorCode,
 } from './errors.js';
 export { isAborted, isTimedOut, isFailure } from './outcome.js';

@@ -149,7 +149,10 @@ describe('contract 3: prompt teardown', () => {
     const controller = new AbortController();
     const reason = new Error('stop now');
     let report: RunReport | undefined;
-    const running = from(source).pipe(sleepy).run({ signal: controller.signal, onReport: (r) => (report = r) });
+    const lateErrors: unknown[] = [];
+    const running = from(source)
+      .pipe(sleepy)
+      .run({ signal: controller.signal, onReport: (r) => (report = r), onCleanupError: (error) => void lateErrors.push(error) });
     await entered.promise;
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
@@ -161,9 +164,13 @@ describe('contract 3: prompt teardown', () => {
     void report!.closed.then(() => (closed = true));
     await Promise.resolve();
     expect(closed).toBe(false);
-    stuck.reject(new Error('the stuck call failed late'));
+    const late = new Error('the stuck call failed late');
+    stuck.reject(late);
     await report!.closed;
     expect(log).toEqual(['sleepy finally']);
+    // Nobody waits for the interrupted pull any more: what it threw is reported, not dropped (5.4).
+    expect(lateErrors).toEqual([late]);
+    expect(report!.cleanupErrors).toEqual([late]);
     expect(await leaks.finish()).toEqual(NO_LEAKS);
   });
 

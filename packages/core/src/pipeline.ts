@@ -1,7 +1,7 @@
 import { SluiceTypeError, describe } from './errors.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
-import type { StageSpec } from './internal/segments.js';
+import { STAGE_HINT, type StageSpec } from './internal/segments.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
@@ -39,14 +39,21 @@ const kChain = Symbol('sluice.chain');
 const DEFAULT_BATCH_SIZE = 1024;
 const DEFAULT_BATCH_BYTES = 65_536;
 
-function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
+/** `offset`: how many stages come before these, so errors give the stage's position in the pipeline. */
+function stageSpecs(stages: readonly unknown[], where: string, offset: number): StageSpec[] {
   const specs: StageSpec[] = [];
   stages.forEach((stage, i) => {
+    const position = offset + i + 1;
     if (typeof stage !== 'function') {
       throw new SluiceTypeError(
         'ERR_SLUICE_INVALID_STAGE',
-        `${where}: stage ${i + 1} must be a function (source, { signal }) => AsyncIterable, got ${describe(stage)}`,
+        `${where}: stage ${position} must be a function (source, { signal }) => AsyncIterable, got ${describe(stage)}`,
       );
+    }
+    const label = stage.name ? `${where}: stage ${position} (${stage.name})` : `${where}: stage ${position}`;
+    // An async function returns a promise, never an async iterable: known without calling it.
+    if (Object.prototype.toString.call(stage) === '[object AsyncFunction]') {
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${label} is an async function, so it returns a promise, not an async iterable; ${STAGE_HINT}`);
     }
     const inlined = (stage as { [kChain]?: readonly StageSpec[] })[kChain];
     if (inlined) {
@@ -57,7 +64,7 @@ function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
     if (descriptor?.kind === 'sync') specs.push({ kind: 'sync', kernel: descriptor });
     else if (descriptor?.kind === 'batch') specs.push({ kind: 'batch', kernel: descriptor });
     // House style names stage generators `<operator>Stage`; reports name the operator.
-    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name.replace(/(.)Stage$/, '$1') || `stage #${i + 1}` });
+    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name.replace(/(.)Stage$/, '$1') || `stage #${position}`, label });
   });
   return specs;
 }
@@ -108,7 +115,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** Appends a list of stages assembled at run time; the result's item type is not inferred. */
   pipe(stages: readonly Stage<any, any>[]): Pipeline<unknown>;
   pipe(...stages: unknown[]): Pipeline<unknown> {
-    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(flatten(stages), 'pipe()')] });
+    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(flatten(stages), 'pipe()', this.#plan.stages.length)] });
   }
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
@@ -278,7 +285,7 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
   };
   return Object.assign(stage, {
     [kChain]: specs,
-    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(flatten(stages), 'chain().pipe()')]),
+    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(flatten(stages), 'chain().pipe()', specs.length)]),
   }) as unknown as Chain<In, Out>;
 }
 

@@ -63,8 +63,13 @@ function resourceIterator<R, T>(
       const wasOpen = state === 'open';
       state = 'closed';
       if (!wasOpen) return;
+      // A close error never fails the pull or the return() it happens in: the items already read
+      // still go downstream, and an abort arriving meanwhile cannot drop it. The run reports it
+      // (and rejects with it when nothing else failed).
       try {
         await close(resource);
+      } catch (error) {
+        hooks.cleanupError(error);
       } finally {
         hooks.released();
       }
@@ -94,7 +99,7 @@ function resourceIterator<R, T>(
     try {
       result = await read(resource, { signal: ctx.signal, hint });
     } catch (error) {
-      await hooks.bounded(release().catch((closeError: unknown) => hooks.cleanupError(closeError)));
+      await hooks.bounded(release());
       throw error;
     }
     if (cancelled) {

@@ -10,7 +10,7 @@ import {
   type Stage,
 } from '@sluice/core';
 import { Batcher } from './internal/async-batcher.js';
-import { closeIterators } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { raceSignal } from './internal/async-signal.js';
 
 /** Options of `batch`: any combination of a count, a time and a weight bound (at least one). */
@@ -94,7 +94,7 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
     });
   }
   return async function* timedBatchStage(source, { signal }) {
-    const it = source[Symbol.asyncIterator]();
+    const it = asyncIteratorOf(source, 'batch');
     const batcher = new Batcher<T>(size, maxWeight, weigh);
     let pending: Promise<IteratorResult<T>> | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -122,7 +122,7 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
           yield takeBatch();
           continue;
         }
-        pending ??= Promise.resolve(it.next()).then(
+        pending ??= pullOnce(it, 'batch').then(
           (r) => {
             arrivedAt = Date.now();
             return r;

@@ -1,5 +1,5 @@
 import { validateInteger, type Stage } from '@sluice/core';
-import { closeIterators } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 
 /**
@@ -27,7 +27,7 @@ import { Notifier } from './internal/async-notifier.js';
 export function buffer<T>(size: number): Stage<T, T> {
   validateInteger(size, 'buffer(size)', 1);
   return async function* bufferStage(source, { signal }) {
-    const it = source[Symbol.asyncIterator]();
+    const it = asyncIteratorOf(source, 'buffer');
     const changed = new Notifier();
     let queue: T[] = [];
     let head = 0;
@@ -40,13 +40,7 @@ export function buffer<T>(size: number): Stage<T, T> {
     const pump = (): void => {
       if (pulling || ended || closed || signal.aborted || queue.length - head >= size) return;
       pulling = true;
-      let pull: Promise<IteratorResult<T>>;
-      try {
-        pull = Promise.resolve(it.next());
-      } catch (error) {
-        pull = Promise.reject(error);
-      }
-      pull.then(
+      pullOnce(it, 'buffer').then(
         (r) => {
           pulling = false;
           if (r.done) ended = true;

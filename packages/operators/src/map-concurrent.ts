@@ -6,7 +6,7 @@ import {
   validateObject,
   type Stage,
 } from '@sluice/core';
-import { closeIterators } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { stoppedReason, whenAborted } from './internal/async-signal.js';
 import type { MapFn } from './map.js';
@@ -50,7 +50,7 @@ export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurren
   const concurrency = validateInteger(options.concurrency, 'mapConcurrent(fn, options).concurrency', 1);
   const ordered = options.ordered === undefined ? true : validateBoolean(options.ordered, 'mapConcurrent(fn, options).ordered');
   return async function* mapConcurrentStage(source, { signal }) {
-    const window = new Window<In, Awaited<Out>>(source[Symbol.asyncIterator](), fn as MapFn<In, Awaited<Out>>, concurrency, ordered, signal);
+    const window = new Window<In, Awaited<Out>>(asyncIteratorOf(source, 'mapConcurrent'), fn as MapFn<In, Awaited<Out>>, concurrency, ordered, signal);
     const unlink = whenAborted(signal, (reason) => window.abortTasks(reason));
     let failing = false;
     try {
@@ -120,13 +120,7 @@ class Window<In, Out> {
     if (this.held >= this.concurrency) return;
     this.pulling = true;
     this.held++;
-    let pull: Promise<IteratorResult<In>>;
-    try {
-      pull = Promise.resolve(this.it.next());
-    } catch (error) {
-      pull = Promise.reject(error);
-    }
-    pull.then(
+    pullOnce(this.it, 'mapConcurrent').then(
       (r) => {
         this.pulling = false;
         if (r.done) {

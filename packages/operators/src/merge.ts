@@ -1,5 +1,5 @@
 import { SluiceTypeError, type Stage } from '@sluice/core';
-import { asyncIteratorOf, closeIterators, isIterableInput } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 
 /** What `merge` interleaves with its upstream: async or sync iterables, sluice pipelines included. */
@@ -57,8 +57,8 @@ export function merge<T, U = T>(...others: MergeInput<U>[]): Stage<T, T | U> {
       lane.busy = true;
       let next: Promise<IteratorResult<unknown>>;
       try {
-        lane.it ??= isPipeline(lane.input) ? lane.input.iterate({ signal }) : asyncIteratorOf(lane.input);
-        next = Promise.resolve(lane.it.next());
+        lane.it ??= isPipeline(lane.input) ? lane.input.iterate({ signal }) : asyncIteratorOf(lane.input, 'merge');
+        next = pullOnce(lane.it, 'merge');
       } catch (error) {
         next = Promise.reject(error);
       }

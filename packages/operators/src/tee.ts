@@ -1,5 +1,5 @@
 import { SluiceTypeError, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core';
-import { asyncIteratorOf, closeIterators, isIterableInput } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { whenAborted } from './internal/async-signal.js';
 
@@ -149,7 +149,7 @@ class Tee<T> {
     let next: Promise<IteratorResult<T>>;
     try {
       this.it ??= this.open();
-      next = Promise.resolve(this.it.next());
+      next = pullOnce(this.it, 'tee');
     } catch (error) {
       next = Promise.reject(error);
     }
@@ -173,7 +173,7 @@ class Tee<T> {
     const o = this.source as unknown as Record<string, unknown>;
     const isPipeline = typeof o.iterate === 'function' && typeof o.pipe === 'function' && typeof o.run === 'function';
     if (isPipeline && this.signal) return (o.iterate as (opts: object) => AsyncIterator<T>).call(this.source, { signal: this.signal });
-    return asyncIteratorOf(this.source);
+    return asyncIteratorOf(this.source, 'tee');
   }
 
   /** The source ended or threw by itself: nothing to return. */

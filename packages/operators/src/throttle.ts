@@ -1,5 +1,5 @@
 import { SluiceRangeError, validateInteger, validateKeys, validateNumber, validateObject, type Stage } from '@sluice/core';
-import { closeIterators } from './internal/async-iterators.js';
+import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { raceSignal } from './internal/async-signal.js';
 import { sleep } from './internal/async-sleep.js';
 
@@ -41,7 +41,7 @@ export function throttle<T>(options: ThrottleOptions): Stage<T, T> {
     );
   }
   return async function* throttleStage(source, { signal }) {
-    const it = source[Symbol.asyncIterator]();
+    const it = asyncIteratorOf(source, 'throttle');
     const sentAt: number[] = [];
     let sent = 0;
     let upstreamDone = false;
@@ -53,7 +53,7 @@ export function throttle<T>(options: ThrottleOptions): Stage<T, T> {
           const wait = (sentAt[sent % limit] as number) + intervalMs - Date.now();
           if (wait > 0) await sleep(wait, signal);
         }
-        const pull = Promise.resolve(it.next()).catch((error: unknown) => {
+        const pull = pullOnce(it, 'throttle').catch((error: unknown) => {
           upstreamDone = true;
           throw error;
         });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import {
   SluiceTypeError,
   defineBatchSink,
+  reportCleanupError,
   validateBoolean,
   validateInteger,
   validateKeys,
@@ -22,11 +23,6 @@ export interface ToFileOptions {
   readonly mode?: number;
   /** Encoding of string chunks. Default `'utf8'`. */
   readonly encoding?: BufferEncoding;
-}
-
-function warnCleanup(error: unknown, what: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.emitWarning(`sluice: error while ${what}: ${message}`, { code: 'SLUICE_CLEANUP_ERROR' } as never);
 }
 
 function toBuffer(chunk: unknown, encoding: BufferEncoding): Uint8Array {
@@ -76,7 +72,8 @@ async function syncDirectory(dir: string): Promise<void> {
  *   returned; the target is untouched (an existing file keeps its content). An abort that
  *   comes after the rename cannot undo it.
  * - A chunk that is neither string nor `Uint8Array` fails the run with a coded `TypeError`.
- *   Cleanup errors are emitted as `SLUICE_CLEANUP_ERROR` warnings, never dropped.
+ *   Cleanup errors reach the run's `onCleanupError` and `report.cleanupErrors` (outside a run, a
+ *   `SLUICE_CLEANUP_ERROR` warning), never dropped.
  *
  * @example
  * ```ts
@@ -107,7 +104,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
         // Aborted while open() is still creating it: the catch below removes it once open returns.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         removed = true;
-        warnCleanup(error, `removing ${temp}`);
+        reportCleanupError(signal, error, `the temporary file ${temp} (removing it)`);
       }
     };
     // Synchronous, so the temporary file is gone before the aborted run settles.
@@ -140,7 +137,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       if (fsync) await syncDirectory(dirname(target));
     } catch (error) {
       removeTemp();
-      if (handle) await handle.close().catch((closeError: unknown) => warnCleanup(closeError, `closing ${temp}`));
+      if (handle) await handle.close().catch((closeError: unknown) => reportCleanupError(signal, closeError, `the temporary file ${temp}`));
       throw error;
     } finally {
       signal.removeEventListener('abort', removeTemp);

@@ -45,6 +45,11 @@ export function streamStage(stream: Duplex): Stage<unknown, unknown> {
       // Not the default iterator: its return() destroys the stream with an AbortError event,
       // which would race the run's own error to be the first.
       for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk;
+    } catch (error) {
+      // Our own destroy() on abort ends the read with a premature close: that is the abort
+      // itself (the run knows its reason), not an error of the stream to report.
+      if (signal.aborted && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') throw signal.reason;
+      throw error;
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (!stream.destroyed) stream.destroy();

@@ -38,6 +38,8 @@ export class Link<T> {
   private pending: Promise<IteratorResult<T[], undefined>> | undefined;
   private rejectPending: ((error: unknown) => void) | undefined;
   private returning: Promise<void> | undefined;
+  /** The close that had to wait for a pending pull (see close()). */
+  deferredClose: Promise<void> | undefined;
 
   constructor(
     private readonly owner: LinkOwner,
@@ -67,8 +69,12 @@ export class Link<T> {
       pull.then(
         (result) => resolve(this.onResult(result)),
         (error: unknown) => {
+          // Interrupted: nobody waits for this pull any more, so what it threw (a `finally` of a
+          // stage that honoured the signal) is a cleanup error, or the cancellation echoing back.
+          const interrupted = this.rejectPending === undefined;
           this.failed();
-          reject(this.isTop ? this.owner.topFailed(error) : error);
+          if (interrupted) this.owner.cleanupError(error, this.name);
+          else reject(this.isTop ? this.owner.topFailed(error) : error);
         },
       );
     });
@@ -121,8 +127,12 @@ export class Link<T> {
       // Tracked, never awaited: the pending pull may never settle.
       const late = this.upstream.returnWhilePending
         ? this.callReturn()
-        : this.pending.then(() => this.callReturn(), () => this.callReturn());
+        : this.pending.then(
+            () => this.callReturn(),
+            (error: unknown) => this.owner.cleanupError(error, this.name),
+          );
       this.owner.trackLate(late);
+      this.deferredClose = late;
       return undefined;
     }
     return this.owner.bounded(this.callReturn(), this.name);

@@ -1,5 +1,5 @@
 import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
-import { timeoutReason } from '../errors.js';
+import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason, warnCleanupError } from '../errors.js';
 import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
@@ -23,6 +23,22 @@ function stopReason(): DOMException {
 // Imported from node:timers so that fake timers installed on the globals do not freeze teardown.
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Waits for `promise`, but at most `ms` (at least one macrotask), on a real timer: fake timers in a user's tests must not freeze teardown. */
+async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) {
+    await Promise.race([promise, nextMacrotask()]);
+    return;
+  }
+  let timer: ReturnType<typeof realSetTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = realSetTimeout(resolve, ms);
+    }),
+  ]);
+  realClearTimeout(timer);
+}
+
 /**
  * One execution of a plan. It owns the run's single AbortController (linked to the caller's
  * signal and the timeout by listeners it removes again), every link of the chain, and the report.
@@ -43,6 +59,8 @@ export class Run<T> implements LinkOwner {
   private readonly late: Promise<void>[] = [];
   private lateCount = 0;
   private readonly cleanupErrors: unknown[] = [];
+  /** Set when this run's signal is another run's (a pipeline run inside a stage): its hook gets our cleanup errors. */
+  private readonly parentReporter: ((error: unknown, where: string) => void) | undefined;
   private readonly unreported: { error: unknown; stage: string }[] = [];
   private tearingDown: Promise<void> | undefined;
   private settling: Promise<RunReport> | undefined;
@@ -65,6 +83,8 @@ export class Run<T> implements LinkOwner {
     });
     this.failed.catch(() => undefined);
     const { signal, timeout } = options;
+    registerCleanupReporter(this.controller.signal, (error, where) => this.cleanupError(error, where));
+    if (!options.onCleanupError) this.parentReporter = cleanupReporterOf(signal);
     this.interruptible = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
     if (signal) this.unlinkParent = linkSignal(signal, () => this.fail(signal.reason, 'aborted'));
     if (timeout !== undefined && timeout !== Infinity) {
@@ -107,8 +127,8 @@ export class Run<T> implements LinkOwner {
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
         const iterator =
           spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, this.ctx)
-            : new ItemStageIterator(input, spec, this.ctx);
+            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.boundedClose)
+            : new ItemStageIterator(input, spec, this.ctx, this.boundedClose);
         link = new Link(this, iterator, name);
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }
@@ -127,12 +147,24 @@ export class Run<T> implements LinkOwner {
     this.failure = { error };
     this.outcome = outcome;
     this.controller.abort(error);
-    for (const link of this.links) link.interrupt(error);
     this.rejectFailed(error);
-    void this.teardown();
+    // The abort can come synchronously from inside a pull (a read or a stage that aborts the
+    // caller's signal, a timeout firing in a driver callback), before that pull's link has
+    // recorded it as pending: interrupted and closed at once, its source would be closed during
+    // its own read and its stage returned while running. One microtask later every link knows.
+    queueMicrotask(() => {
+      for (const link of this.links) link.interrupt(error);
+      void this.teardown();
+    });
   }
 
+  /**
+   * Records an error raised while closing. The same error can arrive by two paths (a stage's
+   * finally rethrows what its input's close threw); it counts once. The run's own error, or the
+   * cancellation echoing back from a stage that honoured the signal, is not a cleanup error.
+   */
   cleanupError(error: unknown, stage: string): void {
+    if (this.cleanupErrors.includes(error) || this.isEcho(error)) return;
     this.cleanupErrors.push(error);
     if (this.settled) this.report(error, stage);
     else this.unreported.push({ error, stage });
@@ -184,7 +216,25 @@ export class Run<T> implements LinkOwner {
     });
   }
 
+  private dropCleanupError(error: unknown): void {
+    const at = this.cleanupErrors.indexOf(error);
+    if (at >= 0) this.cleanupErrors.splice(at, 1);
+    const queued = this.unreported.findIndex((entry) => entry.error === error);
+    if (queued >= 0) this.unreported.splice(queued, 1);
+  }
+
+  private isEcho(error: unknown): boolean {
+    const reason: unknown = this.controller.signal.reason;
+    if (error === this.failure?.error || (this.controller.signal.aborted && error === reason)) return true;
+    // Node's own APIs (events.once, timers/promises) reject with an AbortError whose cause is the reason.
+    return this.controller.signal.aborted && isAbortError(error) && (error as { cause?: unknown }).cause === reason;
+  }
+
   private report(error: unknown, stage: string, warn = true): void {
+    if (this.parentReporter) {
+      this.parentReporter(error, stage);
+      return;
+    }
     if (this.options.onCleanupError) {
       try {
         this.options.onCleanupError(error, stage);
@@ -193,12 +243,7 @@ export class Run<T> implements LinkOwner {
         // A throwing hook must not hide the error it was given: fall through to the warning.
       }
     }
-    if (!warn) return;
-    const message = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`sluice: error while closing ${stage}: ${message}`, {
-      code: 'SLUICE_CLEANUP_ERROR',
-      detail: error instanceof Error && error.stack ? error.stack : undefined,
-    } as never);
+    if (warn) warnCleanupError(error, stage);
   }
 
   /**
@@ -213,8 +258,14 @@ export class Run<T> implements LinkOwner {
         const closing = link.close();
         if (closing) now.push(closing);
       }
+      // Each close is tracked by bounded(), and resolves within cleanupTimeout. The source's close
+      // waits for its own read in flight, which was handed the signal (a driver cancelling a
+      // query): waited for like a close, so a cursor is released, and the report says when, before
+      // the run settles. A stage's deferred close is not: it may be stuck in an await that ignores
+      // the signal.
+      const sourceClose = this.links[0]!.deferredClose;
+      if (sourceClose) now.push(sourceClose);
       if (now.length === 0) return;
-      // Each close is tracked by bounded(), and resolves within cleanupTimeout.
       await this.withinGrace(Promise.all(now));
     })();
     return this.tearingDown;
@@ -226,21 +277,18 @@ export class Run<T> implements LinkOwner {
   private async withinGrace(promise: Promise<unknown>): Promise<void> {
     const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
     this.graceEnds ??= performance.now() + grace;
-    const left = this.graceEnds - performance.now();
-    if (left <= 0) {
-      await Promise.race([promise, nextMacrotask()]);
-      return;
-    }
-    // A real timer: fake timers in a user's tests must not freeze teardown.
-    let timer: ReturnType<typeof realSetTimeout> | undefined;
-    await Promise.race([
-      promise,
-      new Promise<void>((resolve) => {
-        timer = realSetTimeout(resolve, left);
-      }),
-    ]);
-    realClearTimeout(timer);
+    await raceTimer(promise, this.graceEnds - performance.now());
   }
+
+  /**
+   * A stage returning its input early (a `break`, `take`) waits for that close, but no longer
+   * than cleanupTimeout: a close that never settles must not hang the stage and the run with it.
+   * The close stays tracked in report.closed (and settlement waits for it within the grace).
+   */
+  readonly boundedClose = (closing: Promise<void>): Promise<void> => {
+    this.trackLate(closing, true);
+    return raceTimer(closing, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
+  };
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
   /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */
@@ -280,7 +328,9 @@ export class Run<T> implements LinkOwner {
     // does not, and stays tracked in report.closed).
     if (this.graced.length > 0) await this.withinGrace(Promise.all(this.graced));
     if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
-    if (!this.failure && this.unreported.length > 0) {
+    // Heard as a cleanup error before it failed the run (a pull rejecting after the stop): it is the run's error now.
+    if (this.failure) this.dropCleanupError(this.failure.error);
+    else if (this.unreported.length > 0) {
       this.failure = { error: this.unreported[0]!.error };
       this.outcome = 'failed';
       this.failedInCleanup = true;

@@ -1,6 +1,6 @@
-import { SluiceTypeError, describe } from '../errors.js';
+import { SluiceTypeError, describe, reportCleanupError } from '../errors.js';
 import type { BatchKernel, SyncKernel } from '../fusion.js';
-import { DONE, type BatchIterator } from '../source.js';
+import { DONE, isThenable, type BatchIterator } from '../source.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
 
@@ -8,7 +8,15 @@ import type { Link } from './link.js';
 export type StageSpec =
   | { readonly kind: 'sync'; readonly kernel: SyncKernel<unknown, unknown> }
   | { readonly kind: 'batch'; readonly kernel: BatchKernel<unknown, unknown> }
-  | { readonly kind: 'item'; readonly stage: Stage<unknown, unknown>; readonly name: string };
+  | {
+      readonly kind: 'item';
+      readonly stage: Stage<unknown, unknown>;
+      readonly name: string;
+      /** Where and which it is, for errors: "pipe(): stage 2 (toRows)". */
+      readonly label: string;
+    };
+
+export const STAGE_HINT = 'did you mean `async function*`, or `.to()` for a sink?';
 
 /** Mutable per-stage counters, turned into a StageReport when the run settles. */
 export interface StageStats {
@@ -81,15 +89,69 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
   }
 }
 
-function asyncIteratorOf<T>(iterable: unknown, stage: string): AsyncIterator<T> {
+function asyncIteratorOf<T>(iterable: unknown, stage: string, ctx: StageContext): AsyncIterator<T> {
   const method = (iterable as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator];
   if (typeof method !== 'function') {
-    throw new SluiceTypeError(
-      'ERR_SLUICE_INVALID_STAGE',
-      `stage ${stage} must return an async iterable, but returned ${describe(iterable)}`,
-    );
+    let hint = '';
+    if (isThenable(iterable)) {
+      hint = `; ${STAGE_HINT}`;
+      // It already started reading its input, and rejects with the run's error when torn down:
+      // that must not become an unhandled rejection (anything else it throws is reported).
+      iterable.then(undefined, (error: unknown) => reportCleanupError(ctx.signal, error, stage));
+    } else if (typeof iterable === 'function') {
+      hint = '; it looks like an operator factory given uncalled: call it with its arguments';
+    }
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${stage} must return an async iterable, but returned ${describe(iterable)}${hint}`);
   }
-  return (method as () => AsyncIterator<T>).call(iterable);
+  const it = (method as () => AsyncIterator<T>).call(iterable);
+  if (typeof (it as AsyncIterator<T> | null)?.next !== 'function') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describe(it)}`);
+  }
+  return it;
+}
+
+function isResult(r: unknown): r is IteratorResult<unknown> {
+  return r !== null && typeof r === 'object';
+}
+
+/**
+ * A stage's iterator gave a result that is not an object, where `for await` throws a TypeError
+ * and leaves the iterator open. The run fails with a coded TypeError, and the iterator is returned
+ * first (within the cleanupTimeout): it may hold what its stage opened.
+ */
+async function rejectBroken(
+  it: AsyncIterator<unknown>,
+  r: unknown,
+  stage: string,
+  ctx: StageContext,
+  boundedClose: (closing: Promise<void>) => Promise<void>,
+): Promise<never> {
+  const closing = (async () => {
+    await it.return?.();
+  })().catch((error: unknown) => reportCleanupError(ctx.signal, error, stage));
+  await boundedClose(closing);
+  throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
+}
+
+/**
+ * Calls a user's stage. An operator factory given uncalled (`pipe(map)`) rejects our input with
+ * its own argument error ("got an instance of ItemView"), which explains nothing: say what happened.
+ */
+function callStage(spec: { readonly stage: Stage<unknown, unknown>; readonly label: string; readonly name: string }, input: AsyncIterable<unknown>, ctx: StageContext): unknown {
+  try {
+    return spec.stage(input, ctx);
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('ERR_SLUICE_') && code !== 'ERR_SLUICE_INVALID_STAGE') {
+      // Show the call with the factory's own first parameter: map(fn), batch(options), take(n).
+      const first = /^[^(]*\(\s*([A-Za-z_$][\w$]*)/.exec(Function.prototype.toString.call(spec.stage))?.[1] ?? '…';
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_STAGE',
+        `${spec.label} is an operator factory: call it, e.g. ${spec.stage.name || 'factory'}(${first}), and pipe the stage it returns (given the stage's input, it said: ${(error as Error).message})`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** An opaque per-item stage (a user's async generator): a fusion boundary, batches of one out. */
@@ -99,20 +161,29 @@ export class ItemStageIterator implements BatchIterator<unknown> {
 
   constructor(
     private readonly input: Link<unknown>,
-    private readonly spec: { readonly stage: Stage<unknown, unknown>; readonly name: string },
+    private readonly spec: { readonly stage: Stage<unknown, unknown>; readonly name: string; readonly label: string },
     private readonly ctx: StageContext,
+    /** Waits for the input's close when the stage returns it early, within the run's cleanupTimeout. */
+    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
     if (this.ended) return DONE;
-    this.it ??= asyncIteratorOf(this.spec.stage(
-      new ItemView(
+    if (!this.it) {
+      const view = new ItemView(
         () => this.input.next(),
-        async () => this.input.close(),
-      ),
-      this.ctx,
-    ), this.spec.name);
-    const r = await this.it.next();
+        async () => {
+          const closing = this.input.close();
+          if (closing) await this.boundedClose(closing);
+        },
+      );
+      this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
+    }
+    const r: unknown = await this.it.next();
+    if (!isResult(r)) {
+      this.ended = true;
+      return rejectBroken(this.it, r, this.spec.label, this.ctx, this.boundedClose);
+    }
     if (r.done) {
       this.ended = true;
       return DONE;
@@ -137,6 +208,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
     private readonly input: Link<unknown>,
     private readonly kernel: BatchKernel<unknown, unknown>,
     private readonly ctx: StageContext,
+    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
@@ -149,18 +221,23 @@ export class BatchStageIterator implements BatchIterator<unknown> {
         },
         next: () => input.next(),
         return: async () => {
-          await input.close();
+          const closing = input.close();
+          if (closing) await this.boundedClose(closing);
           return DONE;
         },
       };
-      this.it = asyncIteratorOf(this.kernel.run(batches, this.ctx), this.kernel.name);
+      this.it = asyncIteratorOf(this.kernel.run(batches, this.ctx), `stage ${this.kernel.name}`, this.ctx);
     }
-    const r = await this.it.next();
+    const r: unknown = await this.it.next();
+    if (!isResult(r)) {
+      this.ended = true;
+      return rejectBroken(this.it, r, this.kernel.name, this.ctx, this.boundedClose);
+    }
     if (r.done) {
       this.ended = true;
       return DONE;
     }
-    return { done: false, value: r.value };
+    return { done: false, value: r.value as unknown[] };
   }
 
   async return(): Promise<unknown> {

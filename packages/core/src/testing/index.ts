@@ -14,4 +14,6 @@ export {
 } from './tracked-source.js';
 export { slowWritable, SlowWritable, type SlowWritableOptions } from './slow-writable.js';
 export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheckOptions, type LeakReport } from './leak-check.js';
+export { withoutUnhandledRejections } from './unhandled.js';
+export { cleanupRecorder } from './cleanup-recorder.js';
 export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';

@@ -1,14 +1,30 @@
+import { SluiceTypeError, describeValue as describe, reportCleanupError } from '@sluice/core';
 /** Iterator helpers shared by the concurrent operators. */
 
-/** The async iterator of an async or sync iterable (sync values are awaited like `for await` does). */
-export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {
+function brokenIterator(operator: string, what: string, got: unknown): SluiceTypeError {
+  return new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: ${what} must be an object, got ${describe(got)} (a broken async iterator)`);
+}
+
+/**
+ * The async iterator of an async or sync iterable (sync values are awaited like `for await` does).
+ * Throws a coded TypeError for one that breaks the protocol, where `for await` would throw.
+ */
+export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>, operator: string): AsyncIterator<T> {
   if (typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
-    return (input as AsyncIterable<T>)[Symbol.asyncIterator]();
+    const it = (input as AsyncIterable<T>)[Symbol.asyncIterator]();
+    if (typeof (it as AsyncIterator<T> | null)?.next !== 'function') {
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describe(it)}`);
+    }
+    return it;
   }
   const it = (input as Iterable<T>)[Symbol.iterator]();
+  if (typeof (it as Iterator<T> | null)?.next !== 'function') {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: [Symbol.iterator]() must return an iterator with a next() method, got ${describe(it)}`);
+  }
   return {
     async next() {
       const r = it.next();
+      if (r === null || typeof r !== 'object') throw brokenIterator(operator, 'the result of next()', r);
       return r.done ? r : { done: false, value: await r.value };
     },
     async return() {
@@ -16,6 +32,25 @@ export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>): Async
       return { done: true, value: undefined };
     },
   };
+}
+
+/**
+ * Pulls once from an iterator driven by hand, as a promise that never throws synchronously and
+ * rejects with a coded TypeError when `next()` breaks the protocol (a result that is not an
+ * object), where `for await` would throw: a hand-written pull loop must not read `done` off null
+ * inside a callback, where the TypeError would go unhandled and the loop wait forever.
+ */
+export function pullOnce<T>(it: AsyncIterator<T>, operator: string): Promise<IteratorResult<T>> {
+  let pulled: unknown;
+  try {
+    pulled = it.next();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return Promise.resolve(pulled).then((r) => {
+    if (r === null || typeof r !== 'object') throw brokenIterator(operator, 'the result of next()', r);
+    return r as IteratorResult<T>;
+  });
 }
 
 /** True for an object that can be merged or teed: an async or a sync iterable. */
@@ -29,8 +64,10 @@ export function isIterableInput(value: unknown): value is AsyncIterable<unknown>
  * Returns every iterator (concurrently, each once: the caller passes only those still open).
  * When the operator is leaving normally (`failing` false), the first close error is thrown, so
  * the runner reports it as a cleanup error. When it is leaving with an error, that error must win
- * and keep its identity: close errors are then emitted as `SLUICE_CLEANUP_ERROR` warnings, never lost.
- * A close error that is `signal.reason` of an aborted `signal` is the cancellation echoing back and is ignored.
+ * and keep its identity. Every close error not thrown goes to `reportCleanupError`: the hook and
+ * report of the run `signal` belongs to, or a process warning. Never lost, never in place of the
+ * first error. A close error that is `signal.reason` of an aborted `signal` is the cancellation
+ * echoing back and is ignored.
  */
 export async function closeIterators(
   iterators: readonly AsyncIterator<unknown>[],
@@ -44,13 +81,6 @@ export async function closeIterators(
   const cancelled = (error: unknown) => signal?.aborted === true && error === signal.reason;
   const errors = settled.flatMap((s) => (s.status === 'rejected' && !cancelled(s.reason) ? [s.reason as unknown] : []));
   if (errors.length === 0) return;
-  const warn = failing ? errors : errors.slice(1);
-  for (const error of warn) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`sluice: error while closing an input of ${operator}: ${message}`, {
-      code: 'SLUICE_CLEANUP_ERROR',
-      detail: error instanceof Error && error.stack ? error.stack : undefined,
-    } as never);
-  }
+  for (const error of failing ? errors : errors.slice(1)) reportCleanupError(signal, error, `an input of ${operator}`);
   if (!failing) throw errors[0];
 }
