@@ -13,6 +13,8 @@ export default defineConfig({
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
+      // each case runs in its own child process; two at a time on a 2-core machine
+      { extends: true as const, test: { name: 'memory', root: 'memory', include: ['**/*.memory.test.ts'], maxConcurrency: 2 } },
       {
         extends: true as const,
         test: {
