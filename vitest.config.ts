@@ -14,7 +14,10 @@ export default defineConfig({
       })),
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
       // each case runs in its own child process; two at a time on a 2-core machine
-      { extends: true as const, test: { name: 'memory', root: 'memory', include: ['**/*.memory.test.ts'], maxConcurrency: 2 } },
+      ...[
+        ['memory', 'cases.memory.test.ts'],
+        ['memory-soak', 'soak.memory.test.ts'],
+      ].map(([name, file]) => ({ extends: true as const, test: { name, root: 'memory', include: [file!], maxConcurrency: 2 } })),
       {
         extends: true as const,
         test: {

@@ -18,12 +18,9 @@ interface Sample {
   arrayBuffers: number;
 }
 
-function argument(name: string, fallback?: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (arg === undefined && fallback === undefined) throw new Error(`a memory case needs --${name}=<number>`);
-  return arg === undefined ? fallback! : Number(arg.slice(name.length + 3));
-}
-const mb = argument('mb');
+const volumeArg = process.argv.find((a) => a.startsWith('--mb='));
+if (volumeArg === undefined) throw new Error('a memory case needs --mb=<megabytes>');
+const mb = Number(volumeArg.slice('--mb='.length));
 const caseName = process.argv[1]!.replace(/^.*\/|\.ts$/g, '');
 
 function read(): Sample {
@@ -48,14 +45,18 @@ export function sample(): void {
 }
 
 /**
- * What stays reachable: every `--held-ms` (default 20 ms) a full GC, then a sample. Without it
- * the raw peaks mostly measure how late V8 collects dead Buffers (~34 MiB of garbage on Node 20),
- * which would hide a read-ahead of that size. The parent also turns off V8's concurrent
- * ArrayBuffer sweeping, or `arrayBuffers` still counts what the GC just freed.
+ * What stays reachable: at every 4 MiB the consumer takes, a full GC, then a sample. Counted in
+ * bytes, not time, so a loaded machine takes as many samples as an idle one, and a read-ahead or
+ * a retained chunk is seen at both volumes alike. Without the GC the raw peaks mostly measure how
+ * late V8 collects dead Buffers (~34 MiB of garbage on Node 20), which would hide a read-ahead of
+ * that size. The parent also turns off V8's concurrent ArrayBuffer sweeping, or `arrayBuffers`
+ * still counts what the GC has just freed.
  */
+const HELD_EVERY = 4 * MiB;
 const held = { ...base };
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('a memory case needs --expose-gc');
+let nextHeld = HELD_EVERY;
 function sampleHeld(): void {
   collect!();
   const s = read();
@@ -65,7 +66,6 @@ function sampleHeld(): void {
 }
 
 const timer = setInterval(sample, 5);
-const heldTimer = setInterval(sampleHeld, argument('held-ms', 20));
 
 function line(kind: 'progress' | 'result', extra: Record<string, unknown> = {}): string {
   const above = (k: keyof Sample) => peak[k] - base[k];
@@ -117,6 +117,10 @@ export async function* asyncChunks(bytes = volume()): AsyncGenerator<Buffer> {
 export async function consume(bytes: number): Promise<void> {
   consumed += bytes;
   sample();
+  if (consumed >= nextHeld) {
+    nextHeld += HELD_EVERY;
+    sampleHeld();
+  }
   if (consumed >= nextProgress) {
     nextProgress += 32 * MiB;
     process.stdout.write(line('progress') + '\n');
@@ -137,7 +141,6 @@ export function arrived(bytes: number): void {
  */
 export function finish(buffered: number, expected: number): void {
   clearInterval(timer);
-  clearInterval(heldTimer);
   sample();
   if (consumed !== expected) {
     process.stderr.write(`${caseName}: the consumer saw ${consumed} bytes, expected ${expected}\n`);

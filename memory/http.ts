@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Pipeline } from '@sluice/core';
 import { sendPipeline, type SendReport } from '@sluice/adapters/http';
-import { slowWritable } from './harness.js';
+import { CHUNK, slowWritable } from './harness.js';
 
 /** Serves one request with `body()`, fetches it with a slow client; resolves the server's report. */
 export async function sendToSlowClient(body: () => Pipeline<Buffer | string>, gzip: boolean): Promise<SendReport> {
@@ -26,7 +26,7 @@ export async function sendToSlowClient(body: () => Pipeline<Buffer | string>, gz
     const [res] = (await once(req, 'response')) as [http.IncomingMessage];
     if (res.statusCode !== 200) throw new Error(`the server answered ${res.statusCode}`);
     if ((res.headers['content-encoding'] === 'gzip') !== gzip) throw new Error(`content-encoding: ${res.headers['content-encoding']}`);
-    await (gzip ? pipeline(res, createGunzip(), slowWritable()) : pipeline(res, slowWritable()));
+    await (gzip ? pipeline(res, createGunzip({ chunkSize: CHUNK }), slowWritable()) : pipeline(res, slowWritable()));
     const done = await report;
     if (done.outcome !== 'completed') throw new Error(`the export ended ${done.outcome}`);
     return done;

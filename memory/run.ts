@@ -31,7 +31,7 @@ export interface CaseResult {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The child's command line: also used to print how to rerun a case by hand. */
-export function caseArgs(name: string, mb: number, heldMs = 20): string[] {
+export function caseArgs(name: string, mb: number): string[] {
   return [
     '--max-old-space-size=64',
     '--expose-gc',
@@ -40,7 +40,6 @@ export function caseArgs(name: string, mb: number, heldMs = 20): string[] {
     '--import=tsx',
     `memory/cases/${name}.ts`,
     `--mb=${mb}`,
-    `--held-ms=${heldMs}`,
   ];
 }
 
@@ -48,8 +47,8 @@ export function caseArgs(name: string, mb: number, heldMs = 20): string[] {
  * Runs case `name` at `mb` megabytes. Rejects when the child fails, with its exit, the last
  * progress it reported (how far it got, what it held) and the end of its stderr.
  */
-export function runMemoryCase(name: string, mb: number, heldMs?: number): Promise<CaseResult> {
-  const args = caseArgs(name, mb, heldMs);
+export function runMemoryCase(name: string, mb: number): Promise<CaseResult> {
+  const args = caseArgs(name, mb);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
