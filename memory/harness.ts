@@ -11,6 +11,11 @@ import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/prom
 
 export const CHUNK = 64 * 1024;
 export const MiB = 1024 * 1024;
+/**
+ * What one read of a synchronous source may hold: the byte bound core documents for a batch cut
+ * from a synchronous iterable, plus the item that crosses it.
+ */
+export const SYNC_READ = MiB + CHUNK;
 
 interface Sample {
   rss: number;
@@ -28,6 +33,10 @@ function read(): Sample {
   return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
 
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) throw new Error('a memory case needs --expose-gc');
+// the baseline is what is reachable once the harness and the packages are loaded
+collect();
 const base = read();
 const peak = { ...base };
 let samples = 0;
@@ -54,8 +63,6 @@ export function sample(): void {
  */
 const HELD_EVERY = 4 * MiB;
 const held = { ...base };
-const collect = (globalThis as { gc?: () => void }).gc;
-if (collect === undefined) throw new Error('a memory case needs --expose-gc');
 let nextHeld = HELD_EVERY;
 function sampleHeld(): void {
   collect!();

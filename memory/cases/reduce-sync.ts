@@ -1,6 +1,6 @@
 import { from } from '@sluice/core';
 import { reduce } from '@sluice/operators';
-import { CHUNK, syncChunks, consume, runCase } from '../harness.js';
+import { SYNC_READ, syncChunks, consume, runCase } from '../harness.js';
 
 runCase(async () => {
   const total = await from(syncChunks()).to(
@@ -10,6 +10,6 @@ runCase(async () => {
     }, 0),
   );
   if (total === 0) throw new Error('reduce saw nothing');
-  // one source read, the chunk in the reducer
-  return 2 * CHUNK;
+  // one synchronous source read (the chunk in the reducer is part of it)
+  return SYNC_READ;
 });
