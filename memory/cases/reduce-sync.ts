@@ -10,6 +10,6 @@ runCase(async () => {
     }, 0),
   );
   if (total === 0) throw new Error('reduce saw nothing');
-  // one synchronous source read (the chunk in the reducer is part of it)
-  return SYNC_READ;
+  // two synchronous source reads (see SYNC_READ); the chunk in the reducer is part of them
+  return 2 * SYNC_READ;
 });

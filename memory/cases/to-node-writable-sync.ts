@@ -4,6 +4,6 @@ import { CHUNK, SYNC_READ, runCase, slowWritable, syncChunks } from '../harness.
 
 runCase(async () => {
   await from(syncChunks()).to(toNodeWritable(slowWritable()));
-  // one synchronous source read, the writable's highWaterMark and the chunk that overshoots it
-  return SYNC_READ + 2 * CHUNK;
+  // two synchronous source reads (see SYNC_READ), the writable's highWaterMark and the chunk over it
+  return 2 * SYNC_READ + 2 * CHUNK;
 });
