@@ -41,15 +41,28 @@ export class Sender {
     if (!this.endedByUs) this.stop('destination-closed', new DestinationClosedError('Someone else ended the response before the pipeline finished'));
   };
   private readonly onError = (error: Error) => this.stop('destination-closed', error);
-  private readonly flushes = new FlushTracker();
+  /**
+   * A write callback's error is often the first, and while the run never yields to the event loop
+   * the only, sign that the client left: `res` emits `'close'` only after its socket's `'close'`,
+   * a turn of the event loop later.
+   */
+  private readonly flushes = new FlushTracker((error) => {
+    if (this.res.writableEnded && !this.endedByUs) this.onFinish();
+    else this.stop('client-gone', new ClientGoneError(undefined, { cause: error }));
+  });
+
+  /** The client's socket was destroyed (reset, or gone before `res` could say so). */
+  private socketGone(): boolean {
+    return this.res.destroyed || this.res.socket?.destroyed === true;
+  }
   private lastWrite = 0;
   private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
 
   /** Writes from `batch[from]` on until `write()` asks to wait; returns the index to resume at. */
   private writeSome(batch: readonly BodyChunk[], from: number, signal: AbortSignal): number {
     const res = this.res;
-    if (res.destroyed) this.stop('client-gone', new ClientGoneError());
-    else if (res.writableEnded) this.onFinish();
+    if (res.writableEnded) this.onFinish();
+    else if (this.socketGone()) this.stop('client-gone', new ClientGoneError());
     if (signal.aborted) throw signal.reason;
     if (!this.committed) {
       commitHeaders(res, this.plan);
@@ -108,13 +121,15 @@ export class Sender {
     // The response is gone or someone else's: there is nothing left to answer.
     if (stopped && stopped.outcome !== 'aborted') return stopped;
     if (run.outcome === 'completed' || run.outcome === 'stopped') {
+      if (this.socketGone()) return this.clientGone();
       if (!res.headersSent) commitHeaders(res, plan);
       this.endedByUs = true;
       res.end();
       const left = plan.timeout === undefined ? undefined : plan.timeout - (performance.now() - this.startedAt);
       const how = await responseEnd(res, left, plan.signal);
-      if (how === 'finished') return { outcome: 'completed' };
-      if (how === 'closed') return { outcome: 'client-gone', error: new ClientGoneError() };
+      // Node emits 'finish' even when the last writes failed on a reset socket.
+      if (how === 'finished' && !this.flushes.failure) return { outcome: 'completed' };
+      if (how === 'finished' || how === 'closed') return this.clientGone();
       res.destroy();
       return how === 'timed-out'
         ? { outcome: 'timed-out', error: timeoutReason(plan.timeout!) }
@@ -130,6 +145,11 @@ export class Sender {
       res.destroy();
     }
     return { outcome, error: run.error };
+  }
+
+  private clientGone(): { outcome: SendOutcome; error: unknown } {
+    const failure = this.flushes.failure;
+    return { outcome: 'client-gone', error: new ClientGoneError(undefined, failure && { cause: failure.error }) };
   }
 
   async send(): Promise<SendReport> {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { flushMacrotask } from '@sluice/core/testing';
 import type { SendReport } from '../http/send-pipeline.js';
@@ -39,4 +40,25 @@ export async function writerStalled(res: ServerResponse, progress: () => number)
       last = now;
     }
   }
+}
+
+/**
+ * A client in another process (as curl would be) that asks for `/` accepting gzip, reads `bytes`
+ * of the response and vanishes: its socket is destroyed with data unread, so the server's next
+ * writes fail with `ECONNRESET`/`EPIPE`. Resolves with the bytes it read, once it has exited.
+ * Another process, because an in-process client reads only when the server yields to the event
+ * loop, which is exactly what a synchronous export may never do.
+ */
+export function vanishingClient(port: number, bytes: number): Promise<number> {
+  const script = `
+    const socket = require('node:net').connect(${port}, '127.0.0.1', () =>
+      socket.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nAccept-Encoding: gzip\\r\\n\\r\\n'));
+    let got = 0;
+    socket.on('data', (chunk) => {
+      got += chunk.length;
+      if (got >= ${bytes}) { socket.destroy(); process.stdout.write(String(got)); }
+    });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
+  });
 }
