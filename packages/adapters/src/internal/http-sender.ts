@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defineBatchSink, timeoutReason, type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
 import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
-import { FlushTracker, waitForDrain } from '../node/write.js';
+import { FlushTracker, socketGone, waitForDrain } from '../node/write.js';
 import { ClientGoneError, DestinationClosedError } from './errors.js';
 import { errorStatus, type SendPlan } from './http-options.js';
 import { answerError, commitHeaders, responseEnd } from './http-response.js';
@@ -42,19 +42,28 @@ export class Sender {
   };
   private readonly onError = (error: Error) => this.stop('destination-closed', error);
   /**
-   * A write callback's error is often the first, and while the run never yields to the event loop
-   * the only, sign that the client left: `res` emits `'close'` only after its socket's `'close'`,
-   * a turn of the event loop later.
+   * How a client that left shows while the run does not yield to the event loop: `res` emits
+   * `'close'` only after its socket's `'close'`, a turn later. The first failed write errors the
+   * socket at once (checked before each batch, `clientLeft`); its callback error comes a tick
+   * later, when the pump waits for a flush; Node 20 then returns false from every write and
+   * 22/24 true, neither ever waits for the event loop.
    */
-  private readonly flushes = new FlushTracker((error) => {
+  private readonly flushes = new FlushTracker(() => {
     if (this.res.writableEnded && !this.endedByUs) this.onFinish();
-    else this.stop('client-gone', new ClientGoneError(undefined, { cause: error }));
+    else this.stop('client-gone', this.goneError());
   });
 
-  /** The client's socket was destroyed (reset, or gone before `res` could say so). */
-  private socketGone(): boolean {
-    return this.res.destroyed || this.res.socket?.destroyed === true;
+  /** The client's socket failed or was destroyed (reset, or gone before `res` could say so). */
+  private clientLeft(): boolean {
+    return this.res.destroyed || socketGone(this.res.socket);
   }
+
+  /** A `ClientGoneError` whose `cause` is what showed it, when something did. */
+  private goneError(): ClientGoneError {
+    const cause = this.flushes.failure?.error ?? this.res.socket?.errored;
+    return new ClientGoneError(undefined, cause == null ? undefined : { cause });
+  }
+
   private lastWrite = 0;
   private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
 
@@ -62,7 +71,7 @@ export class Sender {
   private writeSome(batch: readonly BodyChunk[], from: number, signal: AbortSignal): number {
     const res = this.res;
     if (res.writableEnded) this.onFinish();
-    else if (this.socketGone()) this.stop('client-gone', new ClientGoneError());
+    else if (this.clientLeft()) this.stop('client-gone', this.goneError());
     if (signal.aborted) throw signal.reason;
     if (!this.committed) {
       commitHeaders(res, this.plan);
@@ -121,7 +130,7 @@ export class Sender {
     // The response is gone or someone else's: there is nothing left to answer.
     if (stopped && stopped.outcome !== 'aborted') return stopped;
     if (run.outcome === 'completed' || run.outcome === 'stopped') {
-      if (this.socketGone()) return this.clientGone();
+      if (this.clientLeft()) return { outcome: 'client-gone', error: this.goneError() };
       if (!res.headersSent) commitHeaders(res, plan);
       this.endedByUs = true;
       res.end();
@@ -129,7 +138,7 @@ export class Sender {
       const how = await responseEnd(res, left, plan.signal);
       // Node emits 'finish' even when the last writes failed on a reset socket.
       if (how === 'finished' && !this.flushes.failure) return { outcome: 'completed' };
-      if (how === 'finished' || how === 'closed') return this.clientGone();
+      if (how === 'finished' || how === 'closed') return { outcome: 'client-gone', error: this.goneError() };
       res.destroy();
       return how === 'timed-out'
         ? { outcome: 'timed-out', error: timeoutReason(plan.timeout!) }
@@ -145,11 +154,6 @@ export class Sender {
       res.destroy();
     }
     return { outcome, error: run.error };
-  }
-
-  private clientGone(): { outcome: SendOutcome; error: unknown } {
-    const failure = this.flushes.failure;
-    return { outcome: 'client-gone', error: new ClientGoneError(undefined, failure && { cause: failure.error }) };
   }
 
   async send(): Promise<SendReport> {

@@ -9,13 +9,14 @@ export interface WriteOptions {
 
 /**
  * True when `writable` can no longer take writes: destroyed, ended, finished or errored — or,
- * for an HTTP message, its socket is destroyed.
+ * for an HTTP message, its socket is destroyed or errored.
  *
  * Contract:
  * - Decided by state only, synchronously; `writable.writable` is not used (it stays `true` on
  *   a destroyed `ServerResponse`). A `ServerResponse` whose client vanished is not `destroyed`
  *   until its socket's `'close'` event, which a writer that never yields to the event loop never
- *   lets happen; its socket is destroyed at once, so that is checked too.
+ *   lets happen, and on Node 22 and 24 its writes keep returning `true`; its socket is `errored`
+ *   by the first failed write, so that is checked too.
  *
  * @example
  * ```ts
@@ -30,8 +31,16 @@ export function isClosed(writable: Writable): boolean {
     writable.writableEnded ||
     writable.writableFinished ||
     writable.errored != null ||
-    socketOf(writable)?.destroyed === true
+    socketGone(socketOf(writable))
   );
+}
+
+/**
+ * A socket that failed: `errored` is set the moment a write fails (`EPIPE`, `ECONNRESET`), while
+ * `destroyed` and every event wait for a later tick.
+ */
+export function socketGone(socket: Writable | null | undefined): boolean {
+  return socket != null && (socket.destroyed || socket.errored != null);
 }
 
 function socketOf(writable: Writable): Writable | null | undefined {
