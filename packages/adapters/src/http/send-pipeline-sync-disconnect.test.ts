@@ -5,7 +5,7 @@ import { tap } from '@sluice/operators';
 import { deferred } from '@sluice/core/testing';
 import { isClientGone } from '../internal/errors.js';
 import { loopback, type Loopback } from '../internal/http-loopback.js';
-import { settle, vanishingClient, type Settled } from '../internal/http-test-kit.js';
+import { clientProcess, csvRow, settle, type Settled } from '../internal/http-test-kit.js';
 import { sendPipeline } from './send-pipeline.js';
 
 let lb: Loopback;
@@ -15,8 +15,6 @@ beforeEach(async () => {
 afterEach(() => lb.close());
 
 const ROWS = 200_000;
-/** A CSV-like row; the second column keeps gzip from shrinking the body to nothing. */
-const row = (i: number) => `${i},customer-${i},${(i * 2654435761) % 1000003}.${i % 97}\n`;
 const READ_SIZE = 256;
 
 /**
@@ -24,11 +22,11 @@ const READ_SIZE = 256;
  * (what a synchronous driver such as better-sqlite3 does) and an async generator.
  */
 const sources = {
-  array: () => from(Array.from({ length: ROWS }, (_, i) => row(i))),
+  array: () => from(Array.from({ length: ROWS }, (_, i) => csvRow(i))),
   'sync generator': (stats: { closes: number }) =>
     from(function* () {
       try {
-        for (let i = 0; i < ROWS; i++) yield row(i);
+        for (let i = 0; i < ROWS; i++) yield csvRow(i);
       } finally {
         stats.closes++;
       }
@@ -38,7 +36,7 @@ const sources = {
       open: () => ({ next: 0 }),
       read: (cursor: { next: number }) => {
         const out: string[] = [];
-        while (out.length < READ_SIZE && cursor.next < ROWS) out.push(row(cursor.next++));
+        while (out.length < READ_SIZE && cursor.next < ROWS) out.push(csvRow(cursor.next++));
         return out;
       },
       close: () => {
@@ -48,7 +46,7 @@ const sources = {
   'async generator': (stats: { closes: number }) =>
     from(async function* () {
       try {
-        for (let i = 0; i < ROWS; i++) yield row(i);
+        for (let i = 0; i < ROWS; i++) yield csvRow(i);
       } finally {
         stats.closes++;
       }
@@ -58,7 +56,7 @@ const sources = {
 /** Rows one pull can bring: a sync source's batch (1024 by default), the resource's read, one for async. */
 const BATCH = { array: 1024, 'sync generator': 1024, 'fromResource with a read that returns at once': READ_SIZE, 'async generator': 1 };
 /** gzip gathers 64 KiB of input per zlib write and keeps one write in flight: rows it may hold. */
-const GZIP_HELD = Math.ceil((2 * 64 * 1024) / row(0).length);
+const GZIP_HELD = Math.ceil((2 * 64 * 1024) / csvRow(0).length);
 
 describe('sendPipeline when the client vanishes mid-download', () => {
   describe.each([false, true])('gzip: %s', (gzip) => {
@@ -76,7 +74,7 @@ describe('sendPipeline when the client vanishes mid-download', () => {
           const rows = sources[kind](stats).pipe(tap(() => void read++));
           void settle(sendPipeline(req, res, rows, { gzip })).then(done.resolve);
         });
-        const received = await vanishingClient(lb.port, 256 * 1024);
+        const received = await clientProcess(lb.port, { bytes: 256 * 1024 });
         expect(received).toBeGreaterThanOrEqual(256 * 1024);
         const { report, error } = await done.promise;
         expect(error).toBeUndefined();

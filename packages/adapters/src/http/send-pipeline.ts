@@ -72,7 +72,9 @@ export interface SendReport {
  *   `HeadersSentError` (`ERR_SLUICE_HEADERS_SENT`) when `res.headersSent` is already true.
  * - Lazy and client-aware: when the client is already gone (`res` destroyed) or the signal is
  *   already aborted, the source is never opened. One run, one signal, aborted by whichever comes
- *   first: the client leaving (`res` `'close'` without finish — never `req` `'close'`), someone
+ *   first: the client leaving (`res` `'close'` without finish — never `req` `'close'` — or, seen
+ *   before that event and even while a synchronous source never lets the event loop turn, its
+ *   socket errored or destroyed by a failed write, or a write callback's error), someone
  *   else's `res.end()`/`res.destroy()`, `res` `'error'`, the caller's `signal`, the `timeout`.
  *   Abort tears the whole chain down at once (the source is released), even while a stage or the
  *   drain wait is stuck.

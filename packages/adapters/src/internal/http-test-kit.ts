@@ -3,6 +3,9 @@ import type { ServerResponse } from 'node:http';
 import { flushMacrotask } from '@sluice/core/testing';
 import type { SendReport } from '../http/send-pipeline.js';
 
+/** Row `i` of a CSV-like export; the third column keeps gzip from shrinking the body to nothing. */
+export const csvRow = (i: number): string => `${i},customer-${i},${(i * 2654435761) % 1000003}.${i % 97}\n`;
+
 /** What a handler's `sendPipeline` call settled with. */
 export type Settled = { readonly report: SendReport; readonly error?: undefined } | { readonly report?: undefined; readonly error: unknown };
 
@@ -43,22 +46,65 @@ export async function writerStalled(res: ServerResponse, progress: () => number)
 }
 
 /**
- * A client in another process (as curl would be) that asks for `/` accepting gzip, reads `bytes`
- * of the response and vanishes: its socket is destroyed with data unread, so the server's next
- * writes fail with `ECONNRESET`/`EPIPE`. Resolves with the bytes it read, once it has exited.
- * Another process, because an in-process client reads only when the server yields to the event
- * loop, which is exactly what a synchronous export may never do.
+ * A client in another process (as curl would be) that asks for `path` accepting gzip and reads
+ * the response: all of it, or only `bytes` before it vanishes (its socket destroyed with data
+ * unread, so the server's next writes fail with `ECONNRESET`/`EPIPE`). Resolves with the bytes it
+ * read, once it has exited. Another process, because an in-process client reads only when the
+ * server yields to the event loop, which is exactly what a synchronous export may never do.
  */
-export function vanishingClient(port: number, bytes: number): Promise<number> {
+export function clientProcess(port: number, { path = '/', bytes = Infinity }: { path?: string; bytes?: number } = {}): Promise<number> {
   const script = `
     const socket = require('node:net').connect(${port}, '127.0.0.1', () =>
-      socket.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nAccept-Encoding: gzip\\r\\n\\r\\n'));
+      socket.write('GET ${path} HTTP/1.1\\r\\nHost: x\\r\\nAccept-Encoding: gzip\\r\\nConnection: close\\r\\n\\r\\n'));
     let got = 0;
     socket.on('data', (chunk) => {
       got += chunk.length;
-      if (got >= ${bytes}) { socket.destroy(); process.stdout.write(String(got)); }
-    });`;
+      if (got >= ${bytes}) socket.destroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => process.stdout.write(String(got)));`;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
   });
+}
+
+/** A client in another process that sends `GET path` every 5 ms, each on a new connection, until stopped. */
+export interface Pinger {
+  /** Resolves with the first answer: the pinger is running. */
+  readonly started: Promise<void>;
+  /** Stops pinging; resolves with every ping's round trip in milliseconds. */
+  stop(): Promise<number[]>;
+}
+
+export function pinger(port: number, path: string): Pinger {
+  const script = `
+    const http = require('node:http');
+    const times = [];
+    let stopping = false;
+    process.stdin.on('end', () => (stopping = true)).resume();
+    (function ping() {
+      if (stopping) return process.stdout.write(JSON.stringify(times));
+      const start = performance.now();
+      http.get({ host: '127.0.0.1', port: ${port}, path: '${path}', agent: false }, (res) => {
+        res.resume().on('end', () => {
+          times.push(performance.now() - start);
+          if (times.length === 1) process.stderr.write('started');
+          setTimeout(ping, 5);
+        });
+      }).on('error', () => setTimeout(ping, 5));
+    })();`;
+  let started!: () => void;
+  const startedPromise = new Promise<void>((resolve) => (started = resolve));
+  let child!: ReturnType<typeof execFile>;
+  const done = new Promise<number[]>((resolve, reject) => {
+    child = execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as number[])));
+  });
+  child.stderr!.once('data', () => started());
+  return {
+    started: startedPromise,
+    stop() {
+      child.stdin!.end();
+      return done;
+    },
+  };
 }

@@ -99,7 +99,11 @@ class Destination {
  *   with a `DestinationClosedError` (or its error) and the source is never opened.
  * - A writable closed, ended or errored by someone else during the run ends the run promptly
  *   (even while the source is blocked) with a `DestinationClosedError` (or the writable's error);
- *   the source is closed.
+ *   the source is closed. So does a write callback's error, or (for an HTTP message) a socket a
+ *   failed write errored: both are checked before every write, so a source that never yields
+ *   cannot write on into a dead destination.
+ * - Keeps nothing it wrote reachable: each wait removes its listeners when it settles, so memory
+ *   under a slow writable does not grow with the volume.
  * - On success it calls `end()` (option `end`, default true) and resolves after `'finish'`.
  *   On failure or abort it destroys the writable with the run's error (option
  *   `destroyOnFailure`, default true) and keeps an `'error'` listener until its `'close'`, so
