@@ -74,7 +74,7 @@ describe('sendPipeline when the client vanishes mid-download', () => {
           const rows = sources[kind](stats).pipe(tap(() => void read++));
           void settle(sendPipeline(req, res, rows, { gzip })).then(done.resolve);
         });
-        const received = await clientProcess(lb.port, { bytes: 256 * 1024 });
+        const received = await (await clientProcess(lb.port, { bytes: 256 * 1024 })).fetch();
         expect(received).toBeGreaterThanOrEqual(256 * 1024);
         const { report, error } = await done.promise;
         expect(error).toBeUndefined();

@@ -7,6 +7,9 @@ import { errorStatus, type SendPlan } from './http-options.js';
 import { answerError, commitHeaders, responseEnd } from './http-response.js';
 import { bodyChunks, type BodyChunk } from './web-chunks.js';
 
+/** Consecutive string chunks are joined into writes of about this many characters. */
+const COALESCE_CHARS = 16 * 1024;
+
 /**
  * One response being sent by `sendPipeline`: owns the run's AbortController (linked to the
  * caller's signal, the client leaving and a foreign end of `res` by listeners it removes again),
@@ -67,11 +70,16 @@ export class Sender {
   private lastWrite = 0;
   private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
 
+  /** Stops the run when the response was taken away: ended by someone else, or its client left. */
+  private noticeGone(): void {
+    if (this.res.writableEnded) this.onFinish();
+    else if (this.clientLeft()) this.stop('client-gone', this.goneError());
+  }
+
   /** Writes from `batch[from]` on until `write()` asks to wait; returns the index to resume at. */
   private writeSome(batch: readonly BodyChunk[], from: number, signal: AbortSignal): number {
     const res = this.res;
-    if (res.writableEnded) this.onFinish();
-    else if (this.clientLeft()) this.stop('client-gone', this.goneError());
+    this.noticeGone();
     if (signal.aborted) throw signal.reason;
     if (!this.committed) {
       commitHeaders(res, this.plan);
@@ -82,9 +90,17 @@ export class Sender {
     let i = from;
     let ok = true;
     while (ok && i < batch.length) {
-      const chunk = batch[i++]!;
+      const start = i;
+      let chunk = batch[i++]!;
+      if (typeof chunk === 'string') {
+        // Small strings (a row each) go out as one write: one chunk frame and one buffer instead of
+        // one per row, which makes a write of a CSV row several times cheaper.
+        let length = chunk.length;
+        while (i < batch.length && length < COALESCE_CHARS && typeof batch[i] === 'string') length += (batch[i++] as string).length;
+        if (i - start > 1) chunk = batch.slice(start, i).join('');
+      }
       this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      this.chunks++;
+      this.chunks += i - start;
       ok = res.write(chunk, this.flushes.callback);
       this.lastWrite = this.flushes.wrote();
     }
@@ -98,7 +114,13 @@ export class Sender {
       while (i < batch.length) {
         i = this.writeSome(batch, i, signal);
         // Raced with the flush of the last write: Node 26 may never emit 'drain' here.
-        if (this.res.writableNeedDrain) await waitForDrain(this.res, signal, this.flushes.until(this.lastWrite));
+        if (this.res.writableNeedDrain) {
+          await waitForDrain(this.res, signal, this.flushes.until(this.lastWrite)).catch((error: unknown) => {
+            // The socket's own error (EPIPE) is not the run's failure: the client left.
+            this.noticeGone();
+            throw error;
+          });
+        }
       }
     }
   });

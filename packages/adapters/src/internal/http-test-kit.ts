@@ -45,27 +45,53 @@ export async function writerStalled(res: ServerResponse, progress: () => number)
   }
 }
 
+/** An idle client process, started ahead so that spawning it does not fall in what a test measures. */
+export interface ClientProcess {
+  /** Sends the request and reads the response; resolves with the bytes read once the process exited. */
+  fetch(): Promise<number>;
+}
+
 /**
  * A client in another process (as curl would be) that asks for `path` accepting gzip and reads
  * the response: all of it, or only `bytes` before it vanishes (its socket destroyed with data
- * unread, so the server's next writes fail with `ECONNRESET`/`EPIPE`). Resolves with the bytes it
- * read, once it has exited. Another process, because an in-process client reads only when the
- * server yields to the event loop, which is exactly what a synchronous export may never do.
+ * unread, so the server's next writes fail with `ECONNRESET`/`EPIPE`). Another process, because
+ * an in-process client reads only when the server yields to the event loop, which is exactly what
+ * a synchronous export may never do. Resolves once the process is up and waiting for `fetch()`.
  */
-export function clientProcess(port: number, { path = '/', bytes = Infinity }: { path?: string; bytes?: number } = {}): Promise<number> {
+export async function clientProcess(port: number, { path = '/', bytes = Infinity }: { path?: string; bytes?: number } = {}): Promise<ClientProcess> {
   const script = `
-    const socket = require('node:net').connect(${port}, '127.0.0.1', () =>
-      socket.write('GET ${path} HTTP/1.1\\r\\nHost: x\\r\\nAccept-Encoding: gzip\\r\\nConnection: close\\r\\n\\r\\n'));
-    let got = 0;
-    socket.on('data', (chunk) => {
-      got += chunk.length;
-      if (got >= ${bytes}) socket.destroy();
+    process.stdin.once('data', () => {
+      process.stdin.destroy();
+      const socket = require('node:net').connect(${port}, '127.0.0.1', () =>
+        socket.write('GET ${path} HTTP/1.1\\r\\nHost: x\\r\\nAccept-Encoding: gzip\\r\\nConnection: close\\r\\n\\r\\n'));
+      let got = 0;
+      socket.on('data', (chunk) => {
+        got += chunk.length;
+        if (got >= ${bytes}) socket.destroy();
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => process.stdout.write(String(got)));
     });
-    socket.on('error', () => {});
-    socket.on('close', () => process.stdout.write(String(got)));`;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(Number(stdout))));
+    process.stderr.write('ready');`;
+  const child = spawnScript(script);
+  await child.ready;
+  return {
+    fetch() {
+      child.process.stdin!.end('go\n');
+      return child.done.then(Number);
+    },
+  };
+}
+
+/** Runs `script` in a child Node process; `ready` resolves on its first stderr output. */
+function spawnScript(script: string) {
+  let process!: ReturnType<typeof execFile>;
+  const done = new Promise<string>((resolve, reject) => {
+    process = execFile(globalThis.process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });
+  done.catch(() => undefined);
+  const ready = new Promise<void>((resolve) => process.stderr!.once('data', () => resolve()));
+  return { process, ready, done };
 }
 
 /** A client in another process that sends `GET path` every 5 ms, each on a new connection, until stopped. */
@@ -93,18 +119,12 @@ export function pinger(port: number, path: string): Pinger {
         });
       }).on('error', () => setTimeout(ping, 5));
     })();`;
-  let started!: () => void;
-  const startedPromise = new Promise<void>((resolve) => (started = resolve));
-  let child!: ReturnType<typeof execFile>;
-  const done = new Promise<number[]>((resolve, reject) => {
-    child = execFile(process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as number[])));
-  });
-  child.stderr!.once('data', () => started());
+  const child = spawnScript(script);
   return {
-    started: startedPromise,
+    started: child.ready,
     stop() {
-      child.stdin!.end();
-      return done;
+      child.process.stdin!.end();
+      return child.done.then((out) => JSON.parse(out) as number[]);
     },
   };
 }
