@@ -1,4 +1,5 @@
 import { DONE, type BatchIterator } from '../source.js';
+import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
 /** What a link needs from the run that owns it. */
@@ -18,6 +19,9 @@ export interface LinkOwner {
  * against the run's failure (so a stuck stage cannot delay settlement), counts items and time,
  * and returns the iterator exactly once, deferring the `return()` while a pull is still pending
  * (an async generator would queue it anyway; a driver's hand-written iterator may not cope).
+ * Every link checks the event-loop slice before pulling, so no path through the chain (a source
+ * that never waits, a stage that drops everything, a stage that yields without pulling) can hold
+ * the loop past it.
  */
 export class Link<T> {
   items = 0;
@@ -51,6 +55,7 @@ export class Link<T> {
     if (this.pending) {
       return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
     }
+    if (sliceSpent(this.lastSize)) return yieldTurn().then(() => this.next(hint));
     this.started = this.watch.start(this.lastSize);
     const pull = this.upstream.next(hint);
     this.pending = pull;

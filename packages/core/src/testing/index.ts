@@ -15,3 +15,4 @@ export {
 export { slowWritable, SlowWritable, type SlowWritableOptions } from './slow-writable.js';
 export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheckOptions, type LeakReport } from './leak-check.js';
 export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';
+export { measureLoop, fairBusyWork, type LoopMeasure } from './loop-meter.js';

@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defineBatchSink, from, fromResource, type Pipeline } from './index.js';
+import { fairBusyWork, measureLoop } from './testing/index.js';
+
+/**
+ * The generators below stop themselves with this error after 2 s of running without the event
+ * loop turning, so that a run that never yields fails the test instead of hanging the worker.
+ */
+const HELD = 'held the event loop for 2 s';
+
+function guard(): () => void {
+  const start = performance.now();
+  let n = 0;
+  return () => {
+    if ((++n & 1023) === 0 && performance.now() - start > 2000) throw new Error(HELD);
+  };
+}
+
+const sources: [string, () => Pipeline<number>][] = [
+  [
+    'an infinite sync generator',
+    () =>
+      from(function* naturals() {
+        const check = guard();
+        for (let i = 0; ; i++) {
+          check();
+          yield i;
+        }
+      }),
+  ],
+  [
+    'an infinite async generator that never waits for I/O',
+    () =>
+      from(async function* naturals() {
+        const check = guard();
+        for (let i = 0; ; i++) {
+          check();
+          yield i;
+        }
+      }),
+  ],
+  [
+    'a fromResource whose read returns at once',
+    () => {
+      const check = guard();
+      return fromResource({
+        open: () => ({ n: 0 }),
+        read: (r) => {
+          check();
+          return Array.from({ length: 100 }, () => r.n++);
+        },
+        close: () => undefined,
+      });
+    },
+  ],
+];
+
+/** Drops every item: the consumer is never reached, only the links upstream of it are pulled. */
+async function* dropAll(source: AsyncIterable<number>) {
+  for await (const n of source) if (n < 0) yield n;
+}
+
+const batchCount = defineBatchSink('batchCount', async (batches: AsyncIterable<number[]>) => {
+  let n = 0;
+  for await (const batch of batches) n += batch.length;
+  return n;
+});
+
+describe('contract 9: fair to the event loop', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe.each(sources)('over %s', (_name, make) => {
+    it('is stopped by its timeout', async () => {
+      await expect(make().run({ timeout: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    });
+
+    it('is stopped by an abort signal fired from a timer', async () => {
+      const controller = new AbortController();
+      const reason = new Error('stop');
+      setTimeout(() => controller.abort(reason), 20);
+      await expect(make().run({ signal: controller.signal })).rejects.toBe(reason);
+    });
+
+    it('is stopped by its timeout when a stage drops every item', async () => {
+      await expect(make().pipe(dropAll).run({ timeout: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    });
+
+    it('is stopped by its timeout in a batch sink, an item sink and a for await loop', async () => {
+      await expect(make().to(batchCount, { timeout: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+      const forEach = async (items: AsyncIterable<number>) => {
+        for await (const _ of items);
+      };
+      await expect(make().to(forEach, { timeout: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+      const loop = async () => {
+        for await (const _ of make().iterate({ timeout: 50 }));
+      };
+      await expect(loop()).rejects.toMatchObject({ name: 'TimeoutError' });
+    });
+  });
+
+  it('lets a setImmediate and a timer scheduled during a synchronous run fire while it goes', async () => {
+    const items = Array.from({ length: 1_000_000 }, (_, i) => i);
+    const fired: { what: string; cpuMs: number; items: number }[] = [];
+    let seen = 0;
+    const at = process.cpuUsage();
+    const record = (what: string) => () => {
+      const used = process.cpuUsage(at);
+      fired.push({ what, cpuMs: (used.user + used.system) / 1000, items: seen });
+    };
+    setImmediate(record('immediate'));
+    setTimeout(record('timer'), 0);
+    await from(items)
+      .pipe(async function* count(source) {
+        for await (const n of source) {
+          seen++;
+          yield n;
+        }
+      })
+      .run();
+    expect(fired.map((f) => f.what).sort()).toEqual(['immediate', 'timer']);
+    for (const f of fired) {
+      expect(f.items).toBeLessThan(items.length);
+      // The slice is 5 ms of wall time plus 1 ms of CPU; CPU time is what a loaded machine
+      // cannot inflate, and the margin covers the garbage collector's threads.
+      expect(f.cpuMs).toBeLessThan(50);
+    }
+  });
+
+  it('keeps the p99 event-loop delay under 50 ms while a 1M-item synchronous run goes', async () => {
+    let items = 0;
+    const run = await measureLoop(async () => {
+      const report = await from(function* rows() {
+        for (let i = 0; i < 1_000_000; i++) yield { id: i, name: `row ${i}` };
+      })
+        .pipe(async function* format(source) {
+          for await (const row of source) yield `${row.id},${row.name}\n`;
+        })
+        .run();
+      items = report.items;
+    });
+    // The same wall time of busy work yielding every 5 ms on its own: what this machine's load
+    // (a CPU-bound process waits its turn among the others) adds to any fair program.
+    const control = await measureLoop(() => fairBusyWork(run.ms));
+    expect(items).toBe(1_000_000);
+    expect(run.count).toBeGreaterThan(run.ms / 50);
+    expect(run.longestHoldMs).toBeLessThan(50);
+    expect(run.p99).toBeLessThan(Math.max(50, 3 * control.p99));
+  });
+
+  it('yields with the real setImmediate, so fake timers in the caller cannot freeze a run', async () => {
+    vi.useFakeTimers();
+    const report = await from(Array.from({ length: 300_000 }, (_, i) => i))
+      .pipe(async function* pass(source) {
+        yield* source;
+      })
+      .run();
+    expect(report.items).toBe(300_000);
+  });
+});
