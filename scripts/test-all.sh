@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: build, typecheck, the whole vitest suite on this machine's Node (20), then the
-# runtime tests again on Node 22, 24 and 26 (most stream bugs live on one Node line only).
+# runtime tests again on Node 22, 24 and 26 (most stream bugs live on one Node line only). The
+# memory suite (memory/) runs on every line; its 1 GB CSV soak (project memory-soak) on Node 20 only.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero on any failure or if no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ step pnpm typecheck || rc=1
 step pnpm exec vitest run --reporter=dot --reporter=json --outputFile.json=build/vitest-node20.json || rc=1
 for v in $NODE_LINES; do
   node_bin=$(scripts/node-line.sh "$v") || { echo "[test-all] could not install Node $v" >&2; rc=1; continue; }
-  step "$node_bin" node_modules/vitest/vitest.mjs run --project core --project operators --project adapters --project examples \
+  step "$node_bin" node_modules/vitest/vitest.mjs run --project core --project operators --project adapters --project examples --project memory \
     --reporter=dot --reporter=json --outputFile.json="build/vitest-node${v%%.*}.json" || rc=1
 done
 node -e '

@@ -1,7 +1,8 @@
 /**
- * The main demo: a CSV export service hit by four clients — one that downloads everything, one
- * that closes the connection after the first chunk, one too slow for the deadline, and a slow
- * reader whose export fits in the read-ahead buffer — and what sluice's reports say about each:
+ * The main demo: a CSV export service hit by five clients — one that downloads everything, one
+ * that closes the connection after the first chunk, one killed after 256 KiB of an uncompressed
+ * body served from a synchronous driver, one too slow for the deadline, and a slow reader whose
+ * export fits in the read-ahead buffer — and what sluice's reports say about each:
  * how it ended, and how long the database cursor was held.
  * Run: pnpm demo
  */
@@ -63,6 +64,20 @@ const disconnectAfterFirstChunk = (port: number) =>
     });
   });
 
+// curl killed mid-download: reads 256 KiB of the uncompressed body, then the connection is gone.
+const killedAfter256KiB = (port: number) =>
+  new Promise<string>((resolve) => {
+    request(port, false, (res, abort) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes < 256 * 1024) return;
+        abort();
+        resolve(`status ${res.statusCode}, read ${bytes.toLocaleString('en-US')} bytes uncompressed, then was killed`);
+      });
+    });
+  });
+
 const neverReads = (port: number) =>
   new Promise<string>((resolve) => {
     // Uncompressed, so the body is larger than what the kernel's socket buffers absorb.
@@ -88,9 +103,12 @@ const slowReader = (port: number) =>
 
 const db = new OrdersDb(ROWS);
 const small = new OrdersDb(100_000);
+// A driver whose reads return at once (better-sqlite3): the run never waits on the database.
+const inProcess = new OrdersDb(ROWS, { synchronous: true });
 const scenarios = [
   { name: 'full download', db, timeout: 30_000, readAhead: 2000, client: fullDownload },
   { name: 'client disconnects', db, timeout: 30_000, readAhead: 2000, client: disconnectAfterFirstChunk },
+  { name: 'client killed mid-download, no gzip, synchronous driver', db: inProcess, timeout: 30_000, readAhead: 2000, client: killedAfter256KiB },
   { name: 'slow client, 300 ms deadline', db, timeout: 300, readAhead: 2000, client: neverReads },
   { name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early', db: small, timeout: 30_000, readAhead: 100_000, client: slowReader },
 ];
@@ -107,7 +125,8 @@ for (const { name, db, timeout, readAhead, client } of scenarios) {
   );
   console.log(`  stages:  ${run.stages.map((s) => `${s.name} ${s.itemsIn}→${s.itemsOut}`).join(', ')}\n`);
 }
-const opened = db.cursorsOpened + small.cursorsOpened;
-const open = db.openCursors + small.openCursors;
+const dbs = [db, small, inProcess];
+const opened = dbs.reduce((n, d) => n + d.cursorsOpened, 0);
+const open = dbs.reduce((n, d) => n + d.openCursors, 0);
 console.log(`${opened} cursors opened, ${open} left open.`);
 if (open !== 0) process.exitCode = 1;

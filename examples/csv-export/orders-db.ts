@@ -1,7 +1,8 @@
 /**
  * A stand-in for a database with server-side cursors, so the demo runs anywhere: rows are made
- * on the fly, each read takes a turn of the event loop (like a round trip), and the database
- * counts the cursors that are open — the thing a leak would show.
+ * on the fly, each read takes a turn of the event loop (like a round trip) — or, with
+ * `synchronous`, returns at once like an in-process driver such as better-sqlite3 — and the
+ * database counts the cursors that are open — the thing a leak would show.
  */
 export interface Order {
   readonly id: number;
@@ -36,17 +37,25 @@ export class OrdersDb {
   openCursors = 0;
   cursorsOpened = 0;
 
-  constructor(readonly rowCount: number) {}
+  constructor(
+    readonly rowCount: number,
+    private readonly options: { readonly synchronous?: boolean } = {},
+  ) {}
+
+  /** A turn of the event loop, unless the driver is synchronous. */
+  private roundTrip(): Promise<unknown> | undefined {
+    return this.options.synchronous ? undefined : new Promise((resolve) => setImmediate(resolve));
+  }
 
   async cursor(): Promise<Cursor> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.roundTrip();
     this.openCursors++;
     this.cursorsOpened++;
     let next = 0;
     let closed = false;
     return {
       read: async (n) => {
-        await new Promise((resolve) => setImmediate(resolve));
+        await this.roundTrip();
         if (closed) throw new Error('read on a closed cursor');
         const rows: Order[] = [];
         for (; rows.length < n && next < this.rowCount; next++) rows.push(order(next));

@@ -126,6 +126,30 @@ describe('the CSV export service', () => {
     expect(db.cursorsOpened).toBe(1);
   });
 
+  it('closes the cursor of a synchronous driver when a client is killed mid-download of an uncompressed body', async () => {
+    const db = new OrdersDb(200_000, { synchronous: true });
+    const { port, report } = await serve({ db });
+    const killed = deferred<number>();
+
+    get(port, {}, (res, leave) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes < 256 * 1024) return;
+        leave();
+        killed.resolve(bytes);
+      });
+    });
+
+    expect(await killed.promise).toBeGreaterThanOrEqual(256 * 1024);
+    const { outcome, encoding, run } = await report;
+    expect({ outcome, encoding }).toEqual({ outcome: 'client-gone', encoding: 'identity' });
+    expect(run.source.closedAtMs).not.toBeNull();
+    expect(run.source.items).toBeLessThan(200_000);
+    expect(db.openCursors).toBe(0);
+    expect(db.cursorsOpened).toBe(1);
+  });
+
   it('tears the export down at the deadline when the client stops reading, releasing the cursor', async () => {
     const db = new OrdersDb(200_000);
     const { port, report } = await serve({ db, timeout: 200 });

@@ -1,6 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineBatchSink, from, fromResource, type Pipeline } from './index.js';
+import { fairBusyWork, measureLoop } from './testing/index.js';
 
 /**
  * The generators below stop themselves with this error after 2 s of running without the event
@@ -129,27 +129,8 @@ describe('contract 9: fair to the event loop', () => {
   });
 
   it('keeps the p99 event-loop delay under 50 ms while a 1M-item synchronous run goes', async () => {
-    const during = async (work: () => Promise<unknown>) => {
-      const histogram = monitorEventLoopDelay({ resolution: 1 });
-      histogram.enable();
-      // CPU time between two turns of the loop: what the run itself held it for, which the OS
-      // descheduling a busy process on a loaded machine does not inflate.
-      let last = process.cpuUsage();
-      let longestHoldMs = 0;
-      const ticker = setInterval(() => {
-        const used = process.cpuUsage(last);
-        last = process.cpuUsage();
-        longestHoldMs = Math.max(longestHoldMs, (used.user + used.system) / 1000);
-      }, 1);
-      const started = performance.now();
-      await work();
-      clearInterval(ticker);
-      histogram.disable();
-      const ms = performance.now() - started;
-      return { p99: histogram.percentile(99) / 1e6, count: histogram.count, ms, longestHoldMs };
-    };
     let items = 0;
-    const run = await during(async () => {
+    const run = await measureLoop(async () => {
       const report = await from(function* rows() {
         for (let i = 0; i < 1_000_000; i++) yield { id: i, name: `row ${i}` };
       })
@@ -161,14 +142,7 @@ describe('contract 9: fair to the event loop', () => {
     });
     // The same wall time of busy work yielding every 5 ms on its own: what this machine's load
     // (a CPU-bound process waits its turn among the others) adds to any fair program.
-    const control = await during(async () => {
-      const end = performance.now() + run.ms;
-      while (performance.now() < end) {
-        const slice = performance.now() + 5;
-        while (performance.now() < slice);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    });
+    const control = await measureLoop(() => fairBusyWork(run.ms));
     expect(items).toBe(1_000_000);
     expect(run.count).toBeGreaterThan(run.ms / 50);
     expect(run.longestHoldMs).toBeLessThan(50);

@@ -64,8 +64,14 @@ export function buffer<T>(size: number): Stage<T, T> {
         pump();
         if (head < queue.length) {
           signal.throwIfAborted();
-          const item = queue[head++] as T;
-          if (head > 1024 && head * 2 > queue.length) {
+          const item = queue[head] as T;
+          // A slot read but not cleared keeps its item reachable until the queue is compacted:
+          // up to 1024 items that already went downstream (64 MiB of 64 KiB chunks).
+          queue[head++] = undefined as T;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+          } else if (head > 1024 && head * 2 > queue.length) {
             queue = queue.slice(head);
             head = 0;
           }

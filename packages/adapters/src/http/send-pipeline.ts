@@ -56,7 +56,7 @@ export interface SendReport {
   readonly encoding: 'gzip' | 'identity';
   /** Body bytes handed to `res` (compressed bytes under gzip). */
   readonly bytes: number;
-  /** Body chunks handed to `res`. */
+  /** Body chunks the pipeline produced and `res` took (consecutive strings go out joined, in writes of about 16 K characters). */
   readonly chunks: number;
   /** The run's own report: the source's lifetime, per-stage counts, cleanup errors. */
   readonly run: RunReport;
@@ -72,7 +72,9 @@ export interface SendReport {
  *   `HeadersSentError` (`ERR_SLUICE_HEADERS_SENT`) when `res.headersSent` is already true.
  * - Lazy and client-aware: when the client is already gone (`res` destroyed) or the signal is
  *   already aborted, the source is never opened. One run, one signal, aborted by whichever comes
- *   first: the client leaving (`res` `'close'` without finish — never `req` `'close'`), someone
+ *   first: the client leaving (`res` `'close'` without finish — never `req` `'close'` — or, seen
+ *   before that event and even while a synchronous source never lets the event loop turn, its
+ *   socket errored or destroyed by a failed write, or a write callback's error), someone
  *   else's `res.end()`/`res.destroy()`, `res` `'error'`, the caller's `signal`, the `timeout`.
  *   Abort tears the whole chain down at once (the source is released), even while a stage or the
  *   drain wait is stuck.
@@ -84,6 +86,8 @@ export interface SendReport {
  * - Backpressure: it writes until `res.write()` returns false, then waits for `'drain'` (raced
  *   against close, finish, error and the signal, listeners removed) before pulling again: the
  *   bytes buffered in user space stay within `res.writableHighWaterMark` plus one batch's write.
+ * - Consecutive string chunks (a CSV row each) are joined into writes of about 16 K characters:
+ *   one chunked-encoding frame per write rather than per row.
  * - Under gzip about 64 KiB of input is gathered per zlib write (zlib holds that much before it
  *   emits a block anyway); `node:zlib` is loaded only when a response is actually compressed.
  * - `HEAD`: headers only; the source is never opened.

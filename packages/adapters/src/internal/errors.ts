@@ -15,8 +15,9 @@ export class DestinationClosedError extends Error {
 /** The HTTP client went away (its connection closed before the response finished). */
 export class ClientGoneError extends Error {
   readonly code = 'ERR_SLUICE_CLIENT_GONE';
-  constructor(message = 'The client closed the connection before the response was complete') {
-    super(message);
+  /** `options.cause`: what showed it (the socket's `ECONNRESET`/`EPIPE` from a write). */
+  constructor(message = 'The client closed the connection before the response was complete', options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ClientGoneError';
   }
 }

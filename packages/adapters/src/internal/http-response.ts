@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody } from './http-options.js';
 import type { SendPlan } from './http-options.js';
+import { waitFor } from './wait.js';
 
 /** Sets the status and the planned headers; they go out with the first byte. */
 export function commitHeaders(res: ServerResponse, plan: SendPlan): void {
@@ -32,21 +33,13 @@ export function responseEnd(res: ServerResponse, deadlineMs: number | undefined,
   if (res.destroyed) return Promise.resolve('closed');
   if (signal?.aborted) return Promise.resolve('aborted');
   if (deadlineMs !== undefined && deadlineMs <= 0) return Promise.resolve('timed-out');
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = (how: ResponseEnd) => () => {
-      res.off('finish', onFinish);
-      res.off('close', onClose);
-      signal?.removeEventListener('abort', onAbort);
-      if (timer !== undefined) clearTimeout(timer);
-      resolve(how);
-    };
-    const onFinish = done('finished');
-    const onClose = () => done(res.writableFinished ? 'finished' : 'closed')();
-    const onAbort = done('aborted');
-    res.on('finish', onFinish);
-    res.on('close', onClose);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (deadlineMs !== undefined) timer = setTimeout(done('timed-out'), deadlineMs);
+  return waitFor<ResponseEnd>((waiting) => {
+    waiting.listen(res, 'finish', () => waiting.resolve('finished'));
+    waiting.listen(res, 'close', () => waiting.resolve(res.writableFinished ? 'finished' : 'closed'));
+    if (signal) waiting.listen(signal, 'abort', () => waiting.resolve('aborted'));
+    if (deadlineMs !== undefined) {
+      const timer = setTimeout(() => waiting.resolve('timed-out'), deadlineMs);
+      waiting.onSettle(() => clearTimeout(timer));
+    }
   });
 }

@@ -1,15 +1,14 @@
+import { waitFor } from './wait.js';
+
 /** One pending wait, woken by `notify()` or by the signal; no listener is left either way. */
 export class Waker {
   private wake: (() => void) | undefined;
 
   wait(signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const onAbort = () => this.notify();
-      this.wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+    return waitFor<void>((waiting) => {
+      this.wake = () => waiting.resolve();
+      waiting.listen(signal, 'abort', () => this.notify());
+      if (signal.aborted) this.notify();
     });
   }
 

@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
 import { defineBatchSink, validateBoolean, validateKeys, validateObject, type Sink } from '@sluice/core';
 import { DestinationClosedError } from '../internal/errors.js';
-import { FlushTracker, assertWritable, isClosed, waitForDrain } from './write.js';
+import { follow, waitFor } from '../internal/wait.js';
+import { FlushTracker, assertWritable, closedError, isClosed, waitForDrain } from './write.js';
 
 /** Options of `toNodeWritable()`. */
 export interface ToNodeWritableOptions {
@@ -12,52 +13,76 @@ export interface ToNodeWritableOptions {
 }
 
 /**
- * Watches a writable for being taken away under the run: `'close'`, an `'error'`, or a `'finish'`
- * the sink did not cause. `gone` rejects with the reason; `dispose` removes every listener.
+ * A writable watched for being taken away under the run: `'close'`, an `'error'`, a `'finish'`
+ * the sink did not cause, or a write callback reporting an error. Waits go through `until`, which
+ * adds one registration per wait and removes it when the wait settles: nothing the sink waited
+ * for stays reachable from this long-lived object.
  */
-function watchDestination(writable: Writable) {
-  let ending = false;
-  let fail!: (error: unknown) => void;
-  let finish!: () => void;
-  const gone = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  gone.catch(() => undefined);
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  const onClose = () => {
-    if (!ending || !writable.writableFinished) fail(writable.errored ?? new DestinationClosedError());
-  };
-  const onFinish = () => {
-    if (ending) finish();
-    else fail(new DestinationClosedError());
-  };
-  const onError = (error: unknown) => fail(error);
-  writable.on('close', onClose);
-  writable.on('finish', onFinish);
-  writable.on('error', onError);
-  return {
-    gone,
-    /** Marks the coming `'finish'` as ours and resolves once it happened. */
-    end(): Promise<void> {
-      ending = true;
-      writable.end();
-      return race(finished, gone);
-    },
-    /** `destroyedByUs`: it emits our error after we return, so keep a listener until its 'close'. */
-    dispose(destroyedByUs: boolean) {
-      writable.off('close', onClose);
-      writable.off('finish', onFinish);
-      if (destroyedByUs) writable.once('close', () => writable.off('error', onError));
-      else writable.off('error', onError);
-    },
-  };
-}
+class Destination {
+  failure: { readonly error: unknown } | undefined;
+  private ending = false;
+  private readonly waits = new Set<(error: unknown) => void>();
+  readonly flushes = new FlushTracker((error) => this.fail(error));
 
-function race<T>(promise: Promise<T>, gone: Promise<never>): Promise<T> {
-  promise.catch(() => undefined);
-  return Promise.race([promise, gone]);
+  constructor(private readonly writable: Writable) {
+    writable.on('close', this.onClose);
+    writable.on('finish', this.onFinish);
+    writable.on('error', this.fail);
+  }
+
+  private readonly fail = (error: unknown): void => {
+    if (this.failure) return;
+    this.failure = { error };
+    for (const wake of this.waits) wake(error);
+  };
+
+  private readonly onClose = () => {
+    if (!this.ending || !this.writable.writableFinished) this.fail(closedError(this.writable));
+  };
+
+  private readonly onFinish = () => {
+    if (!this.ending) this.fail(new DestinationClosedError());
+  };
+
+  /** Throws when the destination was taken away (its state, or an event seen since). */
+  check(): void {
+    if (this.failure) throw this.failure.error;
+    if (isClosed(this.writable)) throw closedError(this.writable);
+  }
+
+  /** Waits for `promise` unless the destination is taken away first. */
+  until<T>(promise: PromiseLike<T>): Promise<T> {
+    return waitFor<T>((waiting) => {
+      // Followed even when already failed, so that its rejection is never unhandled.
+      follow(waiting, promise);
+      if (this.failure) return waiting.reject(this.failure.error);
+      const wake = (error: unknown) => waiting.reject(error);
+      this.waits.add(wake);
+      waiting.onSettle(() => this.waits.delete(wake));
+    });
+  }
+
+  /** Ends the writable, marking the coming `'finish'` as ours; resolves once it happened. */
+  end(): Promise<void> {
+    this.ending = true;
+    const writable = this.writable;
+    return this.until(
+      waitFor<void>((waiting) => {
+        if (writable.writableFinished) return waiting.resolve();
+        waiting.listen(writable, 'finish', () => waiting.resolve());
+        writable.end();
+      }),
+    );
+  }
+
+  /** `destroyedByUs`: it emits our error after we return, so keep a listener until its 'close'. */
+  dispose(destroyedByUs: boolean): void {
+    const writable = this.writable;
+    writable.off('close', this.onClose);
+    writable.off('finish', this.onFinish);
+    if (destroyedByUs) writable.once('close', () => writable.off('error', this.fail));
+    else writable.off('error', this.fail);
+  }
 }
 
 /**
@@ -74,7 +99,11 @@ function race<T>(promise: Promise<T>, gone: Promise<never>): Promise<T> {
  *   with a `DestinationClosedError` (or its error) and the source is never opened.
  * - A writable closed, ended or errored by someone else during the run ends the run promptly
  *   (even while the source is blocked) with a `DestinationClosedError` (or the writable's error);
- *   the source is closed.
+ *   the source is closed. So does a write callback's error, or (for an HTTP message) a socket a
+ *   failed write errored: both are checked before every write, so a source that never yields
+ *   cannot write on into a dead destination.
+ * - Keeps nothing it wrote reachable: each wait removes its listeners when it settles, so memory
+ *   under a slow writable does not grow with the volume.
  * - On success it calls `end()` (option `end`, default true) and resolves after `'finish'`.
  *   On failure or abort it destroys the writable with the run's error (option
  *   `destroyOnFailure`, default true) and keeps an `'error'` listener until its `'close'`, so
@@ -100,20 +129,19 @@ export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOpt
   return defineBatchSink<T, void>('toNodeWritable', async (batches, { signal }) => {
     if (signal.aborted) throw signal.reason;
     // Before the first pull, so that a dead destination never opens the source.
-    if (isClosed(writable)) throw writable.errored ?? new DestinationClosedError();
-    const watch = watchDestination(writable);
-    const flushes = new FlushTracker();
+    if (isClosed(writable)) throw closedError(writable);
+    const destination = new Destination(writable);
     let destroyed = false;
     try {
       const it = batches[Symbol.asyncIterator]();
       for (;;) {
-        const r = await race(it.next(), watch.gone);
+        const r = await destination.until(it.next());
         if (r.done) break;
-        await writeBatch(writable, r.value, signal, watch.gone, flushes);
+        await writeBatch(writable, r.value, signal, destination);
       }
       if (end) {
-        if (isClosed(writable)) throw writable.errored ?? new DestinationClosedError();
-        await watch.end();
+        destination.check();
+        await destination.end();
       }
     } catch (error) {
       if (destroyOnFailure && !writable.destroyed) {
@@ -122,25 +150,20 @@ export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOpt
       }
       throw error;
     } finally {
-      watch.dispose(destroyed);
+      destination.dispose(destroyed);
     }
   });
 }
 
-async function writeBatch(
-  writable: Writable,
-  batch: readonly unknown[],
-  signal: AbortSignal,
-  gone: Promise<never>,
-  flushes: FlushTracker,
-): Promise<void> {
+async function writeBatch(writable: Writable, batch: readonly unknown[], signal: AbortSignal, destination: Destination): Promise<void> {
   // Someone else filled it: wait before adding to it.
-  if (writable.writableNeedDrain) await race(waitForDrain(writable, signal), gone);
+  if (writable.writableNeedDrain) await destination.until(waitForDrain(writable, signal));
+  const flushes = destination.flushes;
   let corked = false;
   try {
     for (let i = 0; i < batch.length; i++) {
       if (signal.aborted) throw signal.reason;
-      if (isClosed(writable)) throw writable.errored ?? new DestinationClosedError();
+      destination.check();
       if (!corked && i + 1 < batch.length) {
         writable.cork();
         corked = true;
@@ -152,7 +175,7 @@ async function writeBatch(
           writable.uncork();
           corked = false;
         }
-        await race(waitForDrain(writable, signal, flushes.until(n)), gone);
+        await destination.until(waitForDrain(writable, signal, flushes.until(n)));
       }
     }
   } finally {

@@ -2,17 +2,22 @@ import type { Writable } from 'node:stream';
 import { hasShape } from '../internal/shape.js';
 import { validateObject, validateSignal, SluiceTypeError } from '@sluice/core';
 import { DestinationClosedError } from '../internal/errors.js';
+import { rejectOnAbort, waitFor } from '../internal/wait.js';
 
 export interface WriteOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
 /**
- * True when `writable` can no longer take writes: destroyed, ended, finished or errored.
+ * True when `writable` can no longer take writes: destroyed, ended, finished or errored — or,
+ * for an HTTP message, its socket is destroyed or errored.
  *
  * Contract:
  * - Decided by state only, synchronously; `writable.writable` is not used (it stays `true` on
- *   a destroyed `ServerResponse`).
+ *   a destroyed `ServerResponse`). A `ServerResponse` whose client vanished is not `destroyed`
+ *   until its socket's `'close'` event, which a writer that never yields to the event loop never
+ *   lets happen, and on Node 22 and 24 its writes keep returning `true`; its socket is `errored`
+ *   by the first failed write, so that is checked too.
  *
  * @example
  * ```ts
@@ -22,11 +27,30 @@ export interface WriteOptions {
  * ```
  */
 export function isClosed(writable: Writable): boolean {
-  return writable.destroyed || writable.writableEnded || writable.writableFinished || writable.errored != null;
+  return (
+    writable.destroyed ||
+    writable.writableEnded ||
+    writable.writableFinished ||
+    writable.errored != null ||
+    socketGone(socketOf(writable))
+  );
 }
 
-function closedError(writable: Writable): unknown {
-  return writable.errored ?? new DestinationClosedError();
+/**
+ * A socket that failed: `errored` is set the moment a write fails (`EPIPE`, `ECONNRESET`), while
+ * `destroyed` and every event wait for a later tick.
+ */
+export function socketGone(socket: Writable | null | undefined): boolean {
+  return socket != null && (socket.destroyed || socket.errored != null);
+}
+
+function socketOf(writable: Writable): Writable | null | undefined {
+  return (writable as { socket?: Writable | null }).socket;
+}
+
+/** Why `writable` cannot take writes: its error (or its socket's), else a `DestinationClosedError`. */
+export function closedError(writable: Writable): unknown {
+  return writable.errored ?? socketOf(writable)?.errored ?? new DestinationClosedError();
 }
 
 /** Throws a coded `TypeError` naming `what` unless `value` looks like a Node writable. */
@@ -52,7 +76,7 @@ function validateDrainArguments(writable: unknown, signal: unknown, flushed: unk
  *
  * Contract:
  * - Resolves at once when no drain is needed (`writableNeedDrain` is false, or nothing is
- *   buffered), otherwise on `'drain'` — or when `flushed` resolves: pass the flush of the write
+ *   buffered), otherwise on `'drain'` — or when `flushed` settles: pass the flush of the write
  *   that returned false (see `FlushTracker`), because Node 26's `ServerResponse` can return false
  *   from `write()` and then never emit `'drain'` when its socket never needed one.
  * - Rejects, never hangs: with `signal.reason` on abort (at once if already aborted), with the
@@ -74,52 +98,42 @@ export function waitForDrain(writable: Writable, signal?: AbortSignal, flushed?:
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (isClosed(writable)) return Promise.reject(closedError(writable));
   if (!writable.writableNeedDrain || writable.writableLength === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      writable.off('drain', onDrain);
-      writable.off('close', onGone);
-      writable.off('finish', onGone);
-      writable.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onGone = () => {
-      cleanup();
-      reject(closedError(writable));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(signal!.reason);
-    };
-    writable.on('drain', onDrain);
-    flushed?.then(onDrain, onDrain);
-    writable.on('close', onGone);
-    writable.on('finish', onGone);
-    writable.on('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
+  return waitFor<void>((waiting) => {
+    const drained = () => waiting.resolve();
+    const gone = () => waiting.reject(closedError(writable));
+    waiting.listen(writable, 'drain', drained);
+    waiting.listen(writable, 'close', gone);
+    waiting.listen(writable, 'finish', gone);
+    waiting.listen(writable, 'error', (error: Error) => waiting.reject(error));
+    rejectOnAbort(waiting, signal);
+    flushed?.then(drained, drained);
   });
 }
 
 /**
  * Counts write callbacks (Node calls them in order, once each chunk is flushed), so a drain wait
- * can also end when the chunk that filled the buffer has been flushed. One shared callback: no
+ * can also end when the chunk that filled the buffer has been flushed, and records the first
+ * error a callback reports: a destination that failed under the writer (an HTTP client gone,
+ * `ECONNRESET`/`EPIPE`) says so first, and sometimes only, there. One shared callback: no
  * allocation per write.
  */
 export class FlushTracker {
   private written = 0;
   private done = 0;
   private waiters: { at: number; resolve: () => void }[] = [];
+  /** The first error a write callback reported. */
+  failure: { readonly error: unknown } | undefined;
+
+  /** `onFailure` is called once, with the first error a write callback reports. */
+  constructor(private readonly onFailure?: (error: unknown) => void) {}
 
   /** Pass as the callback of every `write()`. */
-  readonly callback = (): void => {
+  readonly callback = (error?: Error | null): void => {
     this.done++;
+    if (error != null && !this.failure) {
+      this.failure = { error };
+      this.onFailure?.(error);
+    }
     while (this.waiters.length > 0 && this.waiters[0]!.at <= this.done) this.waiters.shift()!.resolve();
   };
 
@@ -128,7 +142,7 @@ export class FlushTracker {
     return ++this.written;
   }
 
-  /** Resolves once write number `n` has been flushed. */
+  /** Resolves once write number `n` has been flushed (or failed: check `failure`). */
   until(n: number): Promise<void> {
     if (this.done >= n) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ at: n, resolve }));
@@ -162,6 +176,13 @@ export async function write(writable: Writable, chunk: unknown, options: WriteOp
   if (isClosed(writable)) throw closedError(writable);
   if (writable.writableNeedDrain) await waitForDrain(writable, signal);
   let flushed!: () => void;
+  let failure: { readonly error: unknown } | undefined;
   const flush = new Promise<void>((resolve) => (flushed = resolve));
-  if (!writable.write(chunk, () => flushed())) await waitForDrain(writable, signal, flush);
+  const ok = writable.write(chunk, (error?: Error | null) => {
+    if (error != null) failure = { error };
+    flushed();
+  });
+  if (ok) return;
+  await waitForDrain(writable, signal, flush);
+  if (failure) throw failure.error;
 }

@@ -17,3 +17,4 @@ export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheck
 export { withoutUnhandledRejections } from './unhandled.js';
 export { cleanupRecorder } from './cleanup-recorder.js';
 export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';
+export { measureLoop, fairBusyWork, type LoopMeasure } from './loop-meter.js';
