@@ -7,12 +7,15 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     testTimeout: 20_000,
+    setupFiles: [new URL('./test/setup/no-stray-warnings.ts', import.meta.url).pathname],
     projects: [
       ...['core', 'operators', 'adapters'].map((name) => ({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
+      // Packs, installs into a temporary app and runs the READMEs there (test/pack/pack.test.ts).
+      { extends: true as const, test: { name: 'pack', root: 'test/pack', include: ['*.test.ts'], testTimeout: 120_000 } },
       {
         extends: true as const,
         test: {
