@@ -6,7 +6,7 @@ import { ensureBuilt, PACKAGES, packAndInstall, publishedExports, REPO, run, run
 import { readmeBlocks } from './readme-blocks.js';
 
 const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`)];
-const blocks = readmes.flatMap((f) => readmeBlocks(join(REPO, f), f));
+const blocks = readmes.flatMap((f) => readmeBlocks(readFileSync(join(REPO, f), 'utf8'), f));
 const runnable = blocks.filter((b) => b.mode === 'runnable').map((b, i) => ({ ...b, name: `readme-${i}.${b.lang}` }));
 
 let app = '';

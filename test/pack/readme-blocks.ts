@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 /**
  * A fenced TypeScript or JavaScript block of a README. Its info string says what the pack test
  * does with it: `ts runnable` is type-checked against the installed tarballs and run;
@@ -17,8 +15,8 @@ export interface ReadmeBlock {
 
 const LANGS: Record<string, 'ts' | 'js'> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js' };
 
-export function readmeBlocks(file: string, label = file): ReadmeBlock[] {
-  const lines = readFileSync(file, 'utf8').split('\n');
+export function readmeBlocks(markdown: string, file: string): ReadmeBlock[] {
+  const lines = markdown.split('\n');
   const blocks: ReadmeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)(`{3,}|~{3,})\s*(\S*)\s*(.*)$/.exec(lines[i]!);
@@ -30,7 +28,7 @@ export function readmeBlocks(file: string, label = file): ReadmeBlock[] {
     if (lang) {
       const mode = meta.trim() === 'runnable' ? 'runnable' : /^not-run:\s*\S/.test(meta.trim()) ? 'not-run' : 'unmarked';
       const code = lines.slice(i + 1, close).map((l) => l.slice(indent.length)).join('\n');
-      blocks.push({ file: label, line: i + 1, lang, mode, code });
+      blocks.push({ file, line: i + 1, lang, mode, code });
     }
     i = close;
   }
