@@ -7,6 +7,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     testTimeout: 20_000,
+    setupFiles: [new URL('./test/setup/no-stray-warnings.ts', import.meta.url).pathname],
     projects: [
       ...['core', 'operators', 'adapters'].map((name) => ({
         extends: true as const,
@@ -18,6 +19,8 @@ export default defineConfig({
         ['memory', 'cases.memory.test.ts'],
         ['memory-soak', 'soak.memory.test.ts'],
       ].map(([name, file]) => ({ extends: true as const, test: { name, root: 'memory', include: [file!], maxConcurrency: 2 } })),
+      // Packs, installs into a temporary app and runs the READMEs there (test/pack/pack.test.ts).
+      { extends: true as const, test: { name: 'pack', root: 'test/pack', include: ['*.test.ts'], testTimeout: 120_000 } },
       {
         extends: true as const,
         test: {

@@ -19,7 +19,7 @@ step pnpm typecheck || rc=1
 step pnpm exec vitest run --reporter=dot --reporter=json --outputFile.json=build/vitest-node20.json || rc=1
 for v in $NODE_LINES; do
   node_bin=$(scripts/node-line.sh "$v") || { echo "[test-all] could not install Node $v" >&2; rc=1; continue; }
-  step "$node_bin" node_modules/vitest/vitest.mjs run --project core --project operators --project adapters --project examples --project memory \
+  step "$node_bin" node_modules/vitest/vitest.mjs run --project core --project operators --project adapters --project examples --project memory --project pack \
     --reporter=dot --reporter=json --outputFile.json="build/vitest-node${v%%.*}.json" || rc=1
 done
 node -e '
