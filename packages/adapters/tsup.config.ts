@@ -7,6 +7,7 @@ export default defineConfig({
     'http/index': 'src/http/index.ts',
     'fs/index': 'src/fs/index.ts',
     'sqlite/index': 'src/sqlite/index.ts',
+    'postgres/index': 'src/postgres/index.ts',
   },
   format: ['esm'],
   dts: { compilerOptions: { composite: false } },
