@@ -9,7 +9,7 @@ import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import type { SendReport } from '@sluice/adapters/http';
-import { OrdersDb } from './orders-db.js';
+import { openOrdersStore, type OrdersStore } from './db.js';
 import { createExportServer } from './server.js';
 
 const ROWS = 200_000;
@@ -24,7 +24,7 @@ function request(port: number, gzip: boolean, onResponse: (res: IncomingMessage,
 }
 
 async function serve(
-  db: OrdersDb,
+  db: OrdersStore,
   timeout: number,
   readAhead: number,
   client: (port: number) => Promise<string>,
@@ -86,8 +86,9 @@ const slowReader = (port: number) =>
     });
   });
 
-const db = new OrdersDb(ROWS);
-const small = new OrdersDb(100_000);
+// An embedded SQLite file by default; PostgreSQL with DATABASE_URL=postgres://…
+const db = await openOrdersStore(ROWS);
+const small = await openOrdersStore(100_000);
 const scenarios = [
   { name: 'full download', db, timeout: 30_000, readAhead: 2000, client: fullDownload },
   { name: 'client disconnects', db, timeout: 30_000, readAhead: 2000, client: disconnectAfterFirstChunk },
@@ -95,7 +96,7 @@ const scenarios = [
   { name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early', db: small, timeout: 30_000, readAhead: 100_000, client: slowReader },
 ];
 
-console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders; 100,000 in the last scenario)\n`);
+console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders in ${db.kind}; 100,000 in the last scenario)\n`);
 for (const { name, db, timeout, readAhead, client } of scenarios) {
   const { report, client: seen } = await serve(db, timeout, readAhead, client);
   const { run } = report;
@@ -111,3 +112,4 @@ const opened = db.cursorsOpened + small.cursorsOpened;
 const open = db.openCursors + small.openCursors;
 console.log(`${opened} cursors opened, ${open} left open.`);
 if (open !== 0) process.exitCode = 1;
+await Promise.all([db.close(), small.close()]);
