@@ -85,10 +85,10 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
     expect(run.source.items).toBeLessThan(200_000);
     expect({ open: store.openCursors, opened: store.cursorsOpened }).toEqual({ open: 0, opened: 1 });
     // The page saw it too: cancelled on its side, the counters back to zero, the export listed.
-    await page.waitForFunction("document.getElementById('openCursors').textContent === '0'");
-    expect(await page.getAttribute('#progress', 'data-state')).toBe('cancelled');
-    expect(await counter(page, 'runsInFlight')).toBe('0');
+    await page.waitForFunction("document.getElementById('progress').dataset.state === 'cancelled'");
     await page.waitForFunction("document.getElementById('exports').textContent.includes('client-gone')");
+    await page.waitForFunction("document.getElementById('openCursors').textContent === '0'");
+    expect({ open: await counter(page, 'openCursors'), runs: await counter(page, 'runsInFlight') }).toEqual({ open: '0', runs: '0' });
     await page.close();
   });
 
