@@ -1,23 +1,15 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
 import { deferred } from '@sluice/core/testing';
 import { buffer, formatCsv } from '@sluice/operators';
 import { sendPipeline, type SendReport } from '../http/index.js';
 import { fromPostgres } from './index.js';
-import { activeBackends, describePg, tableName, testPool, waitUntil } from './test-server.js';
+import { activeBackends, closeAfterTest, describePg, tableName, testPool, waitUntil } from './test-server.js';
 
 const ROWS = 100_000;
 const ORDERS = tableName('export_orders');
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
 
 /** An HTTP server answering every request with the CSV export of `sql`; resolves its first report. */
 async function exportServer(pool: pg.Pool, sql: string, readAhead: number, batchSize: number) {
@@ -26,7 +18,7 @@ async function exportServer(pool: pg.Pool, sql: string, readAhead: number, batch
     const csv = fromPostgres(pool, sql, [], { batchSize }).pipe(buffer(readAhead), formatCsv());
     void sendPipeline(req, res, csv, { contentType: 'text/csv', onReport: (r) => report.resolve(r) }).catch(() => undefined);
   });
-  servers.push(server);
+  closeAfterTest(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, report: report.promise };
 }

@@ -1,24 +1,16 @@
-import { createServer, request, type ClientRequest, type Server } from 'node:http';
+import { createServer, request, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
 import { deferred } from '@sluice/core/testing';
 import { buffer, formatCsv } from '@sluice/operators';
 import { sendPipeline } from '../http/index.js';
 import { fromPostgres } from './index.js';
-import { describePg, tableName, testPool } from './test-server.js';
+import { closeAfterTest, describePg, tableName, testPool } from './test-server.js';
 
 const ROWS = 10_000;
 const CLIENTS = 20;
 const ORDERS = tableName('starve_orders');
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
 
 /** `/export` streams the table as CSV through `buffer(readAhead)`; `/fast` runs one small query. */
 async function service(pool: pg.Pool, readAhead: number): Promise<{ port: number; finished: () => number }> {
@@ -34,7 +26,7 @@ async function service(pool: pg.Pool, readAhead: number): Promise<{ port: number
     const csv = fromPostgres(pool, `select * from ${ORDERS} order by id`).pipe(buffer(readAhead), formatCsv());
     void sendPipeline(req, res, csv, { contentType: 'text/csv', timeout: 60_000, onReport: () => finished++ }).catch(() => undefined);
   });
-  servers.push(server);
+  closeAfterTest(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, finished: () => finished };
 }

@@ -3,8 +3,9 @@
  * or pointing at any server you have). In CI a missing server fails the tests; elsewhere they are
  * skipped with a message saying how to run them.
  */
+import type { Server } from 'node:http';
 import pg from 'pg';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, afterEach, describe, it } from 'vitest';
 
 export const PG_URL = process.env.SLUICE_TEST_PG_URL;
 
@@ -38,6 +39,21 @@ export function testPool(max: number): pg.Pool {
 
 afterAll(async () => {
   await Promise.all(pools.splice(0).filter((pool) => !pool.ending).map((pool) => pool.end()));
+});
+
+const servers: Server[] = [];
+
+/** An HTTP server to close (with its connections) after the current test. */
+export function closeAfterTest(server: Server): Server {
+  servers.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 /** A table name unique to this process, so the Node lines and test files never share one. */
