@@ -36,12 +36,16 @@ describePg('fromPostgres under abort and broken connections', () => {
     const pool = testPool(1);
     const admin = testPool(1);
     const marker = `terminate_${process.pid}`;
-    const run = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 }).toArray();
+    // Caught from the start: the run may fail while the test still awaits the admin's query.
+    const failed = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 }).toArray().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await waitUntil(async () => (await activeBackends(admin, marker)).length === 1, 2000, 'the query running');
     const [pid] = await activeBackends(admin, marker);
 
     await admin.query('select pg_terminate_backend($1)', [pid]);
-    await expect(run).rejects.toMatchObject({ code: '57P01' });
+    expect(await failed).toMatchObject({ code: '57P01' });
     expect(pool.totalCount).toBe(0);
     // The pool opens a fresh connection for the next query.
     expect((await pool.query('select pg_backend_pid() as pid')).rows[0].pid).not.toBe(pid);
