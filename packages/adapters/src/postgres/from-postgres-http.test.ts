@@ -108,7 +108,10 @@ describePg('fromPostgres behind an HTTP response', () => {
     console.log(`[measure] client gone: query gone from pg_stat_activity and connection back within ${goneAfterLeave.toFixed(0)} ms of the disconnect (${goneMs.toFixed(0)} ms of polling)`);
     expect(outcome).toBe('client-gone');
     expect(run.source.items).toBeLessThan(5000);
-    expect(goneAfterLeave).toBeLessThan(300);
+    // From the socket's close through the server noticing it, the cancel, the report and the polling:
+    // 8–10 ms here when the machine is quiet, 524 ms seen once at load 13 on 2 cores. The cancel's own
+    // bound (200 ms from the abort) is tested in from-postgres-cancel.test.ts.
+    expect(goneAfterLeave).toBeLessThan(2000);
     expect({ idle: pool.idleCount, total: pool.totalCount }).toEqual({ idle: 1, total: 1 });
     expect((await pool.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
   });
