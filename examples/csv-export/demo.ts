@@ -10,7 +10,7 @@ import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import type { SendReport } from '@sluice/adapters/http';
-import { OrdersDb } from './orders-db.js';
+import { openOrdersStore, type OrdersStore } from './db.js';
 import { createExportServer } from './server.js';
 
 const ROWS = 200_000;
@@ -25,7 +25,7 @@ function request(port: number, gzip: boolean, onResponse: (res: IncomingMessage,
 }
 
 async function serve(
-  db: OrdersDb,
+  db: OrdersStore,
   timeout: number,
   readAhead: number,
   client: (port: number) => Promise<string>,
@@ -101,19 +101,18 @@ const slowReader = (port: number) =>
     });
   });
 
-const db = new OrdersDb(ROWS);
-const small = new OrdersDb(100_000);
-// A driver whose reads return at once (better-sqlite3): the run never waits on the database.
-const inProcess = new OrdersDb(ROWS, { synchronous: true });
+// An embedded SQLite file by default; PostgreSQL with DATABASE_URL=postgres://…
+const db = await openOrdersStore(ROWS);
+const small = await openOrdersStore(100_000);
 const scenarios = [
   { name: 'full download', db, timeout: 30_000, readAhead: 2000, client: fullDownload },
   { name: 'client disconnects', db, timeout: 30_000, readAhead: 2000, client: disconnectAfterFirstChunk },
-  { name: 'client killed mid-download, no gzip, synchronous driver', db: inProcess, timeout: 30_000, readAhead: 2000, client: killedAfter256KiB },
+  { name: `client killed mid-download, no gzip (${db.kind}: its reads ${db.kind === 'sqlite' ? 'return at once' : 'await the server'})`, db, timeout: 30_000, readAhead: 2000, client: killedAfter256KiB },
   { name: 'slow client, 300 ms deadline', db, timeout: 300, readAhead: 2000, client: neverReads },
   { name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early', db: small, timeout: 30_000, readAhead: 100_000, client: slowReader },
 ];
 
-console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders; 100,000 in the last scenario)\n`);
+console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders in ${db.kind}; 100,000 in the last scenario)\n`);
 for (const { name, db, timeout, readAhead, client } of scenarios) {
   const { report, client: seen } = await serve(db, timeout, readAhead, client);
   const { run } = report;
@@ -125,8 +124,8 @@ for (const { name, db, timeout, readAhead, client } of scenarios) {
   );
   console.log(`  stages:  ${run.stages.map((s) => `${s.name} ${s.itemsIn}→${s.itemsOut}`).join(', ')}\n`);
 }
-const dbs = [db, small, inProcess];
-const opened = dbs.reduce((n, d) => n + d.cursorsOpened, 0);
-const open = dbs.reduce((n, d) => n + d.openCursors, 0);
+const opened = db.cursorsOpened + small.cursorsOpened;
+const open = db.openCursors + small.openCursors;
 console.log(`${opened} cursors opened, ${open} left open.`);
 if (open !== 0) process.exitCode = 1;
+await Promise.all([db.close(), small.close()]);

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { fromResource } from '@sluice/core';
+import { fromResource, type Pipeline } from '@sluice/core';
 import { sendPipeline, type SendReport } from '@sluice/adapters/http';
 import { buffer, formatCsv, map } from '@sluice/operators';
-import type { OrdersDb } from './orders-db.js';
+import type { OrdersStore } from './db.js';
+import type { Order, OrdersDb } from './orders-db.js';
 
 export interface ExportServerOptions {
-  readonly db: OrdersDb;
+  /** A real database (SQLite or PostgreSQL, see db.ts) or the in-memory stand-in. */
+  readonly db: OrdersDb | OrdersStore;
   /** Milliseconds a download may take before the whole chain is torn down. */
   readonly timeout?: number;
   /** Rows read ahead of a slow client, so the cursor is released early. */
@@ -15,7 +17,8 @@ export interface ExportServerOptions {
 }
 
 /** The rows of the export, from a cursor the run owns: opened on the first pull, closed exactly once. */
-export function orderRows(db: OrdersDb) {
+export function orderRows(db: OrdersDb | OrdersStore): Pipeline<Order> {
+  if ('rows' in db) return db.rows();
   return fromResource({
     name: 'orders cursor',
     open: () => db.cursor(),

@@ -6,6 +6,8 @@ export default defineConfig({
     'web/index': 'src/web/index.ts',
     'http/index': 'src/http/index.ts',
     'fs/index': 'src/fs/index.ts',
+    'sqlite/index': 'src/sqlite/index.ts',
+    'postgres/index': 'src/postgres/index.ts',
   },
   format: ['esm'],
   dts: { compilerOptions: { composite: false } },

@@ -1,0 +1,7 @@
+export {
+  fromSqlite,
+  type FromSqliteOptions,
+  type SqliteDatabaseLike,
+  type SqliteStatementLike,
+  type SqliteParams,
+} from './from-sqlite.js';
