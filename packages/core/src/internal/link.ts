@@ -129,7 +129,9 @@ export class Link<T> {
         ? this.callReturn()
         : this.pending.then(
             () => this.callReturn(),
-            (error: unknown) => this.owner.cleanupError(error, this.name),
+            // next() already handed this error to its caller, or reported it when the pull had
+            // been interrupted: reporting it here too would count it twice.
+            () => undefined,
           );
       this.owner.trackLate(late);
       this.deferredClose = late;
