@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { deferred, fairBusyWork, measureLoop, type LoopMeasure } from '@sluice/core/testing';
+import { deferred, measureLoop, type LoopMeasure } from '@sluice/core/testing';
 import { loopback, type Loopback } from '../internal/http-loopback.js';
 import { clientProcess, csvRow, pinger, settle, type Settled } from '../internal/http-test-kit.js';
+import { isClosed, waitForDrain } from '../node/write.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
 
 let lb: Loopback;
@@ -14,12 +15,38 @@ afterEach(() => lb.close());
 
 const ROWS = 1_000_000;
 
-/** Serves `/ping` at once and everything else as a synchronous export of ROWS rows; returns the export's settlement. */
+/**
+ * The control: the same export written by hand the way a fair program would, in 16 K writes that
+ * wait for `'drain'` and yield every 5 ms; it stops when the client is gone. Whatever delay it
+ * shows is what this machine (its load, the client process, the loopback) adds to any fair export.
+ */
+async function exportByHand(res: ServerResponse): Promise<void> {
+  let slice = performance.now();
+  for (let i = 0; i < ROWS && !isClosed(res); ) {
+    let chunk = '';
+    while (chunk.length < 16 * 1024 && i < ROWS) chunk += csvRow(i++);
+    if (!res.write(chunk)) await waitForDrain(res).catch(() => undefined);
+    if (performance.now() - slice > 5) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
+  }
+  if (!isClosed(res)) res.end();
+}
+
+/**
+ * Serves `/ping` at once, `/control` by hand, and everything else as a synchronous export of ROWS
+ * rows through sendPipeline; returns the export's settlement.
+ */
 function serveExport(options: SendPipelineOptions, stats: { closes: number }): Promise<Settled> {
   const done = deferred<Settled>();
   lb.handle((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/ping') {
       res.end('pong');
+      return;
+    }
+    if (req.url === '/control') {
+      void exportByHand(res);
       return;
     }
     const rows = from(function* () {
@@ -71,15 +98,17 @@ describe('sendPipeline is fair to the event loop with a synchronous source (with
       settled = await exported;
       await received;
     });
-    const base = await during(() => fairBusyWork(run.workMs));
+    const control = await clientProcess(lb.port, { path: '/control', bytes });
+    const base = await during(() => control.fetch());
     expect(settled?.report?.outcome).toBe(outcome);
     expect(stats.closes).toBe(1);
     expect(run.pings.length).toBeGreaterThan(10);
     // CPU time, which machine load cannot inflate: the run never held the loop for 50 ms.
     expect(run.longestHoldMs).toBeLessThan(50);
     // Wall time: 50 ms on a quiet machine; on a loaded one, no worse than 3× what the same machine
-    // gives a program that yields every 5 ms by itself. Pings by their 90th percentile: a single
-    // ping is at the mercy of the OS scheduling three processes on a shared machine.
+    // gives the same export written fairly by hand (measured here at about 2×: the core reads its
+    // slice clock only every few 1024-row pulls). Pings by their 90th percentile: a single ping is
+    // at the mercy of the OS scheduling three processes on a shared machine.
     expect(run.p99).toBeLessThan(Math.max(50, 3 * base.p99));
     expect(quantile(run.pings, 0.9)).toBeLessThan(Math.max(50, 3 * quantile(base.pings, 0.9)));
   });
