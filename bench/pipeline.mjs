@@ -5,16 +5,11 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { defineBatchSink, from } from '@sluice/core';
 import { filter, map } from '@sluice/operators';
+import { f1, f3, f5, makeItems, p2, p4 } from './five-stages.mjs';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const items = Array.from({ length: N }, (_, i) => ({ id: i, value: i % 100, name: 'row' }));
-
-const f1 = (o) => ({ id: o.id, v: o.value + 1 });
-const p2 = (o) => o.v % 3 !== 0;
-const f3 = (o) => ({ id: o.id, v: o.v * 2 });
-const p4 = (o) => o.id % 5 !== 0;
-const f5 = (o) => o.v + o.id;
+const items = makeItems(N);
 
 function plainLoop() {
   let sum = 0;

@@ -6,6 +6,7 @@
 /** Codes of the errors sluice raises for bad input. */
 export type SluiceErrorCode =
   | 'ERR_SLUICE_INVALID_SOURCE'
+  | 'ERR_SLUICE_INVALID_ITERATOR'
   | 'ERR_SLUICE_INVALID_STAGE'
   | 'ERR_SLUICE_INVALID_SINK'
   | 'ERR_SLUICE_INVALID_OPTION'

@@ -3,7 +3,7 @@ import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
 import type { StageSpec } from './internal/segments.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
-import { inputToBatches, isSourceInput, lazySource, type SourceInput, type SourceSpec } from './source.js';
+import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
 import { MAX_TIMEOUT, validateFunction, validateInteger, validateKeys, validateObject, validateSignal, validateTimeout } from './validate.js';
 
@@ -14,6 +14,20 @@ export interface FromOptions {
    * sync iterables). It is also the source's read-ahead bound for sync iterables. Default 1024.
    */
   readonly batchSize?: number;
+  /**
+   * The most bytes a batch cut by the source holds (arrays and sync iterables), besides
+   * `batchSize`: a batch ends at the first item that brings it to `batchBytes` or more, so it holds
+   * at most `batchBytes` plus one item, and a sync iterable reads ahead no more than that. Strings
+   * count their `length`, values with a numeric `byteLength` (Buffers, typed arrays,
+   * `ArrayBuffer`, `DataView`) that; other values (objects, numbers) count as items only.
+   * An array's batch is scanned only when the first or the last item of its window holds bytes
+   * (arrays are all but always of one kind; scanning small objects would cost the fused path).
+   * A positive integer or `Infinity` (count only). Default 65,536 — Node's default
+   * `highWaterMark` for byte streams since Node 22: 64 KiB Buffers go one per batch, 100-byte
+   * lines about 650. Async sources yield one item per pull and `fromResource` hands on the batch
+   * its `read` returned: their bound is the caller's.
+   */
+  readonly batchBytes?: number;
 }
 
 /** What `from()` accepts: an input, or a function returning one (called lazily, per run). */
@@ -23,6 +37,7 @@ export type FromInput<T> =
 
 const kChain = Symbol('sluice.chain');
 const DEFAULT_BATCH_SIZE = 1024;
+const DEFAULT_BATCH_BYTES = 65_536;
 
 function stageSpecs(stages: readonly unknown[], where: string): StageSpec[] {
   const specs: StageSpec[] = [];
@@ -189,17 +204,17 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 }
 
-function sourceFrom<T>(input: unknown, batchSize: number): SourceSpec<T> {
+function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
   if (typeof input === 'function') {
     const factory = input as (ctx: StageContext) => unknown;
-    return { name: input.name || 'source', open: (ctx, hooks) => lazySource<T>(factory, batchSize, ctx, hooks) };
+    return { name: input.name || 'source', open: (ctx, hooks) => lazySource<T>(factory, limits, ctx, hooks) };
   }
   if (!isSourceInput(input)) {
     // Fail now, at call time, with the same message the run would give.
-    inputToBatches(input, batchSize, { opened() {}, released() {}, cleanupError() {} }, 'from(input)');
+    inputToBatches(input, limits, { opened() {}, released() {}, cleanupError() {}, bounded: (p) => p }, 'from(input)');
   }
   const name = Array.isArray(input) ? 'array' : (input as object).constructor?.name || 'source';
-  return { name, open: (_ctx, hooks) => inputToBatches<T>(input, batchSize, hooks, 'from(input)') };
+  return { name, open: (_ctx, hooks) => inputToBatches<T>(input, limits, hooks, 'from(input)') };
 }
 
 /**
@@ -219,13 +234,15 @@ export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>> {
   // A pipeline is taken as it is, so its source stays owned (and reported) by the run.
   if (input instanceof Pipeline) return input as Pipeline<Awaited<T>>;
-  let batchSize = DEFAULT_BATCH_SIZE;
+  let size = DEFAULT_BATCH_SIZE;
+  let bytes = DEFAULT_BATCH_BYTES;
   if (options !== undefined) {
     validateObject(options, 'from(input, options)');
-    validateKeys(options, ['batchSize'], 'from(input, options)');
-    if (options.batchSize !== undefined) batchSize = validateInteger(options.batchSize, 'from(input, options).batchSize', 1);
+    validateKeys(options, ['batchSize', 'batchBytes'], 'from(input, options)');
+    if (options.batchSize !== undefined) size = validateInteger(options.batchSize, 'from(input, options).batchSize', 1);
+    if (options.batchBytes !== undefined) bytes = validateInteger(options.batchBytes, 'from(input, options).batchBytes', 1, Infinity);
   }
-  return new Pipeline<Awaited<T>>({ source: sourceFrom(input, batchSize) as SourceSpec<unknown>, stages: [] });
+  return new Pipeline<Awaited<T>>({ source: sourceFrom(input, { size, bytes }) as SourceSpec<unknown>, stages: [] });
 }
 
 /**
@@ -255,7 +272,7 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
   const stage = async function* chainStage(source: AsyncIterable<In>, ctx?: StageContext): AsyncGenerator<Out> {
     const spec: SourceSpec<unknown> = {
       name: 'chain input',
-      open: (_ctx, hooks) => inputToBatches(source, 1, hooks, 'the chain input'),
+      open: (_ctx, hooks) => inputToBatches(source, { size: 1, bytes: Infinity }, hooks, 'the chain input'),
     };
     yield* new Pipeline<Out>({ source: spec, stages: specs }).iterate(ctx?.signal ? { signal: ctx.signal } : {});
   };

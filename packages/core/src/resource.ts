@@ -24,10 +24,14 @@ export interface ResourceSourceOptions<R, T> {
    * Reads the next batch. Returning `null`, `undefined` or an empty array ends the source, and
    * the resource is closed at once. Returning `{ items, last: true }` closes it before those last
    * items are handed downstream (a cursor that returned fewer rows than asked knows it is done):
-   * the resource is then released while downstream is still working through them.
+   * the resource is then released while downstream is still working through them. The batch is
+   * handed on as it is, whatever its size in items or bytes: it is the source's read-ahead bound.
    */
   read(resource: R, ctx: ReadContext): ReadResult<T> | Promise<ReadResult<T>>;
-  /** Releases the resource. Called exactly once: at the end, on error, on abort, on early exit. */
+  /**
+   * Releases the resource. Called exactly once: at the end, on error, on abort, on early exit.
+   * The run waits for it at most `cleanupTimeout`; one that never settles stays in `report.closed`.
+   */
   close(resource: R): void | Promise<void>;
 }
 
@@ -82,7 +86,7 @@ function resourceIterator<R, T>(
       state = 'open';
       // Aborted or returned while opening: read nothing, close now.
       if (cancelled || ctx.signal.aborted) {
-        await release();
+        await hooks.bounded(release());
         return DONE;
       }
     }
@@ -90,16 +94,18 @@ function resourceIterator<R, T>(
     try {
       result = await read(resource, { signal: ctx.signal, hint });
     } catch (error) {
-      await release().catch((closeError: unknown) => hooks.cleanupError(closeError));
+      await hooks.bounded(release().catch((closeError: unknown) => hooks.cleanupError(closeError)));
       throw error;
     }
     if (cancelled) {
-      await release();
+      await hooks.bounded(release());
       return DONE;
     }
     const last = result != null && !Array.isArray(result) && (result as ResourceBatch<T>).last === true;
     const items = result == null ? [] : Array.isArray(result) ? result : (result as ResourceBatch<T>).items;
-    if (items.length === 0 || last) await release();
+    // The release is awaited (the resource is closed before its last items go on), but within
+    // cleanupTimeout: a close that never settles must not hang the run.
+    if (items.length === 0 || last) await hooks.bounded(release());
     if (items.length === 0) return DONE;
     return { done: false, value: items as T[] };
   };
@@ -117,6 +123,8 @@ function resourceIterator<R, T>(
         state = 'closed';
         return DONE;
       }
+      // A release the source started itself was already waited for (and is tracked) by the run.
+      if (closing) return DONE;
       await release();
       return DONE;
     },

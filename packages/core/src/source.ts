@@ -1,5 +1,9 @@
 import { SluiceTypeError, describe } from './errors.js';
+import { checkResult, openIterator } from './internal/iterator-protocol.js';
+import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
 import type { StageContext } from './types.js';
+
+export type { BatchLimits };
 
 /**
  * The internal pull protocol between the runner's parts: each pull yields a batch. `hint` is the
@@ -24,6 +28,12 @@ export interface SourceHooks {
   released(): void;
   /** An error raised while releasing after another error already won. */
   cleanupError(error: unknown): void;
+  /**
+   * Waits for a release the source started itself (at the end of its data), but no longer than
+   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`, and an
+   * error it raises after the wait reaches the run's cleanup errors. Rejects when it fails in time.
+   */
+  bounded(release: Promise<void>): Promise<void>;
 }
 
 /** A source description the builder keeps; it is opened anew by every run. */
@@ -62,158 +72,44 @@ export function isSourceInput(input: unknown): boolean {
   );
 }
 
-/** Index of the first promise-like item, or -1 (kept out of any async function so it stays fast). */
-function firstThenable(batch: readonly unknown[]): number {
-  for (let i = 0; i < batch.length; i++) if (isThenable(batch[i])) return i;
-  return -1;
-}
-
-/** Like `for await` over an array: promises in the batch are awaited, in order. */
-async function settleBatch<T>(batch: T[], from: number): Promise<IteratorResult<T[], undefined>> {
-  for (let i = from; i < batch.length; i++) {
-    if (isThenable(batch[i])) batch[i] = (await batch[i]) as T;
-  }
-  return { done: false, value: batch };
-}
-
-/** Arrays: cut into batches (one copy per batch; the caller's array is never modified). */
-function arraySource<T>(items: readonly T[], batchSize: number, hooks: SourceHooks): BatchIterator<T> {
-  let index = 0;
-  let open = false;
-  let done = false;
-  const finish = () => {
-    if (!done) {
-      done = true;
-      hooks.released();
-    }
-  };
-  return {
-    next(hint) {
-      if (done) return Promise.resolve(DONE);
-      if (!open) {
-        open = true;
-        hooks.opened();
-      }
-      if (index >= items.length) {
-        finish();
-        return Promise.resolve(DONE);
-      }
-      const size = hint !== undefined && hint > 0 && hint < batchSize ? hint : batchSize;
-      const batch = items.slice(index, index + size);
-      index += batch.length;
-      if (index >= items.length) finish();
-      const pending = firstThenable(batch);
-      return pending < 0 ? Promise.resolve({ done: false, value: batch }) : settleBatch(batch, pending);
-    },
-    async return() {
-      if (open) finish();
-      else done = true;
-      return DONE;
-    },
-  };
-}
-
-/** Sync iterables: up to a batch per pull; thenables are awaited like `for await` does. */
-function syncIterableSource<T>(iterable: Iterable<T>, batchSize: number, hooks: SourceHooks): BatchIterator<T> {
-  let it: Iterator<T> | undefined;
-  let done = false;
-  const finish = () => {
-    if (!done) {
-      done = true;
-      if (it) hooks.released();
-    }
-  };
-  const close = () => {
-    if (done) return;
-    try {
-      it?.return?.();
-    } finally {
-      finish();
-    }
-  };
-  return {
-    async next(hint) {
-      if (done) return DONE;
-      if (!it) {
-        hooks.opened();
-        try {
-          it = iterable[Symbol.iterator]();
-        } catch (error) {
-          done = true;
-          hooks.released();
-          throw error;
-        }
-      }
-      const size = hint !== undefined && hint > 0 && hint < batchSize ? hint : batchSize;
-      const batch: T[] = [];
-      while (batch.length < size) {
-        let r: IteratorResult<T>;
-        try {
-          r = it.next();
-        } catch (error) {
-          finish();
-          throw error;
-        }
-        if (r.done) {
-          finish();
-          break;
-        }
-        let value = r.value;
-        if (isThenable(value)) {
-          try {
-            value = (await value) as T;
-          } catch (error) {
-            // `for await` over a sync iterator leaves it open on Node 20 and 22: close it here.
-            close();
-            throw error;
-          }
-        }
-        batch.push(value);
-      }
-      return batch.length > 0 ? { done: false, value: batch } : DONE;
-    },
-    async return() {
-      close();
-      return DONE;
-    },
-  };
-}
-
 /** Async iterables (and Node readables): one item per pull, since asking for more would read ahead. */
-function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks): BatchIterator<T> {
+function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks, what: string): BatchIterator<T> {
   let it: AsyncIterator<T> | undefined;
   let done = false;
-  const onResult = (r: IteratorResult<T>): IteratorResult<T[], undefined> => {
+  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> | Promise<never> => {
+    let r: IteratorResult<T>;
+    try {
+      r = checkResult<T>(result, what, false);
+    } catch (error) {
+      // A broken result is the iterator's own failure: it is not closed (as with `for await`).
+      return fail(error);
+    }
     if (!r.done) return { done: false, value: [r.value] };
     done = true;
     hooks.released();
     return DONE;
   };
-  const onError = (error: unknown): never => {
+  const fail = (error: unknown): Promise<never> => {
     done = true;
     hooks.released();
-    throw error;
+    return Promise.reject(error);
   };
   return {
     returnWhilePending: true,
     next() {
       if (done) return Promise.resolve(DONE);
-      if (!it) {
-        hooks.opened();
-        try {
-          it = iterable[Symbol.asyncIterator]();
-        } catch (error) {
-          return Promise.reject(onError(error));
-        }
-      }
-      let pulled: Promise<IteratorResult<T>>;
+      let pulled: unknown;
       try {
+        if (!it) {
+          hooks.opened();
+          it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
+        }
         pulled = it.next();
       } catch (error) {
-        return Promise.reject(onError(error));
+        return fail(error);
       }
       // `for await` tolerates an iterator that returns plain results; so do we.
-      return (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(onResult, onError);
+      return (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(onResult, fail);
     },
     async return() {
       if (done) return DONE;
@@ -239,17 +135,17 @@ function webStreamIterable<T>(stream: ReadableStreamLike<T>): AsyncIterable<T> {
 }
 
 /** Turns any accepted input into a batch iterator; throws a coded TypeError for anything else. */
-export function inputToBatches<T>(input: unknown, batchSize: number, hooks: SourceHooks, what: string): BatchIterator<T> {
+export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: SourceHooks, what: string): BatchIterator<T> {
   if (typeof input === 'string' || input instanceof Uint8Array) {
     // Like Readable.from(): a string or buffer is one chunk, not a sequence of characters or bytes.
-    return arraySource([input as T], batchSize, hooks);
+    return arraySource([input as T], limits, hooks);
   }
-  if (Array.isArray(input)) return arraySource(input as T[], batchSize, hooks);
+  if (Array.isArray(input)) return arraySource(input as T[], limits, hooks);
   if (input !== null && (typeof input === 'object' || typeof input === 'function')) {
     const o = input as Record<symbol | string, unknown>;
-    if (typeof o[Symbol.asyncIterator] === 'function') return asyncIterableSource(input as AsyncIterable<T>, hooks);
-    if (typeof o[Symbol.iterator] === 'function') return syncIterableSource(input as Iterable<T>, batchSize, hooks);
-    if (typeof o.getReader === 'function') return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks);
+    if (typeof o[Symbol.asyncIterator] === 'function') return asyncIterableSource(input as AsyncIterable<T>, hooks, what);
+    if (typeof o[Symbol.iterator] === 'function') return syncIterableSource(input as Iterable<T>, limits, hooks, what);
+    if (typeof o.getReader === 'function') return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks, what);
   }
   throw new SluiceTypeError(
     'ERR_SLUICE_INVALID_SOURCE',
@@ -260,7 +156,7 @@ export function inputToBatches<T>(input: unknown, batchSize: number, hooks: Sour
 /** A source given as a function: called lazily, on the first pull, with the run's context. */
 export function lazySource<T>(
   factory: (ctx: StageContext) => unknown,
-  batchSize: number,
+  limits: BatchLimits,
   ctx: StageContext,
   hooks: SourceHooks,
 ): BatchIterator<T> {
@@ -281,7 +177,7 @@ export function lazySource<T>(
           else if (typeof closable?.cancel === 'function') await closable.cancel();
           return DONE;
         }
-        inner = inputToBatches<T>(made, batchSize, hooks, 'the value returned by the source function');
+        inner = inputToBatches<T>(made, limits, hooks, 'the value returned by the source function');
       }
       return inner.next(hint);
     },

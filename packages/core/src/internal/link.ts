@@ -12,6 +12,8 @@ export interface LinkOwner {
   /** Called when the last link's upstream fails: the run fails; returns the error to surface (the first one). */
   topFailed(error: unknown): unknown;
   trackLate(promise: Promise<void>): void;
+  /** Waits for a cleanup at most the run's cleanupTimeout; it stays tracked in report.closed. */
+  bounded(promise: Promise<void>, stage: string): Promise<void>;
 }
 
 /**
@@ -107,7 +109,9 @@ export class Link<T> {
   /**
    * Closes the iterator behind this link, once. Returns the promise of its `return()` when it could
    * be called now, or undefined when there was nothing to do or the call had to wait for a pending
-   * pull (then it is tracked by the run as a late cleanup).
+   * pull (then it is tracked by the run as a late cleanup). The promise resolves after at most the
+   * run's cleanupTimeout: a `take` or a stage that returns early awaits it inside a pull, and a
+   * `return()` that never settles must not hang the run (it stays tracked in report.closed).
    */
   close(): Promise<void> | undefined {
     if (this.closed) return undefined;
@@ -121,7 +125,7 @@ export class Link<T> {
       this.owner.trackLate(late);
       return undefined;
     }
-    return this.callReturn();
+    return this.owner.bounded(this.callReturn(), this.name);
   }
 
   private settle(): void {

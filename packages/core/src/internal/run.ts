@@ -83,6 +83,7 @@ export class Run<T> implements LinkOwner {
         this.sourceClosedAt ??= performance.now() - this.started;
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
+      bounded: (release: Promise<void>) => this.bounded(release, plan.source.name),
     };
     let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name);
     this.links.push(link);
@@ -153,6 +154,36 @@ export class Run<T> implements LinkOwner {
 
   private readonly graced: Promise<void>[] = [];
 
+  /**
+   * Waits for a cleanup at most cleanupTimeout from now. It stays tracked in report.closed; settling
+   * does not wait for it again. A failure within the wait rejects (the caller decides: a source's
+   * failed release fails the run); one after it is a cleanup error.
+   */
+  bounded(promise: Promise<void>, stage: string): Promise<void> {
+    let waited = false;
+    this.trackLate(
+      promise.then(undefined, (error: unknown) => {
+        if (waited) this.cleanupError(error, stage);
+      }),
+    );
+    return new Promise<void>((resolve, reject) => {
+      const timer = realSetTimeout(() => {
+        waited = true;
+        resolve();
+      }, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
+      promise.then(
+        () => {
+          realClearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          realClearTimeout(timer);
+          if (!waited) reject(error);
+        },
+      );
+    });
+  }
+
   private report(error: unknown, stage: string, warn = true): void {
     if (this.options.onCleanupError) {
       try {
@@ -183,7 +214,7 @@ export class Run<T> implements LinkOwner {
         if (closing) now.push(closing);
       }
       if (now.length === 0) return;
-      for (const closing of now) this.trackLate(closing, true);
+      // Each close is tracked by bounded(), and resolves within cleanupTimeout.
       await this.withinGrace(Promise.all(now));
     })();
     return this.tearingDown;
