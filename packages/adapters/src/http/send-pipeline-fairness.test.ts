@@ -91,6 +91,12 @@ describe('sendPipeline is fair to the event loop with a synchronous source (with
   ] as const)('exporting 1M rows to a client that %s, a concurrent /ping answers within 50 ms and the loop delay p99 stays under 50 ms', async (_, bytes, outcome) => {
     const stats = { closes: 0 };
     const exported = serveExport({ gzip: false }, stats);
+    const byHand = async () => {
+      const control = await clientProcess(lb.port, { path: '/control', bytes });
+      return during(() => control.fetch());
+    };
+    // The machine's load changes from moment to moment: the control runs before and after.
+    const before = await byHand();
     const client = await clientProcess(lb.port, { path: '/export', bytes });
     let settled: Settled | undefined;
     const run = await during(async () => {
@@ -98,8 +104,8 @@ describe('sendPipeline is fair to the event loop with a synchronous source (with
       settled = await exported;
       await received;
     });
-    const control = await clientProcess(lb.port, { path: '/control', bytes });
-    const base = await during(() => control.fetch());
+    const after = await byHand();
+    const base = { p99: Math.max(before.p99, after.p99), pings: [...before.pings, ...after.pings] };
     expect(settled?.report?.outcome).toBe(outcome);
     expect(stats.closes).toBe(1);
     expect(run.pings.length).toBeGreaterThan(10);
