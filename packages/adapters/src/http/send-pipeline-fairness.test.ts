@@ -128,10 +128,11 @@ describe('sendPipeline is fair to the event loop with a synchronous source (with
     expect(report?.outcome).toBe('timed-out');
     expect(report?.error).toMatchObject({ name: 'TimeoutError' });
     expect(report?.run.outcome).toBe('timed-out');
-    expect(report?.run.source.items).toBeLessThan(ROWS);
     expect(report?.run.source.closedAtMs).not.toBeNull();
     expect(stats.closes).toBe(1);
-    // The timer fires within one slice of the run past its deadline, not when the export is done.
-    expect(report!.run.durationMs).toBeLessThan(100 + 100);
+    // The timer fires soon after its deadline, not when the export is done (about 1.7 s here):
+    // a fraction of the rows was read. Loose in wall time, which a loaded machine stretches.
+    expect(report?.run.source.items).toBeLessThan(ROWS / 2);
+    expect(report!.run.durationMs).toBeLessThan(1000);
   });
 });
