@@ -118,7 +118,10 @@ function readRows<Row>(query: OpenQuery<Row>, want: number, signal: AbortSignal,
         settle();
         query.failed = true;
         if (isConnectionError(error)) checkout.broken ??= error as Error;
-        reject(error);
+        // 57014 after our own CancelRequest is the abort coming back, not a failure of the query:
+        // rejecting with the run's reason lets the runner recognise it as such.
+        const cancelled = query.cancel !== undefined && (error as { code?: unknown } | null)?.code === '57014';
+        reject(cancelled ? signal.reason : error);
       },
     );
   });
