@@ -11,8 +11,7 @@ export type SluiceErrorCode =
   | 'ERR_SLUICE_INVALID_SINK'
   | 'ERR_SLUICE_INVALID_OPTION'
   | 'ERR_SLUICE_OPTION_OUT_OF_RANGE'
-  | 'ERR_SLUICE_INVALID_ARGUMENT'
-  | 'ERR_SLUICE_INVALID_ITERATOR';
+  | 'ERR_SLUICE_INVALID_ARGUMENT';
 
 /** A `TypeError` with a stable `code`, thrown at call time for an argument of the wrong type. */
 export class SluiceTypeError extends TypeError {

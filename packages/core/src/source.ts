@@ -30,8 +30,8 @@ export interface SourceHooks {
   cleanupError(error: unknown): void;
   /**
    * Waits for a release the source started itself (at the end of its data), but no longer than
-   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`, and an
-   * error it raises after the wait reaches the run's cleanup errors. Rejects when it fails in time.
+   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
+   * release must not reject: it hands its errors to `cleanupError`.
    */
   bounded(release: Promise<void>): Promise<void>;
 }

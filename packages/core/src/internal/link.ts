@@ -12,8 +12,8 @@ export interface LinkOwner {
   /** Called when the last link's upstream fails: the run fails; returns the error to surface (the first one). */
   topFailed(error: unknown): unknown;
   trackLate(promise: Promise<void>): void;
-  /** Waits for a cleanup at most the run's cleanupTimeout; it stays tracked in report.closed. */
-  bounded(promise: Promise<void>, stage: string): Promise<void>;
+  /** Waits for a close at most the run's cleanupTimeout; it stays tracked in report.closed. */
+  bounded(closing: Promise<void>): Promise<void>;
 }
 
 /**
@@ -47,10 +47,6 @@ export class Link<T> {
     /** Names the iterator behind this link in cleanup errors. */
     readonly name: string,
   ) {}
-
-  get isPending(): boolean {
-    return this.pending !== undefined;
-  }
 
   next(hint?: number): Promise<IteratorResult<T[], undefined>> {
     const failure = this.owner.failure;
@@ -137,7 +133,7 @@ export class Link<T> {
       this.deferredClose = late;
       return undefined;
     }
-    return this.owner.bounded(this.callReturn(), this.name);
+    return this.owner.bounded(this.callReturn());
   }
 
   private settle(): void {

@@ -103,7 +103,7 @@ export class Run<T> implements LinkOwner {
         this.sourceClosedAt ??= performance.now() - this.started;
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
-      bounded: (release: Promise<void>) => this.bounded(release, plan.source.name),
+      bounded: this.bounded,
     };
     let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name);
     this.links.push(link);
@@ -127,8 +127,8 @@ export class Run<T> implements LinkOwner {
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
         const iterator =
           spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.boundedClose)
-            : new ItemStageIterator(input, spec, this.ctx, this.boundedClose);
+            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.bounded)
+            : new ItemStageIterator(input, spec, this.ctx, this.bounded);
         link = new Link(this, iterator, name);
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }
@@ -187,34 +187,14 @@ export class Run<T> implements LinkOwner {
   private readonly graced: Promise<void>[] = [];
 
   /**
-   * Waits for a cleanup at most cleanupTimeout from now. It stays tracked in report.closed; settling
-   * does not wait for it again. A failure within the wait rejects (the caller decides: a source's
-   * failed release fails the run); one after it is a cleanup error.
+   * Waits for a close at most cleanupTimeout from now (the one bound every close inside a pull or
+   * teardown gets), and tracks it in report.closed: settling does not wait for it again. The close
+   * must not reject: it reports its own errors as cleanup errors.
    */
-  bounded(promise: Promise<void>, stage: string): Promise<void> {
-    let waited = false;
-    this.trackLate(
-      promise.then(undefined, (error: unknown) => {
-        if (waited) this.cleanupError(error, stage);
-      }),
-    );
-    return new Promise<void>((resolve, reject) => {
-      const timer = realSetTimeout(() => {
-        waited = true;
-        resolve();
-      }, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
-      promise.then(
-        () => {
-          realClearTimeout(timer);
-          resolve();
-        },
-        (error: unknown) => {
-          realClearTimeout(timer);
-          if (!waited) reject(error);
-        },
-      );
-    });
-  }
+  readonly bounded = (closing: Promise<void>): Promise<void> => {
+    this.trackLate(closing);
+    return raceTimer(closing, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
+  };
 
   private dropCleanupError(error: unknown): void {
     const at = this.cleanupErrors.indexOf(error);
@@ -279,16 +259,6 @@ export class Run<T> implements LinkOwner {
     this.graceEnds ??= performance.now() + grace;
     await raceTimer(promise, this.graceEnds - performance.now());
   }
-
-  /**
-   * A stage returning its input early (a `break`, `take`) waits for that close, but no longer
-   * than cleanupTimeout: a close that never settles must not hang the stage and the run with it.
-   * The close stays tracked in report.closed (and settlement waits for it within the grace).
-   */
-  readonly boundedClose = (closing: Promise<void>): Promise<void> => {
-    this.trackLate(closing, true);
-    return raceTimer(closing, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
-  };
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
   /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */

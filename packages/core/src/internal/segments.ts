@@ -124,12 +124,12 @@ async function rejectBroken(
   r: unknown,
   stage: string,
   ctx: StageContext,
-  boundedClose: (closing: Promise<void>) => Promise<void>,
+  bounded: (closing: Promise<void>) => Promise<void>,
 ): Promise<never> {
   const closing = (async () => {
     await it.return?.();
   })().catch((error: unknown) => reportCleanupError(ctx.signal, error, stage));
-  await boundedClose(closing);
+  await bounded(closing);
   throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
 }
 
@@ -163,8 +163,8 @@ export class ItemStageIterator implements BatchIterator<unknown> {
     private readonly input: Link<unknown>,
     private readonly spec: { readonly stage: Stage<unknown, unknown>; readonly name: string; readonly label: string },
     private readonly ctx: StageContext,
-    /** Waits for the input's close when the stage returns it early, within the run's cleanupTimeout. */
-    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
+    /** Waits for a close within the run's cleanupTimeout, tracking it in report.closed. */
+    private readonly bounded: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
@@ -172,17 +172,15 @@ export class ItemStageIterator implements BatchIterator<unknown> {
     if (!this.it) {
       const view = new ItemView(
         () => this.input.next(),
-        async () => {
-          const closing = this.input.close();
-          if (closing) await this.boundedClose(closing);
-        },
+        // Already bounded by cleanupTimeout and tracked in report.closed (Link.close()).
+        async () => this.input.close(),
       );
       this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
     }
     const r: unknown = await this.it.next();
     if (!isResult(r)) {
       this.ended = true;
-      return rejectBroken(this.it, r, this.spec.label, this.ctx, this.boundedClose);
+      return rejectBroken(this.it, r, this.spec.label, this.ctx, this.bounded);
     }
     if (r.done) {
       this.ended = true;
@@ -208,7 +206,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
     private readonly input: Link<unknown>,
     private readonly kernel: BatchKernel<unknown, unknown>,
     private readonly ctx: StageContext,
-    private readonly boundedClose: (closing: Promise<void>) => Promise<void>,
+    private readonly bounded: (closing: Promise<void>) => Promise<void>,
   ) {}
 
   async next(): Promise<IteratorResult<unknown[], undefined>> {
@@ -221,8 +219,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
         },
         next: () => input.next(),
         return: async () => {
-          const closing = input.close();
-          if (closing) await this.boundedClose(closing);
+          await input.close();
           return DONE;
         },
       };
@@ -231,7 +228,7 @@ export class BatchStageIterator implements BatchIterator<unknown> {
     const r: unknown = await this.it.next();
     if (!isResult(r)) {
       this.ended = true;
-      return rejectBroken(this.it, r, this.kernel.name, this.ctx, this.boundedClose);
+      return rejectBroken(this.it, r, this.kernel.name, this.ctx, this.bounded);
     }
     if (r.done) {
       this.ended = true;
