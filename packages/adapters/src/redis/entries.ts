@@ -39,17 +39,25 @@ export interface ClaimSpec {
 
 /**
  * Takes over the entries other consumers (or an earlier life of this one) left pending for longer
- * than `claimIdleMs`: first moves those delivered `maxDeliveries` times to the dead-letter stream
+ * than `claimIdleMs`, one page of the pending list from `cursor` (XAUTOCLAIM's own; `0-0` again
+ * once it wrapped): first moves those delivered `maxDeliveries` times to the dead-letter stream
  * (XPENDING has the delivery counts), then XAUTOCLAIMs up to `count` of the rest for this consumer.
- * Ids that were trimmed from the stream while pending come back as deleted and are acked.
+ * Ids that were trimmed from the stream while pending come back as deleted and are acked. Entries
+ * the run holds are skipped; claiming them still counts a delivery, so `claimIdleMs` should exceed
+ * the time an entry spends between source and sink.
  */
-export async function reclaim(send: RedisConnection['send'], spec: ClaimSpec): Promise<RedisStreamEntry[]> {
+export async function reclaim(
+  send: RedisConnection['send'],
+  spec: ClaimSpec,
+  held: ReadonlySet<string>,
+  cursor: string,
+): Promise<{ entries: RedisStreamEntry[]; cursor: string }> {
   const { stream, group, consumer, count, claimIdleMs, deadLetter } = spec;
   const idle = String(claimIdleMs);
   if (deadLetter) {
     const pending = (await send(['XPENDING', stream, group, 'IDLE', idle, '-', '+', String(count)])) as [string, string, number, number][];
     for (const [id, , , deliveries] of pending) {
-      if (Number(deliveries) < deadLetter.maxDeliveries) continue;
+      if (Number(deliveries) < deadLetter.maxDeliveries || held.has(id)) continue;
       // XCLAIM with the same idle bound: if another consumer took it meanwhile, it returns nothing.
       const claimed = readReply([[stream, await send(['XCLAIM', stream, group, consumer, idle, id])]]);
       for (const entry of claimed) {
@@ -59,11 +67,14 @@ export async function reclaim(send: RedisConnection['send'], spec: ClaimSpec): P
       }
     }
   }
-  const [, entries, deleted] = (await send(['XAUTOCLAIM', stream, group, consumer, idle, '0-0', 'COUNT', String(count)])) as [
+  const [next, entries, deleted] = (await send(['XAUTOCLAIM', stream, group, consumer, idle, cursor, 'COUNT', String(count)])) as [
     string,
     RawEntry[],
     string[] | undefined,
   ];
   if (deleted && deleted.length > 0) await send(['XACK', stream, group, ...deleted]);
-  return entries.filter((e) => e[1] !== null).map(toEntry);
+  // Entries this run still holds (in a buffer, a batch) are its own already: claiming them again
+  // would deliver them twice in one run.
+  const claimed = entries.filter((e) => e[1] !== null && !held.has(String(e[0]))).map(toEntry);
+  return { entries: claimed, cursor: String(next) };
 }

@@ -39,10 +39,14 @@ export interface FromRedisStreamOptions {
 interface Consumer {
   readonly blocking: RedisConnection;
   readonly ledger: AckLedger<string>;
+  /** Delivered in this run and not acked yet: a claim must not hand them out a second time. */
+  readonly held: Set<string>;
   readonly onAbort: () => void;
   readonly signal: AbortSignal;
   pending: RedisStreamEntry[];
   nextClaim: number;
+  /** Where the claim goes on in the pending list; `0-0` when a sweep is complete. */
+  claimCursor: string;
 }
 
 const KEYS = ['client', 'stream', 'group', 'consumer', 'count', 'blockMs', 'claimIdleMs', 'claimEveryMs', 'startId', 'deadLetter', 'untilIdle'];
@@ -100,22 +104,28 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
     } catch (error) {
       if (!String((error as Error)?.message).startsWith('BUSYGROUP')) throw error;
     }
+    const held = new Set<string>();
     const ledger = AckLedger.open<string>(ctx, async (ids) => {
       await send(['XACK', stream, group, ...ids]);
+      for (const id of ids) held.delete(id);
     });
     const blocking = await dedicated(client);
     const onAbort = () => blocking.destroy();
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    return { blocking, ledger, onAbort, signal: ctx.signal, pending: [], nextClaim: 0 };
+    return { blocking, ledger, held, onAbort, signal: ctx.signal, pending: [], nextClaim: 0, claimCursor: '0-0' };
   };
 
   const read = async (state: Consumer, { hint }: { hint: number | undefined }) => {
     const n = Math.min(count, hint ?? count);
     for (;;) {
-      if (state.pending.length === 0 && performance.now() >= state.nextClaim) {
-        state.pending = await reclaim(send, spec);
-        state.nextClaim = performance.now() + claimEveryMs;
+      // A sweep of the pending list, once begun, goes on page by page before new entries are read.
+      while (state.pending.length === 0 && (state.claimCursor !== '0-0' || performance.now() >= state.nextClaim)) {
+        ({ entries: state.pending, cursor: state.claimCursor } = await reclaim(send, spec, state.held, state.claimCursor));
+        if (state.claimCursor === '0-0') {
+          state.nextClaim = performance.now() + claimEveryMs;
+          break;
+        }
       }
       const entries =
         state.pending.length > 0
@@ -123,7 +133,10 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
           : readReply(
               await state.blocking.send(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(n), 'BLOCK', String(blockMs), 'STREAMS', stream, '>']),
             );
-      if (entries.length > 0) return entries.map((entry) => state.ledger.deliver(entry.id, entry));
+      if (entries.length > 0) {
+        for (const entry of entries) state.held.add(entry.id);
+        return entries.map((entry) => state.ledger.deliver(entry.id, entry));
+      }
       if (options.untilIdle) return null;
     }
   };
