@@ -41,7 +41,8 @@ export class AckLedger<Id> {
   private head = 0;
   private base = 0;
   private issued = 0;
-  private committing: Promise<void> = Promise.resolve();
+  private target = -1;
+  private flushing: Promise<void> | undefined;
 
   private constructor(
     private readonly signal: AbortSignal,
@@ -79,26 +80,37 @@ export class AckLedger<Id> {
     return this.base;
   }
 
-  /** Confirms every delivery up to `position` (inclusive) that is not confirmed yet. */
+  /**
+   * Confirms every delivery up to `position` (inclusive) that is not confirmed yet. One `ack` call
+   * runs at a time; positions asked for meanwhile are coalesced into the next call, so a sink that
+   * pulls item by item costs one round trip per reply, not one per item.
+   */
   commitThrough(position: number): Promise<void> {
-    this.committing = this.committing.then(() => this.flush(position));
-    return this.committing;
+    if (position > this.target) this.target = position;
+    this.flushing ??= this.flush();
+    return this.flushing;
   }
 
-  private async flush(position: number): Promise<void> {
-    // An abort or a failure anywhere in the run: nothing unconfirmed is confirmed any more.
-    if (this.signal.aborted || position < this.base) return;
-    const count = Math.min(position + 1, this.issued) - this.base;
-    if (count <= 0) return;
-    const ids = this.ids.slice(this.head, this.head + count);
-    this.head += count;
-    this.base += count;
-    // Keeps only unconfirmed ids reachable: the array is bounded by what is in flight.
-    if (this.head > 1024 && this.head * 2 > this.ids.length) {
-      this.ids.splice(0, this.head);
-      this.head = 0;
+  private async flush(): Promise<void> {
+    try {
+      for (;;) {
+        // An abort or a failure anywhere in the run: nothing unconfirmed is confirmed any more.
+        const count = Math.min(this.target + 1, this.issued) - this.base;
+        if (this.signal.aborted || count <= 0) return;
+        const ids = this.ids.slice(this.head, this.head + count);
+        this.head += count;
+        this.base += count;
+        // Keeps only unconfirmed ids reachable: the array is bounded by what is in flight.
+        if (this.head > 1024 && this.head * 2 > this.ids.length) {
+          this.ids.splice(0, this.head);
+          this.head = 0;
+        }
+        await this.ack(ids);
+      }
+    } finally {
+      // Synchronous with the last check above: a commit asked for after it starts a new flush.
+      this.flushing = undefined;
     }
-    await this.ack(ids);
   }
 }
 
@@ -178,10 +190,18 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
   return async function ackAfterSink(source: AsyncIterable<Delivered<V>>, ctx: StageContext): Promise<R> {
     ackPoints.add(ctx.signal);
     const seen: Seen = new Map();
+    let failed: { readonly error: unknown } | undefined;
+    let committing: Promise<unknown> = Promise.resolve();
     const commitSeen = () => {
       const commits: Promise<void>[] = [];
       for (const [ledger, { position, final }] of seen) commits.push(ledger.commitThrough(final ? position : position - 1));
-      return Promise.all(commits);
+      committing = Promise.all(commits).catch((error: unknown) => {
+        failed ??= { error };
+      });
+      return committing;
+    };
+    const check = () => {
+      if (failed) throw failed.error;
     };
     const upstream = source[Symbol.asyncIterator]();
     const unwrapped: AsyncIterableIterator<V> = {
@@ -189,9 +209,15 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
         return this;
       },
       async next() {
+        check();
         // The commit covers items already written, so the next pull need not wait for it.
-        const [, result] = await Promise.all([atEnd ? undefined : commitSeen(), upstream.next()]);
-        if (result.done) return result;
+        if (!atEnd) void commitSeen();
+        const result = await upstream.next();
+        if (result.done) {
+          await (atEnd ? committing : commitSeen());
+          check();
+          return result;
+        }
         return { done: false, value: unwrap(result.value, seen) as V };
       },
       async return() {
@@ -200,7 +226,8 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
       },
     };
     const result = await sink(unwrapped, ctx);
-    if (atEnd) await commitSeen();
+    await (atEnd ? commitSeen() : committing);
+    check();
     return result;
   };
 }

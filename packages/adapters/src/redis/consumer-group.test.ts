@@ -75,7 +75,10 @@ describeRedis('three consumer processes in one group (100,000 entries, buffer an
     const { missing, duplicates, lines } = tally(stream);
     console.log(`[consumer group, SIGKILL] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`);
     expect(missing).toBe(0);
+    // At most the batches written but not yet acked when it was killed (a few of 150); a claim that
+    // handed out entries the run still held used to add hundreds.
     expect(duplicates).toBeGreaterThan(0);
+    expect(duplicates).toBeLessThanOrEqual(600);
     expect(await pendingCount(client, stream, 'g')).toBe(0);
   });
 
@@ -96,6 +99,7 @@ describeRedis('three consumer processes in one group (100,000 entries, buffer an
     const { missing, duplicates, lines } = tally(stream);
     console.log(`[consumer group, failing sink + abort] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`);
     expect(missing).toBe(0);
+    expect(duplicates).toBeLessThanOrEqual(900);
     expect(await pendingCount(client, stream, 'g')).toBe(0);
   });
 });
