@@ -191,15 +191,23 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
     ackPoints.add(ctx.signal);
     const seen: Seen = new Map();
     let failed: { readonly error: unknown } | undefined;
-    let committing: Promise<unknown> = Promise.resolve();
+    // The ledgers' flushes in flight; a commit while one runs joins it and costs no promise.
+    const flushes = new Set<Promise<void>>();
     const commitSeen = () => {
-      const commits: Promise<void>[] = [];
-      for (const [ledger, { position, final }] of seen) commits.push(ledger.commitThrough(final ? position : position - 1));
-      committing = Promise.all(commits).catch((error: unknown) => {
-        failed ??= { error };
-      });
-      return committing;
+      for (const [ledger, { position, final }] of seen) {
+        const flush = ledger.commitThrough(final ? position : position - 1);
+        if (flushes.has(flush)) continue;
+        flushes.add(flush);
+        flush.then(
+          () => flushes.delete(flush),
+          (error: unknown) => {
+            flushes.delete(flush);
+            failed ??= { error };
+          },
+        );
+      }
     };
+    const committed = () => Promise.all([...flushes].map((flush) => flush.catch(() => undefined)));
     const check = () => {
       if (failed) throw failed.error;
     };
@@ -211,10 +219,11 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
       async next() {
         check();
         // The commit covers items already written, so the next pull need not wait for it.
-        if (!atEnd) void commitSeen();
+        if (!atEnd) commitSeen();
         const result = await upstream.next();
         if (result.done) {
-          await (atEnd ? committing : commitSeen());
+          if (!atEnd) commitSeen();
+          await committed();
           check();
           return result;
         }
@@ -226,7 +235,8 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
       },
     };
     const result = await sink(unwrapped, ctx);
-    await (atEnd ? commitSeen() : committing);
+    if (atEnd) commitSeen();
+    await committed();
     check();
     return result;
   };
