@@ -9,6 +9,7 @@ export default defineConfig({
     'sqlite/index': 'src/sqlite/index.ts',
     'postgres/index': 'src/postgres/index.ts',
     'redis/index': 'src/redis/index.ts',
+    'workers/index': 'src/workers/index.ts',
   },
   format: ['esm'],
   dts: { compilerOptions: { composite: false } },
