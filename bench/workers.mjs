@@ -6,11 +6,11 @@ import { from } from '@sluice/core';
 import { map } from '@sluice/operators';
 import { mapInWorkers } from '@sluice/adapters/workers';
 import { Piscina } from 'piscina';
-import work from './work.mjs';
+import work from '../packages/adapters/src/workers/fixtures/work.mjs';
 
 const N = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const module = new URL('./work.mjs', import.meta.url);
+const module = new URL('../packages/adapters/src/workers/fixtures/work.mjs', import.meta.url);
 const pool = new Piscina({ filename: module.href, minThreads: 2, maxThreads: 2 });
 const bytes = Buffer.alloc(256 * 1024);
 for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
