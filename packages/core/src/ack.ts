@@ -34,7 +34,7 @@ const ackPoints = new WeakSet<AbortSignal>();
 /**
  * The record an acknowledging source keeps of what it delivered in one run and what has been
  * confirmed. Created in the source's `open` with the run's context; confirmations reach `ack`
- * in delivery order, one call at a time, and never after the run was aborted or failed.
+ * in delivery order, one call at a time, and only ever for items the sink consumed.
  */
 export class AckLedger<Id> {
   private readonly ids: Id[] = [];
@@ -44,10 +44,7 @@ export class AckLedger<Id> {
   private target = -1;
   private flushing: Promise<void> | undefined;
 
-  private constructor(
-    private readonly signal: AbortSignal,
-    private readonly ack: (ids: Id[]) => void | PromiseLike<void>,
-  ) {}
+  private constructor(private readonly ack: (ids: Id[]) => void | PromiseLike<void>) {}
 
   /**
    * Opens the ledger of one run. Throws `ERR_SLUICE_NO_ACK_POINT` when the run's sink is not
@@ -61,7 +58,7 @@ export class AckLedger<Id> {
         'This source confirms its items only after the sink consumed them: end the pipeline with .to(ackAfter(sink))',
       );
     }
-    return new AckLedger<Id>(ctx.signal, ack);
+    return new AckLedger<Id>(ack);
   }
 
   /** Records one delivered item and wraps it with its receipt. */
@@ -94,9 +91,10 @@ export class AckLedger<Id> {
   private async flush(): Promise<void> {
     try {
       for (;;) {
-        // An abort or a failure anywhere in the run: nothing unconfirmed is confirmed any more.
+        // The target only ever covers items the sink consumed, so a flush begun before an abort
+        // may finish after it: those items were written.
         const count = Math.min(this.target + 1, this.issued) - this.base;
-        if (this.signal.aborted || count <= 0) return;
+        if (count <= 0) return;
         const ids = this.ids.slice(this.head, this.head + count);
         this.head += count;
         this.base += count;
@@ -169,8 +167,9 @@ export interface AckAfterOptions {
  *   the sink; items after the last one the sink consumed are not (a `take` never passed them on,
  *   and a stage cannot tell the runner why it dropped an item): they are redelivered.
  * - The parts of a split item (`splitDelivery`) confirm it once its last part was consumed.
- * - On abort, on any error, or if the sink throws, nothing not yet confirmed is confirmed: the
- *   source redelivers it (at-least-once). Stages between the source and the sink must keep order.
+ * - On abort, on any error, or if the sink throws, no item the sink had not consumed is confirmed:
+ *   the source redelivers it (at-least-once). Confirmations already asked for (of consumed items)
+ *   still go out before the run settles. Stages between the source and the sink must keep order.
  *
  * @example
  * ```ts
@@ -234,9 +233,14 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
         return { done: true, value: undefined };
       },
     };
-    const result = await sink(unwrapped, ctx);
-    if (atEnd) commitSeen();
-    await committed();
+    let result: R;
+    try {
+      result = await sink(unwrapped, ctx);
+      if (atEnd) commitSeen();
+    } finally {
+      // Confirmations of what the sink consumed land before the run settles, even when it fails.
+      await committed();
+    }
     check();
     return result;
   };

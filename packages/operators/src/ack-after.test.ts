@@ -62,7 +62,7 @@ describe.each(twins)('ackAfter with %s', (_, sync) => {
     expect(q.acked).toEqual([...Array(20).keys()]);
   });
 
-  it('confirms nothing more once the run is aborted, while items wait in the buffer', async () => {
+  it('confirms only what the sink wrote when the run is aborted, while items wait in the buffer', async () => {
     const q = queue(100, { sync });
     const controller = new AbortController();
     const sink: Sink<number, void> = async (items) => {
@@ -73,7 +73,8 @@ describe.each(twins)('ackAfter with %s', (_, sync) => {
     };
     await expect(q.source.pipe(buffer(16)).to(ackAfter(sink), { signal: controller.signal })).rejects.toThrow('stop');
     expect(q.violations).toEqual([]);
-    expect(q.acked.length).toBeLessThanOrEqual(9);
+    // Item 9 was written before the abort: the sink's next pull may still confirm it, nothing after.
+    expect(q.acked.length).toBeLessThanOrEqual(10);
     expect(q.acked).toEqual([...Array(q.acked.length).keys()]);
   });
 
