@@ -1,13 +1,14 @@
-# Throwaway services for the tests: a PostgreSQL cluster on a loopback port, and Chromium for the
-# browser test. Installs what is missing from Debian's packages (root; one apt-get update), starts
+# Throwaway services for the tests: a PostgreSQL cluster and a Redis server on loopback ports, and
+# Chromium for the browser test. Installs what is missing from Debian's packages (root; one apt-get update), starts
 # the cluster in a temp dir and exports where it is; everything stops when the shell exits.
 #
 #   . .ci/services.sh               # in CI (.ci/run) or by hand; `sluice_services_stop` stops early
 #   bash .ci/services.sh pnpm test  # or: services only for the length of one command
 #
-# Exports SLUICE_TEST_PG_URL (and PGHOST/PGPORT/PGUSER/PGDATABASE, so psql works too).
-# To use an existing server instead, set SLUICE_TEST_PG_URL yourself and skip this script.
-# Options: SLUICE_PG_PORT (default: a free port), SLUICE_WITH_CHROMIUM=0 to skip the browser.
+# Exports SLUICE_TEST_PG_URL (and PGHOST/PGPORT/PGUSER/PGDATABASE, so psql works too) and
+# SLUICE_TEST_REDIS_URL. To use existing servers instead, set those yourself and skip this script.
+# Options: SLUICE_PG_PORT, SLUICE_REDIS_PORT (default: free ports), SLUICE_WITH_CHROMIUM=0 to skip
+# the browser, SLUICE_WITH_REDIS=0 to skip Redis.
 # Sourced by a shell with `set -e`, so every step reports its own failure and returns.
 
 sluice_services_fail() { echo "[services] $*" >&2; return 1; }
@@ -16,6 +17,7 @@ sluice_services_install() {
   local need=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   if [ "${SLUICE_WITH_CHROMIUM:-1}" = 1 ] && ! command -v chromium >/dev/null; then need+=(chromium); fi
+  if [ "${SLUICE_WITH_REDIS:-1}" = 1 ] && ! command -v redis-server >/dev/null; then need+=(redis-server); fi
   [ ${#need[@]} -eq 0 ] && return 0
   [ "$(id -u)" = 0 ] || { sluice_services_fail "missing ${need[*]}: run as root, or install them (apt-get install ${need[*]})"; return 1; }
   echo "[services] installing ${need[*]} from Debian's packages" >&2
@@ -24,12 +26,33 @@ sluice_services_install() {
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}" >/dev/null || return 1
 }
 
+sluice_services_free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+sluice_services_start_redis() {
+  local port dir=$SLUICE_SERVICES_DIR/redis i
+  port=${SLUICE_REDIS_PORT:-$(sluice_services_free_port)}
+  mkdir "$dir" || return 1
+  # No persistence: nothing outlives the tests, and nothing is written but the log and pid file.
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+    --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" || { cat "$dir/redis.log" >&2; return 1; }
+  for i in $(seq 100); do
+    redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break
+    [ "$i" = 100 ] && { cat "$dir/redis.log" >&2; sluice_services_fail "redis-server did not answer on port $port"; return 1; }
+    sleep 0.05
+  done
+  SLUICE_SERVICES_REDIS_PID=$(cat "$dir/redis.pid")
+  export SLUICE_TEST_REDIS_URL="redis://127.0.0.1:$port"
+  echo "[services] Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) at $SLUICE_TEST_REDIS_URL" >&2
+}
+
 sluice_services_start_pg() {
   local pgbin port dir as_pg=()
   pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   [ -x "$pgbin/initdb" ] || { sluice_services_fail "no initdb under /usr/lib/postgresql"; return 1; }
   # A free loopback port, unless one was asked for (several sessions may run their own clusters).
-  port=${SLUICE_PG_PORT:-$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')}
+  port=${SLUICE_PG_PORT:-$(sluice_services_free_port)}
   dir=$(mktemp -d /tmp/sluice-services.XXXXXX) || return 1
   SLUICE_SERVICES_DIR=$dir
   chmod 755 "$dir"
@@ -53,17 +76,23 @@ sluice_services_start_pg() {
 
 sluice_services_stop() {
   trap - EXIT
+  if [ -n "${SLUICE_SERVICES_REDIS_PID:-}" ]; then
+    kill "$SLUICE_SERVICES_REDIS_PID" 2>/dev/null || true
+    # The pid dies within milliseconds of SIGTERM without persistence; wait so the dir can go.
+    for _ in $(seq 40); do kill -0 "$SLUICE_SERVICES_REDIS_PID" 2>/dev/null || break; sleep 0.05; done
+  fi
   if [ -n "${SLUICE_SERVICES_DIR:-}" ] && [ -d "$SLUICE_SERVICES_DIR" ]; then
-    "${SLUICE_SERVICES_PG[@]}" -m immediate stop >/dev/null 2>&1 || true
+    [ -n "${SLUICE_SERVICES_PG+x}" ] && "${SLUICE_SERVICES_PG[@]}" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$SLUICE_SERVICES_DIR"
   fi
-  unset SLUICE_SERVICES_DIR SLUICE_TEST_PG_URL PGHOST PGPORT PGUSER PGDATABASE
+  unset SLUICE_SERVICES_DIR SLUICE_SERVICES_REDIS_PID SLUICE_TEST_PG_URL SLUICE_TEST_REDIS_URL PGHOST PGPORT PGUSER PGDATABASE
 }
 
 sluice_services_start() {
   sluice_services_install || return 1
   trap sluice_services_stop EXIT
   sluice_services_start_pg || { sluice_services_stop; return 1; }
+  if [ "${SLUICE_WITH_REDIS:-1}" = 1 ]; then sluice_services_start_redis || { sluice_services_stop; return 1; }; fi
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

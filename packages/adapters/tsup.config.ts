@@ -8,6 +8,8 @@ export default defineConfig({
     'fs/index': 'src/fs/index.ts',
     'sqlite/index': 'src/sqlite/index.ts',
     'postgres/index': 'src/postgres/index.ts',
+    'redis/index': 'src/redis/index.ts',
+    'workers/index': 'src/workers/index.ts',
   },
   format: ['esm'],
   dts: { compilerOptions: { composite: false } },

@@ -11,7 +11,9 @@ export type SluiceErrorCode =
   | 'ERR_SLUICE_INVALID_SINK'
   | 'ERR_SLUICE_INVALID_OPTION'
   | 'ERR_SLUICE_OPTION_OUT_OF_RANGE'
-  | 'ERR_SLUICE_INVALID_ARGUMENT';
+  | 'ERR_SLUICE_INVALID_ARGUMENT'
+  | 'ERR_SLUICE_NO_ACK_POINT'
+  | 'ERR_SLUICE_ACK_ORDER';
 
 /** A `TypeError` with a stable `code`, thrown at call time for an argument of the wrong type. */
 export class SluiceTypeError extends TypeError {

@@ -38,3 +38,12 @@ export {
   validateTimeout,
   MAX_TIMEOUT,
 } from './validate.js';
+export {
+  AckLedger,
+  ackAfter,
+  splitDelivery,
+  type AckAfterOptions,
+  type Delivery,
+  type Receipt,
+  type Delivered,
+} from './ack.js';

@@ -6,24 +6,12 @@
 import type { Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, afterEach, describe, it } from 'vitest';
+import { describeService } from '../internal/describe-service.js';
 
 export const PG_URL = process.env.SLUICE_TEST_PG_URL;
 
 export function describePg(name: string, body: () => void): void {
-  if (PG_URL) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () => {
-      it('needs a PostgreSQL server', () => {
-        throw new Error('SLUICE_TEST_PG_URL is not set: CI must run the database tests (source .ci/services.sh first)');
-      });
-    });
-    return;
-  }
-  console.warn(`[sluice] skipping "${name}": set SLUICE_TEST_PG_URL or run under \`. .ci/services.sh\` to test against PostgreSQL`);
-  describe.skip(name, body);
+  describeService('PostgreSQL', 'SLUICE_TEST_PG_URL', name, body);
 }
 
 const pools: pg.Pool[] = [];

@@ -1,0 +1,161 @@
+import { ackAfter, type Delivery, type Sink } from '@sluice/core';
+import { abortListenerCount } from '@sluice/core/testing';
+import { batch, buffer, take } from '@sluice/operators';
+import { expect, it } from 'vitest';
+import { fromRedisStream, type RedisStreamEntry } from './index.js';
+import { connectionCount, describeRedis, fill, pendingCount, streamName, testClient } from './test-server.js';
+
+const numbers = (entries: RedisStreamEntry[]) => entries.map((e) => Number(e.fields.n));
+
+async function drain<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+describeRedis('fromRedisStream', () => {
+  it('creates the group and the stream on first use, and a second run on the existing group ignores BUSYGROUP', async () => {
+    const client = await testClient();
+    const stream = streamName('create');
+    const seen: number[] = [];
+    const sink = ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => {
+      for await (const e of items) seen.push(Number(e.fields.n));
+    });
+    const options = { client, stream, group: 'g', consumer: 'a', blockMs: 20, untilIdle: true };
+    await fromRedisStream(options).to(sink);
+    expect(Number(await client.sendCommand(['EXISTS', stream]))).toBe(1);
+    await fill(client, stream, 5);
+    await fromRedisStream(options).to(sink);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(await pendingCount(client, stream, 'g')).toBe(0);
+  });
+
+  it('acks every entry only after the sink wrote it, behind buffer and batch, and leaves nothing pending', async () => {
+    const client = await testClient();
+    const stream = streamName('drain');
+    await fill(client, stream, 1000);
+    const written: number[] = [];
+    const violations: number[] = [];
+    const sink: Sink<RedisStreamEntry[], void> = async (batches) => {
+      for await (const rows of batches) {
+        // Everything pending must include what this batch holds: nothing of it was acked before the write.
+        const pending = (await client.sendCommand(['XPENDING', stream, 'g', '-', '+', '2000'])) as [string][];
+        const ids = new Set(pending.map(([id]) => id));
+        for (const row of rows) if (!ids.has(row.id)) violations.push(Number(row.fields.n));
+        written.push(...numbers(rows));
+      }
+    };
+    await fromRedisStream({ client, stream, group: 'g', consumer: 'a', count: 64, blockMs: 20, untilIdle: true })
+      .pipe(buffer(100), batch(50))
+      .to(ackAfter(sink));
+    expect(violations).toEqual([]);
+    expect(written).toEqual([...Array(1000).keys()]);
+    expect(await pendingCount(client, stream, 'g')).toBe(0);
+  });
+
+  it('reads only as many entries as downstream asks for (COUNT follows take’s hint)', async () => {
+    const client = await testClient();
+    const stream = streamName('hint');
+    await fill(client, stream, 100);
+    const seen: number[] = [];
+    await fromRedisStream({ client, stream, group: 'g', consumer: 'a', count: 100, blockMs: 20 })
+      .pipe(take(3))
+      .to(ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => void seen.push(...numbers(await drain(items)))));
+    expect(seen).toEqual([0, 1, 2]);
+    // node-redis 6 turns each group's reply into an object.
+    const [info] = (await client.sendCommand(['XINFO', 'GROUPS', stream])) as Record<string, unknown>[];
+    expect(info!['entries-read']).toBe(3);
+  });
+
+  it('leaves what a failing sink did not write pending, and another consumer claims exactly that', async () => {
+    const client = await testClient();
+    const stream = streamName('fail');
+    await fill(client, stream, 500);
+    const written: number[] = [];
+    const boom = new Error('disk full');
+    const failing: Sink<RedisStreamEntry[], void> = async (batches) => {
+      for await (const rows of batches) {
+        if (rows.some((r) => r.fields.n === '230')) throw boom;
+        written.push(...numbers(rows));
+      }
+    };
+    const base = { client, stream, group: 'g', count: 32, blockMs: 20, untilIdle: true };
+    await expect(fromRedisStream({ ...base, consumer: 'a' }).pipe(buffer(64), batch(20)).to(ackAfter(failing))).rejects.toBe(boom);
+    const pending = await pendingCount(client, stream, 'g');
+    expect(pending).toBeGreaterThan(0);
+    expect(written.length + pending).toBeLessThanOrEqual(500);
+    const after: number[] = [];
+    await fromRedisStream({ ...base, consumer: 'b', claimIdleMs: 0 })
+      .pipe(batch(20))
+      .to(ackAfter(async (batches: AsyncIterable<RedisStreamEntry[]>) => {
+        for await (const rows of batches) after.push(...numbers(rows));
+      }));
+    expect(new Set([...written, ...after]).size).toBe(500);
+    expect(written.filter((n) => after.includes(n))).toEqual([]);
+    expect(await pendingCount(client, stream, 'g')).toBe(0);
+  });
+
+  it('ends a run aborted during a blocking read within 50 ms, leaving no connection, listener or timer', async () => {
+    const name = `sluice-abort-${process.pid}-${Date.now()}`;
+    const client = await testClient(name);
+    const stream = streamName('abort');
+    const controller = new AbortController();
+    const resources = process.getActiveResourcesInfo().length;
+    let blocked!: () => void;
+    const reading = new Promise<void>((resolve) => (blocked = resolve));
+    const run = fromRedisStream({ client, stream, group: 'g', consumer: 'a', blockMs: 10_000 })
+      .pipe(buffer(4))
+      .to(ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => void (await drain(items))), { signal: controller.signal });
+    // Wait until the blocking read is on the server (CLIENT LIST shows the command).
+    for (let i = 0; i < 200; i++) {
+      const list = String(await client.sendCommand(['CLIENT', 'LIST']));
+      if (list.includes('cmd=xreadgroup') && list.includes(` name=${name} `)) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    blocked();
+    await reading;
+    const started = performance.now();
+    controller.abort(new Error('stop'));
+    await expect(run).rejects.toThrow('stop');
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(await connectionCount(client, name)).toBe(1);
+    expect(abortListenerCount(controller.signal)).toBe(0);
+    expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(resources);
+  });
+
+  it('moves an entry delivered maxDeliveries times to the dead-letter stream and acks it', async () => {
+    const client = await testClient();
+    const stream = streamName('dead');
+    await fill(client, stream, 3);
+    const base = { client, stream, group: 'g', blockMs: 20, untilIdle: true, claimIdleMs: 0, deadLetter: { maxDeliveries: 2 } };
+    const poison = ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => {
+      for await (const e of items) if (e.fields.n === '2') throw new Error('poison');
+    });
+    // Two deliveries of entry 2, each ending in the failing sink (0 and 1 are acked the first time).
+    await expect(fromRedisStream({ ...base, consumer: 'a' }).to(poison)).rejects.toThrow('poison');
+    await expect(fromRedisStream({ ...base, consumer: 'b' }).to(poison)).rejects.toThrow('poison');
+    await client.sendCommand(['XADD', stream, '*', 'n', '3']);
+    const seen: number[] = [];
+    await fromRedisStream({ ...base, consumer: 'c' }).to(
+      ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => {
+        for await (const e of items) seen.push(Number(e.fields.n));
+      }),
+    );
+    expect(seen).toEqual([3]);
+    const dead = (await client.sendCommand(['XRANGE', `${stream}:dead`, '-', '+'])) as [string, string[]][];
+    expect(dead.map(([, f]) => f)).toEqual([['n', '2', 'sluice:id', expect.any(String), 'sluice:deliveries', '2']]);
+    expect(await pendingCount(client, stream, 'g')).toBe(0);
+  });
+
+  it('rejects bad options with coded errors', () => {
+    const client = { sendCommand: async () => null, duplicate: () => client, connect: async () => undefined, destroy: () => undefined };
+    const ok = { client, stream: 's', group: 'g', consumer: 'c' };
+    expect(() => fromRedisStream({ ...ok, client: {} as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => fromRedisStream({ ...ok, stream: '' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => fromRedisStream({ ...ok, count: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => fromRedisStream({ ...ok, blocMs: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => fromRedisStream({ ...ok, deadLetter: { maxDeliveries: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+  });
+});
+
+export type { Delivery };

@@ -1,0 +1,1 @@
+export { mapInWorkers, type MapInWorkersOptions, type WorkerPoolLike } from './map-in-workers.js';
