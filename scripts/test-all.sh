@@ -10,7 +10,7 @@ NODE_LINES=${NODE_LINES-"22.23.3 24.21.0 26.12.1"}
 mkdir -p build
 rm -f build/vitest-*.json
 rc=0
-# The database and browser tests need PostgreSQL and Chromium: start them (installing what is
+# The database, queue and browser tests need PostgreSQL, Redis and Chromium: start them (installing what is
 # missing) unless the caller already did (.ci/run) or points SLUICE_TEST_PG_URL at its own server.
 # They stop when this script exits.
 if [ -z "${SLUICE_TEST_PG_URL:-}" ]; then . .ci/services.sh || rc=1; fi
