@@ -131,7 +131,13 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
         state.pending.length > 0
           ? state.pending.splice(0, n)
           : readReply(
-              await state.blocking.send(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(n), 'BLOCK', String(blockMs), 'STREAMS', stream, '>']),
+              await state.blocking
+                .send(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(n), 'BLOCK', String(blockMs), 'STREAMS', stream, '>'])
+                .catch((error: unknown) => {
+                  // Our own disconnect on abort ends the BLOCK with an error: that is the abort
+                  // coming back (the run knows its reason), not a failure to report.
+                  throw state.signal.aborted ? state.signal.reason : error;
+                }),
             );
       if (entries.length > 0) {
         for (const entry of entries) state.held.add(entry.id);
