@@ -3,7 +3,8 @@
 // Run: pnpm build && node bench/pipeline.mjs [items] [rounds]
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { defineBatchSink, from } from '@sluice/core';
+import { from } from '@sluice/core';
+import { defineBatchSink } from '@sluice/core/kit';
 import { filter, map } from '@sluice/operators';
 import { f1, f3, f5, makeItems, p2, p4 } from './five-stages.mjs';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AckLedger, ackAfter, fromResource, type Delivery } from './index.js';
+import { ackAfter, fromResource, type Delivery } from './index.js';
+import { AckLedger } from './kit/index.js';
 import { deferred } from './testing/index.js';
 
 function ackingSource(n: number, acks: number[][], sync: boolean) {

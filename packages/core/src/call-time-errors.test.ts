@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  chain,
-  defineBatchSink,
-  defineBatchStage,
-  defineSyncStage,
-  from,
-  fromResource,
-  reportCleanupError,
-  timeoutReason,
-  validateRunOptions,
-} from './index.js';
+import { chain, from, fromResource } from './index.js';
+import { defineBatchSink, defineBatchStage, defineSyncStage, reportCleanupError, timeoutReason, validateRunOptions } from './kit/index.js';
 
 const kernel = () => ({ push: () => true });
 const run = async function* (batches: AsyncIterable<unknown[]>) {

@@ -1,6 +1,7 @@
 import { setTimeout as realSetTimeout } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { defineSyncStage, from, fromResource, type Pipeline, type RunReport } from './index.js';
+import { from, fromResource, type Pipeline, type RunReport } from './index.js';
+import { defineSyncStage } from './kit/index.js';
 import { deferred, type Deferred } from './testing/index.js';
 
 const CLEANUP_TIMEOUT = 50;

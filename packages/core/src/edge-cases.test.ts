@@ -4,7 +4,8 @@
  * event-loop turns only.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { defineSyncStage, from, fromResource, type RunReport, type StageContext } from './index.js';
+import { from, fromResource, type RunReport, type StageContext } from './index.js';
+import { defineSyncStage } from './kit/index.js';
 import { deferred, flushMacrotask, trackedResource, trackedSource } from './testing/index.js';
 
 // --- minimal copies of the operators the runner fuses (same descriptors as @sluice/operators) ---

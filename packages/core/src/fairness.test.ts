@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defineBatchSink, from, fromResource, type Pipeline } from './index.js';
+import { from, fromResource, type Pipeline } from './index.js';
+import { defineBatchSink } from './kit/index.js';
 import { fairBusyWork, measureLoop } from './testing/index.js';
 
 /**

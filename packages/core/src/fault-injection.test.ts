@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defineSyncStage, from, fromResource, type RunReport, type Stage } from './index.js';
+import { from, fromResource, type RunReport, type Stage } from './index.js';
+import { defineSyncStage } from './kit/index.js';
 import { NO_LEAKS, deferred, leakCheck } from './testing/index.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { from, validateFunction, type Stage } from './index.js';
+import { from, type Stage } from './index.js';
+import { validateFunction } from './kit/index.js';
 import { withoutUnhandledRejections } from './testing/index.js';
 
 describe('a stage that is not a stage', () => {

@@ -556,7 +556,7 @@ describe('contract 6: bounded memory', () => {
 
 describe('report', () => {
   it('counts items and time per stage, fused stages listed one by one', async () => {
-    const { defineSyncStage } = await import('./index.js');
+    const { defineSyncStage } = await import('./kit/index.js');
     const evens = defineSyncStage<number, number>('evens', () => ({
       push(batch, out) {
         for (const n of batch) if (n % 2 === 0) out.push(n);
@@ -576,7 +576,7 @@ describe('report', () => {
   });
 
   it('counts the items a batch sink received', async () => {
-    const { defineBatchSink } = await import('./index.js');
+    const { defineBatchSink } = await import('./kit/index.js');
     let report: RunReport | undefined;
     const total = await from([1, 2, 3], { batchSize: 2 }).to(
       defineBatchSink('sum', async (batches: AsyncIterable<number[]>) => {

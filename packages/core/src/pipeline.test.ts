@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { chain, defineSyncStage, from, fromResource, type Stage } from './index.js';
+import { chain, from, fromResource, type Stage } from './index.js';
+import { defineSyncStage } from './kit/index.js';
 import { trackedSource } from './testing/index.js';
 
 async function* double(source: AsyncIterable<number>) {

@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { defineBatchSink, from, fromResource } from './index.js';
+import { from, fromResource } from './index.js';
+import { defineBatchSink } from './kit/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

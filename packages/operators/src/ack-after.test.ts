@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deferred } from '@sluice/core/testing';
-import { AckLedger, ackAfter, fromResource, splitDelivery, type Delivery, type Sink } from '@sluice/core';
+import { ackAfter, fromResource, type Delivery, type Sink } from '@sluice/core';
+import { AckLedger, splitDelivery } from '@sluice/core/kit';
 import { batch, buffer, filter, flatMap, map, mapConcurrent, merge, reduce, take } from './index.js';
 
 // An acknowledging queue of the numbers 0..n-1, read in batches; `sync` reads return at once.

@@ -1,4 +1,5 @@
-import { from, kSluiceStage } from '@sluice/core';
+import { from } from '@sluice/core';
+import { kSluiceStage } from '@sluice/core/kit';
 import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource, type Deferred } from '@sluice/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batch } from './batch.js';

@@ -1,14 +1,12 @@
+import { SluiceRangeError, SluiceTypeError, type Stage } from '@sluice/core';
 import {
-  SluiceRangeError,
-  SluiceTypeError,
   defineSyncStage,
   validateFunction,
   validateInteger,
   validateKeys,
   validateNumber,
   validateObject,
-  type Stage,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import { Batcher } from './internal/async-batcher.js';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { raceSignal } from './internal/async-signal.js';

@@ -1,5 +1,5 @@
 import { isThenable } from './internal/thenable.js';
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
+import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
 import type { Predicate } from './filter.js';
 import { itemContext } from './internal/each-item.js';
 

@@ -1,4 +1,4 @@
-import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/core';
+import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/core/kit';
 
 /**
  * Skips the first `n` items and passes on the rest.

@@ -1,4 +1,5 @@
-import { defineBatchSink, type Sink } from '@sluice/core';
+import { type Sink } from '@sluice/core';
+import { defineBatchSink } from '@sluice/core/kit';
 
 /**
  * A terminal that resolves to the first item, or `undefined` for an empty input, and stops the run there.

@@ -1,5 +1,6 @@
 import { isThenable } from './internal/thenable.js';
-import { defineBatchSink, validateFunction, type Sink } from '@sluice/core';
+import { type Sink } from '@sluice/core';
+import { defineBatchSink, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
 export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;

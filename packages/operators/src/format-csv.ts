@@ -1,13 +1,12 @@
+import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
 import {
-  SluiceRangeError,
-  SluiceTypeError,
   defineBatchStage,
   validateBoolean,
   validateInteger,
   validateKeys,
   validateObject,
   type FusableStage,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import { validateDelimiter } from './internal/csv-options.js';
 import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { CsvRowWriter } from './internal/csv-rows.js';

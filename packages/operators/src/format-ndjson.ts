@@ -1,4 +1,4 @@
-import { defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core';
+import { defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core/kit';
 import { attempt, optionsObject } from './internal/utf8-lines.js';
 
 /** Default size from which `formatNdjson` starts a new output chunk, in UTF-16 code units. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineBatchSink, fromResource, type RunReport, type Stage } from '@sluice/core';
+import { fromResource, type RunReport, type Stage } from '@sluice/core';
+import { defineBatchSink } from '@sluice/core/kit';
 import { trackedResource } from '@sluice/core/testing';
 import { drop } from './drop.js';
 import { filter } from './filter.js';

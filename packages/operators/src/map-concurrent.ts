@@ -1,11 +1,5 @@
-import {
-  validateBoolean,
-  validateFunction,
-  validateInteger,
-  validateKeys,
-  validateObject,
-  type Stage,
-} from '@sluice/core';
+import { type Stage } from '@sluice/core';
+import { validateBoolean, validateFunction, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { stoppedReason, whenAborted } from './internal/async-signal.js';

@@ -8,7 +8,7 @@ import {
   validateKeys,
   validateObject,
   type FusableStage,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import { mapConcurrent } from './map-concurrent.js';
 
 export { itemContext, type ItemContext } from './internal/each-item.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
-import { defineBatchSink, from } from '@sluice/core';
+import { from } from '@sluice/core';
+import { defineBatchSink } from '@sluice/core/kit';
 import { conformance } from '@sluice/core/testing';
 import { formatCsv } from './format-csv.js';
 import { CsvParseError, parseCsv, type ParseCsvOptions } from './parse-csv.js';

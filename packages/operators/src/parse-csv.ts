@@ -1,5 +1,5 @@
+import { SluiceTypeError } from '@sluice/core';
 import {
-  SluiceTypeError,
   defineBatchStage,
   validateBoolean,
   validateFunction,
@@ -7,7 +7,7 @@ import {
   validateKeys,
   validateObject,
   type FusableStage,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import { validateDelimiter } from './internal/csv-options.js';
 import { CsvParser } from './internal/csv-parser.js';
 import { isUnreadable } from './internal/kind-of.js';

@@ -1,4 +1,5 @@
-import { SluiceTypeError, defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core/kit';
 import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { LineSplitter, TextChunkDecoder, attempt, lineLengthOption, optionsObject } from './internal/utf8-lines.js';
 

@@ -1,12 +1,5 @@
-import {
-  SluiceRangeError,
-  validateFunction,
-  validateInteger,
-  validateKeys,
-  validateNumber,
-  validateObject,
-  type Stage,
-} from '@sluice/core';
+import { SluiceRangeError, type Stage } from '@sluice/core';
+import { validateFunction, validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
 import { sleep } from './internal/async-sleep.js';
 
 /** What the function given to `retry` receives besides the item. */

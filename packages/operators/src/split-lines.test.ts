@@ -1,7 +1,8 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defineBatchStage, from } from '@sluice/core';
+import { from } from '@sluice/core';
+import { defineBatchStage } from '@sluice/core/kit';
 import { conformance } from '@sluice/core/testing';
 import { growthOf, longLine } from './internal/linear-time.js';
 import { cut, cuts, tricky } from './internal/utf8-chunks.js';

@@ -1,4 +1,4 @@
-import { defineBatchStage, type FusableStage } from '@sluice/core';
+import { defineBatchStage, type FusableStage } from '@sluice/core/kit';
 import {
   LineSplitter,
   attempt,

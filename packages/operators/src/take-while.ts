@@ -1,4 +1,4 @@
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core';
+import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
 import type { Predicate } from './filter.js';
 import { eachItem, type ItemContext } from './internal/each-item.js';
 

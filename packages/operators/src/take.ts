@@ -1,4 +1,4 @@
-import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/core';
+import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/core/kit';
 
 /**
  * Passes on the first `n` items, then stops the input.

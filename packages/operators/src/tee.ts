@@ -1,4 +1,5 @@
-import { SluiceTypeError, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { whenAborted } from './internal/async-signal.js';

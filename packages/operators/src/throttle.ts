@@ -1,4 +1,5 @@
-import { SluiceRangeError, validateInteger, validateKeys, validateNumber, validateObject, type Stage } from '@sluice/core';
+import { SluiceRangeError, type Stage } from '@sluice/core';
+import { validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { raceSignal } from './internal/async-signal.js';
 import { sleep } from './internal/async-sleep.js';

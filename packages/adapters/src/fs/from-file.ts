@@ -1,13 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import {
-  fromResource,
-  validateBoolean,
-  validateInteger,
-  validateKeys,
-  validateObject,
-  validateSignal,
-  type Pipeline,
-} from '@sluice/core';
+import { fromResource, type Pipeline } from '@sluice/core';
+import { validateBoolean, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
 import { splitLines } from '@sluice/operators';
 import { ChunkText } from './file-text.js';
 import { validateEncoding, validatePath, type FilePath } from './path.js';

@@ -3,16 +3,15 @@ import { renameSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SluiceTypeError, type Sink } from '@sluice/core';
 import {
-  SluiceTypeError,
   defineBatchSink,
   reportCleanupError,
   validateBoolean,
   validateInteger,
   validateKeys,
   validateObject,
-  type Sink,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import { validateEncoding, validatePath, type FilePath } from './path.js';
 
 /** Options of `toFile()`. */

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
 import {
-  SluiceRangeError,
-  SluiceTypeError,
   validateFunction,
   validateInteger,
   validateKeys,
@@ -10,7 +9,7 @@ import {
   validateObject,
   validateSignal,
   validateTimeout,
-} from '@sluice/core';
+} from '@sluice/core/kit';
 import type { SendPipelineOptions, SendReport } from '../http/send-pipeline.js';
 
 /** sendPipeline's options, checked and resolved against the request at call time. */

@@ -1,4 +1,5 @@
-import { SluiceTypeError, validateInteger, validateKeys, validateObject } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 
 /** Rows read per pull when the caller does not say: one round trip's worth, a short synchronous block. */
 export const DEFAULT_BATCH_SIZE = 500;

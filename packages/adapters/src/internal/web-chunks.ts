@@ -1,4 +1,5 @@
-import { SluiceTypeError, defineSyncStage, type FusableStage } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { defineSyncStage, type FusableStage } from '@sluice/core/kit';
 
 /** What a byte destination (an HTTP body, a `Response`) accepts from a pipeline. */
 export type BodyChunk = string | Uint8Array;

@@ -1,4 +1,5 @@
-import { SluiceTypeError, validateRunOptions, type Pipeline, type RunOptions } from '@sluice/core';
+import { SluiceTypeError, type Pipeline, type RunOptions } from '@sluice/core';
+import { validateRunOptions } from '@sluice/core/kit';
 import { hasShape } from './shape.js';
 
 export { validateRunOptions };

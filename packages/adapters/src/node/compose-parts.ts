@@ -1,16 +1,6 @@
 import { Duplex, Writable, type Readable, type Stream } from 'node:stream';
-import {
-  SluiceTypeError,
-  from,
-  kSluiceSink,
-  validateBoolean,
-  validateInteger,
-  validateKeys,
-  validateObject,
-  type Pipeline,
-  type Sink,
-  type Stage,
-} from '@sluice/core';
+import { SluiceTypeError, from, type Pipeline, type Sink, type Stage } from '@sluice/core';
+import { kSluiceSink, validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { fromNodeReadable } from './from-node-readable.js';
 import { streamStage } from './stream-stage.js';
 import { toNodeWritable } from './to-node-writable.js';

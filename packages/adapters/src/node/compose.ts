@@ -1,5 +1,6 @@
 import { Duplex, type Readable, type Writable } from 'node:stream';
-import { fromResource, validateSignal, type Pipeline, type Sink, type Stage } from '@sluice/core';
+import { fromResource, type Pipeline, type Sink, type Stage } from '@sluice/core';
+import { validateSignal } from '@sluice/core/kit';
 import { duplexOptions, nodeCodedError, planParts, splitArgs, type ComposeOptions } from './compose-parts.js';
 import { InputQueue } from './input-queue.js';
 

@@ -1,13 +1,6 @@
 import type { Readable } from 'node:stream';
-import {
-  SluiceTypeError,
-  fromResource,
-  validateBoolean,
-  validateKeys,
-  validateObject,
-  type Pipeline,
-  type ReadContext,
-} from '@sluice/core';
+import { SluiceTypeError, fromResource, type Pipeline, type ReadContext } from '@sluice/core';
+import { validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { Waker } from '../internal/waker.js';
 import { hasShape } from '../internal/shape.js';
 

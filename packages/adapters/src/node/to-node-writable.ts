@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { defineBatchSink, validateBoolean, validateKeys, validateObject, type Sink } from '@sluice/core';
+import { type Sink } from '@sluice/core';
+import { defineBatchSink, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
 import { follow, waitFor } from '../internal/wait.js';
 import { FlushTracker, assertWritable, closedError, isClosed, waitForDrain } from './write.js';

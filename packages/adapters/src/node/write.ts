@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { hasShape } from '../internal/shape.js';
-import { validateObject, validateSignal, SluiceTypeError } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { validateObject, validateSignal } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
 import { rejectOnAbort, waitFor } from '../internal/wait.js';
 

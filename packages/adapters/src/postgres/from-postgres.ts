@@ -1,5 +1,6 @@
 import Cursor from 'pg-cursor';
-import { fromResource, validateInteger, type Pipeline } from '@sluice/core';
+import { fromResource, type Pipeline } from '@sluice/core';
+import { validateInteger } from '@sluice/core/kit';
 import { validateDriver, validateParams, validateQueryOptions, validateSql } from '../internal/query-args.js';
 import { sendCancelRequest } from './cancel.js';
 import { checkOut, giveBack, within, type Checkout } from './checkout.js';

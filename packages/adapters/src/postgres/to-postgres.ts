@@ -1,7 +1,8 @@
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SluiceTypeError, validateInteger, validateKeys, validateObject, type Sink } from '@sluice/core';
+import { SluiceTypeError, type Sink } from '@sluice/core';
+import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { validateDriver } from '../internal/query-args.js';
 import { write } from '../node/write.js';
 import { checkOut, giveBack, within } from './checkout.js';

@@ -1,13 +1,5 @@
-import {
-  AckLedger,
-  fromResource,
-  validateInteger,
-  validateKeys,
-  validateObject,
-  type Delivery,
-  type Pipeline,
-  type StageContext,
-} from '@sluice/core';
+import { fromResource, type Delivery, type Pipeline, type StageContext } from '@sluice/core';
+import { AckLedger, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { dedicated, shared, validateClient, type RedisClientLike, type RedisConnection } from './client.js';
 import { readReply, reclaim, type ClaimSpec, type RedisStreamEntry } from './entries.js';
 import { validateName } from './validate.js';

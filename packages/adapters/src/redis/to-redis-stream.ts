@@ -1,4 +1,5 @@
-import { SluiceTypeError, validateInteger, validateKeys, validateObject, type Sink } from '@sluice/core';
+import { SluiceTypeError, type Sink } from '@sluice/core';
+import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { shared, validateClient, type RedisClientLike } from './client.js';
 import { validateName } from './validate.js';
 

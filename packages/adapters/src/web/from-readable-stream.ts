@@ -1,4 +1,5 @@
-import { SluiceTypeError, from, validateBoolean, validateKeys, validateObject, type Pipeline } from '@sluice/core';
+import { SluiceTypeError, from, type Pipeline } from '@sluice/core';
+import { validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { hasShape } from '../internal/shape.js';
 
 export interface FromReadableStreamOptions {

@@ -1,5 +1,6 @@
 import type { Pipeline } from '@sluice/core';
-import { SluiceTypeError, validateObject } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { validateObject } from '@sluice/core/kit';
 import { bodyChunks, type BodyChunk } from '../internal/web-chunks.js';
 import { assertPipeline, pullStream, validateRunOptions } from '../internal/web-readable.js';
 import type { ToReadableStreamOptions } from './to-readable-stream.js';

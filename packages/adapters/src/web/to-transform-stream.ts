@@ -1,4 +1,5 @@
-import { from, validateFunction, type Stage } from '@sluice/core';
+import { from, type Stage } from '@sluice/core';
+import { validateFunction } from '@sluice/core/kit';
 import { InputChannel } from '../internal/web-channel.js';
 import { pullStream, validateRunOptions } from '../internal/web-readable.js';
 import type { ToReadableStreamOptions } from './to-readable-stream.js';

@@ -1,4 +1,5 @@
-import { SluiceTypeError, validateBoolean, validateFunction, validateInteger, validateKeys, validateObject, type Stage } from '@sluice/core';
+import { SluiceTypeError, type Stage } from '@sluice/core';
+import { validateBoolean, validateFunction, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { mapConcurrent } from '@sluice/operators';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';

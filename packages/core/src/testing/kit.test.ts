@@ -1,17 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { defineSyncStage, from, fromResource } from '../index.js';
-import {
-  NO_LEAKS,
-  abortListenerCount,
-  conformance,
-  deferred,
-  leakCheck,
-  listenerCounts,
-  slowWritable,
-  trackedResource,
-  trackedSource,
-} from './index.js';
+import { from, fromResource } from '../index.js';
+import { defineSyncStage } from '../kit/index.js';
+import { NO_LEAKS, abortListenerCount, conformance, deferred, leakCheck, listenerCounts, slowWritable, trackedResource, trackedSource } from './index.js';
 
 const inc = () =>
   defineSyncStage<number, number>('inc', () => ({

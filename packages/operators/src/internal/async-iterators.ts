@@ -1,4 +1,5 @@
-import { SluiceTypeError, describeValue as describe, reportCleanupError } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { describeValue as describe, reportCleanupError } from '@sluice/core/kit';
 /** Iterator helpers shared by the concurrent operators. */
 
 function brokenIterator(operator: string, what: string, got: unknown): SluiceTypeError {

@@ -1,4 +1,5 @@
-import type { KernelInstance, StageContext } from '@sluice/core';
+import type { StageContext } from '@sluice/core';
+import type { KernelInstance } from '@sluice/core/kit';
 import { isThenable } from './thenable.js';
 
 /** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */

@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
-import { SluiceTypeError, validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core';
+import { SluiceTypeError } from '@sluice/core';
+import { validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { kindOf } from './kind-of.js';
 
 /** Default bound on one line, in UTF-16 code units (JavaScript string length). */

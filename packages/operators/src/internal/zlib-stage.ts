@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { defineBatchStage, validateInteger, validateObject, validateKeys, type FusableStage } from '@sluice/core';
+import { defineBatchStage, validateInteger, validateObject, validateKeys, type FusableStage } from '@sluice/core/kit';
 import { Coalescer } from './coalesce.js';
 
 /**
