@@ -1,4 +1,5 @@
-import { SluiceTypeError, describe } from './errors.js';
+import { SluiceTypeError } from './errors.js';
+import { describeValue } from './kit/describe.js';
 import type { Sink, Stage, StageContext } from './types.js';
 import { validateBoolean, validateFunction, validateKeys, validateObject } from './validate.js';
 
@@ -67,7 +68,7 @@ export function descriptorOf(stage: unknown): StageDescriptor<unknown, unknown> 
 /** The name of a defined stage or sink: it names the function, the reports and the errors. */
 function validateName(name: unknown, where: string): string {
   if (typeof name !== 'string' || name === '') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: name must be a non-empty string, got ${describe(name)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: name must be a non-empty string, got ${describeValue(name)}`);
   }
   return name;
 }
@@ -82,7 +83,7 @@ function validateSyncOptions(options: unknown): void {
   if (options.inline === undefined) return;
   validateObject(options.inline, `${where}.inline`);
   if (!INLINE_OPS.includes(options.inline.op)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.inline.op must be 'map', 'filter' or 'tap', got ${describe(options.inline.op)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.inline.op must be 'map', 'filter' or 'tap', got ${describeValue(options.inline.op)}`);
   }
   validateFunction(options.inline.fn, `${where}.inline.fn`);
 }

@@ -8,6 +8,7 @@ export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, Stag
 export { from, fromResource, chain, Pipeline, type Chain, type FromInput, type FromOptions } from './pipeline.js';
 export type { ResourceSourceOptions, ReadContext, ReadResult, ResourceBatch } from './resource.js';
 export type { SourceInput, ReadableStreamLike } from './source.js';
-export { SluiceTypeError, SluiceRangeError, isAbortError, isTimeoutError, type SluiceErrorCode } from './errors.js';
+export { SluiceTypeError, SluiceRangeError, isAbortError, isTimeoutError } from './errors.js';
+export type { SluiceErrorCode } from './codes.js';
 export { isAborted, isTimedOut, isFailure } from './outcome.js';
 export { ackAfter, type AckAfterOptions, type Delivery, type Receipt, type Delivered } from './ack.js';

@@ -1,4 +1,6 @@
-import { SluiceTypeError, describe } from './errors.js';
+import { SluiceTypeError } from './errors.js';
+import { describeValue } from './kit/describe.js';
+import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
 import { STAGE_HINT, type StageSpec } from './internal/segments.js';
@@ -47,7 +49,7 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
     if (typeof stage !== 'function') {
       throw new SluiceTypeError(
         'ERR_SLUICE_INVALID_STAGE',
-        `${where}: stage ${position} must be a function (source, { signal }) => AsyncIterable, got ${describe(stage)}`,
+        `${where}: stage ${position} must be a function (source, { signal }) => AsyncIterable, got ${describeValue(stage)}`,
       );
     }
     const label = stage.name ? `${where}: stage ${position} (${stage.name})` : `${where}: stage ${position}`;
@@ -95,6 +97,11 @@ export function validateRunOptions(options: unknown, where: string): RunOptions 
  * `toArray` or iteration; each of those is a new run with its own signal, opening the source anew.
  */
 export class Pipeline<T> implements AsyncIterable<T> {
+  static {
+    // On the prototype and not in the type: `isPipeline` finds it, the public API does not show it.
+    Object.defineProperty(this.prototype, PIPELINE_BRAND, { value: true });
+  }
+
   readonly #plan: Plan;
 
   /** @internal Use `from()` or `fromResource()`. */
@@ -134,7 +141,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   /** Runs into a sink and resolves to what the sink returns. */
   to<R>(sink: Sink<T, R>, options?: RunOptions): Promise<R> {
     if (typeof sink !== 'function') {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describe(sink)}`);
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describeValue(sink)}`);
     }
     const run = this.#start<T>(validateRunOptions(options, 'to(options)'));
     const batched = sinkDescriptorOf(sink);
@@ -239,8 +246,8 @@ function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
 export function from<B extends Uint8Array>(input: B | ((ctx: StageContext) => B | Promise<B>), options?: FromOptions): Pipeline<B>;
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>>;
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>> {
-  // A pipeline is taken as it is, so its source stays owned (and reported) by the run.
-  if (input instanceof Pipeline) return input as Pipeline<Awaited<T>>;
+  // A pipeline (from any copy of core) is taken as it is, so its source stays owned (and reported) by the run.
+  if (isPipeline(input)) return input as Pipeline<Awaited<T>>;
   let size = DEFAULT_BATCH_SIZE;
   let bytes = DEFAULT_BATCH_BYTES;
   if (options !== undefined) {

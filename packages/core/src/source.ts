@@ -1,4 +1,6 @@
-import { SluiceTypeError, describe } from './errors.js';
+import { SluiceTypeError } from './errors.js';
+import { describeValue } from './kit/describe.js';
+import { DONE } from './kit/iteration.js';
 import { checkResult, openIterator } from './internal/iterator-protocol.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
 import type { StageContext } from './types.js';
@@ -19,8 +21,6 @@ export interface BatchIterator<T> {
    */
   readonly returnWhilePending?: boolean;
 }
-
-export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Notified by a source when it opens and when it releases what it holds. */
 export interface SourceHooks {
@@ -50,14 +50,6 @@ export interface ReadableStreamLike<T> {
   getReader(): unknown;
   [Symbol.asyncIterator]?: () => AsyncIterator<T>;
   values?: (options?: { preventCancel?: boolean }) => AsyncIterator<T>;
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 export function isSourceInput(input: unknown): boolean {
@@ -149,7 +141,7 @@ export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: So
   }
   throw new SluiceTypeError(
     'ERR_SLUICE_INVALID_SOURCE',
-    `${what} must be an array, an iterable, an async iterable, a Node readable or a ReadableStream, got ${describe(input)}`,
+    `${what} must be an array, an iterable, an async iterable, a Node readable or a ReadableStream, got ${describeValue(input)}`,
   );
 }
 

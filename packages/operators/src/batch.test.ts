@@ -106,7 +106,7 @@ describe('batch', () => {
     expect(() => batch({})).toThrow(/needs a finite size, maxWaitMs or maxWeight/);
     expect(() => batch({ maxWaitMs: Infinity })).toThrow(/needs a finite/);
     expect(() => batch({ maxWaitMs: 0 })).toThrow(/must be > 0/);
-    expect(() => batch({ maxWaitMs: 2 ** 31 })).toThrow(/must be <= 2147483647/);
+    expect(() => batch({ maxWaitMs: 2 ** 31 })).toThrow(/maxWaitMs must be at most 2147483647 ms \(about 24.8 days\) or Infinity, got 2147483648/);
     expect(() => batch({ maxWeight: 10 })).toThrow(/maxWeight and weigh/);
     expect(() => batch({ size: 2, weigh: () => 1 })).toThrow(/maxWeight and weigh/);
     expect(() => batch({ size: 2, maxItems: 3 } as never)).toThrow(/unknown option "maxItems"/);

@@ -6,6 +6,7 @@ import {
   validateKeys,
   validateNumber,
   validateObject,
+  validateTimeout,
 } from '@sluice/core/kit';
 import { Batcher } from './internal/async-batcher.js';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
@@ -23,8 +24,6 @@ export interface BatchOptions<T> {
   readonly weigh?: (item: T) => number;
 }
 
-// setTimeout turns a longer delay into 1 ms (with a warning): refuse it instead.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const EXPIRED = Symbol('expired');
 
 function positive(value: unknown, name: string): number {
@@ -64,10 +63,7 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
   validateKeys(options, ['size', 'maxWaitMs', 'maxWeight', 'weigh'], where);
   const name = (key: string) => (typeof sizeOrOptions === 'number' ? where : `${where}.${key}`);
   const size = options.size === undefined ? Infinity : validateInteger(options.size, name('size'), 1);
-  const maxWaitMs = options.maxWaitMs === undefined ? Infinity : positive(options.maxWaitMs, name('maxWaitMs'));
-  if (maxWaitMs !== Infinity && maxWaitMs > MAX_TIMER_MS) {
-    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${name('maxWaitMs')} must be <= ${MAX_TIMER_MS} or Infinity, got ${maxWaitMs}`);
-  }
+  const maxWaitMs = options.maxWaitMs === undefined ? Infinity : positive(validateTimeout(options.maxWaitMs, name('maxWaitMs')), name('maxWaitMs'));
   const maxWeight = options.maxWeight === undefined ? Infinity : positive(options.maxWeight, name('maxWeight'));
   const weigh = (options as BatchOptions<T>).weigh;
   if (weigh !== undefined) validateFunction(weigh as unknown, name('weigh'));

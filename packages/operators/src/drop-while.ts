@@ -1,5 +1,4 @@
-import { isThenable } from './internal/thenable.js';
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
+import { defineSyncStage, isThenable, validateFunction, type FusableStage } from '@sluice/core/kit';
 import type { Predicate } from './filter.js';
 import { itemContext } from './internal/each-item.js';
 

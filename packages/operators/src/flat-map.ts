@@ -1,6 +1,5 @@
 import { isAsyncIterable, spreadInto } from './internal/sync-spread.js';
-import { isThenable } from './internal/thenable.js';
-import { defineBatchStage, validateFunction, type FusableStage } from '@sluice/core/kit';
+import { defineBatchStage, isThenable, validateFunction, type FusableStage } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
 /** What `flatMap`'s function may return for one item: its outputs, in order. Strings are not accepted. */

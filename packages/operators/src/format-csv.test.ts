@@ -107,7 +107,7 @@ describe('formatCsv', () => {
 
   it('fails on a row that is neither an object nor an array', async () => {
     expect((await formatError([{ a: 1 }, null])).message).toBe('formatCsv: row 1 is null, expected an object or an array');
-    expect((await formatError(['text'])).message).toBe('formatCsv: row 0 is string, expected an object or an array');
+    expect((await formatError(['text'])).message).toBe('formatCsv: row 0 is string "text", expected an object or an array');
   });
 
   it('fails when the first row has no fields to define the columns', async () => {

@@ -1,6 +1,8 @@
 import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
 import {
   defineBatchStage,
+  describeValue,
+  isUnreadable,
   validateBoolean,
   validateInteger,
   validateKeys,
@@ -8,7 +10,6 @@ import {
   type FusableStage,
 } from '@sluice/core/kit';
 import { validateDelimiter } from './internal/csv-options.js';
-import { isUnreadable, kindOf } from './internal/kind-of.js';
 import { CsvRowWriter } from './internal/csv-rows.js';
 
 export { CsvFormatError } from './internal/csv-errors.js';
@@ -56,7 +57,7 @@ const OPTION_KEYS = ['columns', 'header', 'delimiter', 'eol', 'bom', 'escapeForm
 
 function validateEol(eol: unknown): '\n' | '\r\n' {
   const expected = "formatCsv(options).eol must be '\\n' or '\\r\\n'";
-  if (typeof eol !== 'string') throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${expected}, got ${kindOf(eol)}`);
+  if (typeof eol !== 'string') throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${expected}, got ${describeValue(eol)}`);
   if (eol !== '\n' && eol !== '\r\n') throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${expected}, got ${JSON.stringify(eol)}`);
   return eol;
 }

@@ -77,8 +77,8 @@ describe('formatNdjson', () => {
 
   it.each([
     ['undefined', undefined, 'undefined has no JSON form'],
-    ['a function', () => 1, 'a function has no JSON form'],
-    ['a symbol', Symbol('s'), 'a symbol has no JSON form'],
+    ['a function', function toJsonless() {}, 'function toJsonless has no JSON form'],
+    ['a symbol', Symbol('s'), 'symbol Symbol(s) has no JSON form'],
     ['a bigint', { n: 1n }, 'BigInt'],
     ['a circular structure', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), 'circular'],
   ])('fails on %s with a coded NdjsonFormatError naming the item index', async (_what, bad, message) => {

@@ -1,5 +1,12 @@
-import { defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core/kit';
-import { attempt, optionsObject } from './internal/utf8-lines.js';
+import {
+  defineBatchStage,
+  describeValue,
+  optionsObject,
+  validateFunction,
+  validateInteger,
+  type FusableStage,
+} from '@sluice/core/kit';
+import { attempt } from './internal/attempt.js';
 
 /** Default size from which `formatNdjson` starts a new output chunk, in UTF-16 code units. */
 export const DEFAULT_NDJSON_CHUNK_SIZE = 64 * 1024;
@@ -27,10 +34,11 @@ export interface FormatNdjsonOptions {
   readonly replacer?: (this: unknown, key: string, value: unknown) => unknown;
 }
 
-function kindOf(value: unknown): string {
-  if (value === undefined) return 'undefined';
+/** Why `JSON.stringify` gave no text: the value has no JSON form, or the replacer dropped it. */
+function noJsonForm(value: unknown): string {
   const type = typeof value;
-  return type === 'function' || type === 'symbol' ? `a ${type}` : `${type === 'object' ? 'an' : 'a'} ${type} (the replacer returned undefined)`;
+  const dropped = type !== 'undefined' && type !== 'function' && type !== 'symbol';
+  return `${describeValue(value)} has no JSON form${dropped ? ' (the replacer returned undefined)' : ''}`;
 }
 
 /**
@@ -72,9 +80,9 @@ export function formatNdjson<T = unknown>(options: FormatNdjsonOptions = {}): Fu
           try {
             json = JSON.stringify(value, replacer);
           } catch (cause) {
-            throw new NdjsonFormatError(index, cause instanceof Error ? cause.message : String(cause), cause);
+            throw new NdjsonFormatError(index, cause instanceof Error ? cause.message : describeValue(cause), cause);
           }
-          if (json === undefined) throw new NdjsonFormatError(index, `${kindOf(value)} has no JSON form`);
+          if (json === undefined) throw new NdjsonFormatError(index, noJsonForm(value));
           index++;
           text += `${json}\n`;
           if (text.length >= chunkSize) {

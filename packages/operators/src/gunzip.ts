@@ -1,8 +1,8 @@
 import type { Buffer } from 'node:buffer';
 import zlib from 'node:zlib';
 import type { FusableStage } from '@sluice/core/kit';
+import { optionsObject } from '@sluice/core/kit';
 import { DEFAULT_COALESCE_SIZE } from './internal/coalesce.js';
-import { optionsObject } from './internal/utf8-lines.js';
 import { ZLIB_RANGES, coalesceSizeOption, outputBufferSize, zlibOptions, zlibStage } from './internal/zlib-stage.js';
 
 /** zlib settings `gunzip` passes through to `zlib.createGunzip`. */

@@ -192,7 +192,7 @@ describe('gzip', () => {
     await expect(from([{ row: 1 }] as never[]).pipe(gzip()).toArray()).rejects.toMatchObject({
       name: 'TypeError',
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
-      message: expect.stringContaining('gzip() expects string or Uint8Array chunks, got Object'),
+      message: expect.stringContaining('gzip() expects string or Uint8Array chunks, got an instance of Object'),
     });
     expect(await released(records[0]!.stream)).toBe(true);
   });

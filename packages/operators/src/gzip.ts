@@ -1,7 +1,6 @@
 import type { Buffer } from 'node:buffer';
 import zlib from 'node:zlib';
-import { validateInteger, type FusableStage } from '@sluice/core/kit';
-import { optionsObject } from './internal/utf8-lines.js';
+import { optionsObject, validateInteger, type FusableStage } from '@sluice/core/kit';
 import { ZLIB_RANGES, coalesceSizeOption, outputBufferSize, zlibOptions, zlibStage } from './internal/zlib-stage.js';
 
 /** zlib settings `gzip` passes through to `zlib.createGzip`. */

@@ -1,4 +1,5 @@
 import { SluiceTypeError, type Stage } from '@sluice/core';
+import { isPipeline } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 
@@ -11,12 +12,6 @@ interface Lane {
   /** A pull is in flight, or its item waits to be handed on: the lane's one item of read-ahead. */
   busy: boolean;
   done: boolean;
-}
-
-/** A sluice `Pipeline` (checked by shape, not `instanceof`): iterated under the run's signal. */
-function isPipeline(input: object): input is { iterate(options: { signal: AbortSignal }): AsyncIterator<unknown> } {
-  const o = input as Record<string, unknown>;
-  return typeof o.iterate === 'function' && typeof o.pipe === 'function' && typeof o.run === 'function';
 }
 
 /**

@@ -167,7 +167,7 @@ describe('parseCsv', () => {
   });
 
   it('rejects a chunk that is not a string or bytes', async () => {
-    await expect(records([42 as unknown as string])).rejects.toThrow('parseCsv expects strings or Uint8Arrays, got number');
+    await expect(records([42 as unknown as string])).rejects.toThrow('parseCsv() expects string or Uint8Array chunks, got number 42');
   });
 
   it('rejects bad options when called', () => {

@@ -1,6 +1,8 @@
 import { SluiceTypeError } from '@sluice/core';
 import {
+  chunkTypeError,
   defineBatchStage,
+  isUnreadable,
   validateBoolean,
   validateFunction,
   validateInteger,
@@ -10,7 +12,6 @@ import {
 } from '@sluice/core/kit';
 import { validateDelimiter } from './internal/csv-options.js';
 import { CsvParser } from './internal/csv-parser.js';
-import { isUnreadable } from './internal/kind-of.js';
 import type { CsvCastContext } from './internal/csv-records.js';
 
 export { CsvParseError } from './internal/csv-errors.js';
@@ -114,10 +115,7 @@ export function parseCsv<V = string>(options: ParseCsvOptions<V> = {}): FusableS
           decoding = true;
           parser.push(decoder.decode(chunk, { stream: true }), out);
         } else {
-          throw new SluiceTypeError(
-            'ERR_SLUICE_INVALID_ARGUMENT',
-            `parseCsv expects strings or Uint8Arrays, got ${chunk === null ? 'null' : typeof chunk}`,
-          );
+          throw chunkTypeError('parseCsv()', chunk);
         }
       }
       if (out.length > 0) yield out;

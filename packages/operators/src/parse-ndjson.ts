@@ -1,9 +1,19 @@
 import { SluiceTypeError } from '@sluice/core';
-import { defineBatchStage, validateFunction, validateInteger, type FusableStage } from '@sluice/core/kit';
-import { isUnreadable, kindOf } from './internal/kind-of.js';
-import { LineSplitter, TextChunkDecoder, attempt, lineLengthOption, optionsObject } from './internal/utf8-lines.js';
+import {
+  defineBatchStage,
+  describeValue,
+  isUnreadable,
+  lineLengthOption,
+  LineSplitter,
+  optionsObject,
+  TextChunkDecoder,
+  validateFunction,
+  validateInteger,
+  type FusableStage,
+} from '@sluice/core/kit';
+import { attempt } from './internal/attempt.js';
 
-export { LineTooLongError } from './internal/utf8-lines.js';
+export { LineTooLongError } from '@sluice/core/kit';
 
 /** A line that is not valid JSON. */
 export class NdjsonParseError extends Error {
@@ -76,7 +86,7 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   const opts = optionsObject(options, OPTIONS, NAME);
   const onError = opts.onError === undefined ? 'fail' : opts.onError;
   if (onError !== 'fail' && onError !== 'skip') {
-    const got = typeof onError === 'string' ? JSON.stringify(onError) : kindOf(onError);
+    const got = typeof onError === 'string' ? JSON.stringify(onError) : describeValue(onError);
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${got}`);
   }
   const onSkip = opts.onSkip as ParseNdjsonOptions['onSkip'];

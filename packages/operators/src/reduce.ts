@@ -1,6 +1,5 @@
-import { isThenable } from './internal/thenable.js';
 import { type Sink } from '@sluice/core';
-import { defineBatchSink, validateFunction } from '@sluice/core/kit';
+import { defineBatchSink, isThenable, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
 export type ReduceFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | PromiseLike<Acc>;

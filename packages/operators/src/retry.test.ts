@@ -12,7 +12,7 @@ describe('retry', () => {
     expect(() => retry(fn, { attempts: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
     expect(() => retry(fn, { backoff: { factor: 0.5 } })).toThrow(/factor must be >= 1/);
     expect(() => retry(fn, { backoff: { initialMs: -1 } })).toThrow(/initialMs must be >= 0/);
-    expect(() => retry(fn, { backoff: { maxMs: 2 ** 31 } })).toThrow(/maxMs must be <= 2147483647/);
+    expect(() => retry(fn, { backoff: { maxMs: 2 ** 31 } })).toThrow(/maxMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/);
     expect(() => retry(fn, { backoff: { jitter: true } as never })).toThrow(/unknown option "jitter"/);
     expect(() => retry(fn, { retryIf: true as never })).toThrow(/retryIf must be a function/);
   });

@@ -1,5 +1,12 @@
-import { SluiceRangeError, type Stage } from '@sluice/core';
-import { validateFunction, validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
+import type { Stage } from '@sluice/core';
+import {
+  validateDelay,
+  validateFunction,
+  validateInteger,
+  validateKeys,
+  validateNumber,
+  validateObject,
+} from '@sluice/core/kit';
 import { sleep } from './internal/async-sleep.js';
 
 /** What the function given to `retry` receives besides the item. */
@@ -30,13 +37,8 @@ export interface RetryOptions<In> {
   readonly retryIf?: (error: unknown, info: { readonly item: In; readonly index: number; readonly attempt: number }) => boolean;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function delayOption(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = validateNumber(value, name, 0);
-  if (n > MAX_TIMER_MS) throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${name} must be <= ${MAX_TIMER_MS}, got ${n}`);
-  return n;
+  return value === undefined ? fallback : validateDelay(value, name);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { isThenable } from './internal/thenable.js';
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
+import { defineSyncStage, isThenable, validateFunction, type FusableStage } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
 export type ScanFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | PromiseLike<Acc>;

@@ -1,14 +1,15 @@
-import { defineBatchStage, type FusableStage } from '@sluice/core/kit';
 import {
-  LineSplitter,
-  attempt,
-  TextChunkDecoder,
+  defineBatchStage,
   lineLengthOption,
+  LineSplitter,
   optionalBoolean,
   optionsObject,
-} from './internal/utf8-lines.js';
+  TextChunkDecoder,
+  type FusableStage,
+} from '@sluice/core/kit';
+import { attempt } from './internal/attempt.js';
 
-export { LineTooLongError, DEFAULT_MAX_LINE_LENGTH } from './internal/utf8-lines.js';
+export { LineTooLongError, DEFAULT_MAX_LINE_LENGTH } from '@sluice/core/kit';
 
 export interface SplitLinesOptions {
   /**

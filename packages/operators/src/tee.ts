@@ -1,5 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
-import { validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
+import { isPipeline, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { whenAborted } from './internal/async-signal.js';
@@ -171,9 +171,8 @@ class Tee<T> {
   }
 
   private open(): AsyncIterator<T> {
-    const o = this.source as unknown as Record<string, unknown>;
-    const isPipeline = typeof o.iterate === 'function' && typeof o.pipe === 'function' && typeof o.run === 'function';
-    if (isPipeline && this.signal) return (o.iterate as (opts: object) => AsyncIterator<T>).call(this.source, { signal: this.signal });
+    const source: unknown = this.source;
+    if (isPipeline(source) && this.signal) return source.iterate({ signal: this.signal }) as AsyncIterator<T>;
     return asyncIteratorOf(this.source, 'tee');
   }
 

@@ -13,7 +13,8 @@ describe('throttle', () => {
   it('validates its options when called', () => {
     expect(() => throttle({ limit: 0, intervalMs: 10 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
     expect(() => throttle({ limit: 1, intervalMs: 0 })).toThrow(/intervalMs must be > 0/);
-    expect(() => throttle({ limit: 1, intervalMs: 2 ** 31 })).toThrow(/<= 2147483647/);
+    expect(() => throttle({ limit: 1, intervalMs: Infinity })).toThrow(/intervalMs must be at most 2147483647 ms \(about 24.8 days\), got Infinity/);
+    expect(() => throttle({ limit: 1, intervalMs: 2 ** 31 })).toThrow(/intervalMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/);
     expect(() => throttle({ limit: 1 } as never)).toThrow(expect.objectContaining({ name: 'TypeError' }));
     expect(() => throttle({ limit: 1, intervalMs: 5, burst: 2 } as never)).toThrow(/unknown option "burst"/);
   });

@@ -1,5 +1,5 @@
 import { SluiceRangeError, type Stage } from '@sluice/core';
-import { validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
+import { validateDelay, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { raceSignal } from './internal/async-signal.js';
 import { sleep } from './internal/async-sleep.js';
@@ -11,8 +11,6 @@ export interface ThrottleOptions {
   /** The length of the sliding window, in milliseconds. */
   readonly intervalMs: number;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Rate-limits the flow: at most `limit` items pass in any sliding window of `intervalMs`.
@@ -34,13 +32,8 @@ export function throttle<T>(options: ThrottleOptions): Stage<T, T> {
   validateObject(options, 'throttle(options)');
   validateKeys(options, ['limit', 'intervalMs'], 'throttle(options)');
   const limit = validateInteger(options.limit, 'throttle(options).limit', 1);
-  const intervalMs = validateNumber(options.intervalMs, 'throttle(options).intervalMs', 0);
-  if (intervalMs === 0 || intervalMs > MAX_TIMER_MS) {
-    throw new SluiceRangeError(
-      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
-      `throttle(options).intervalMs must be > 0 and <= ${MAX_TIMER_MS}, got ${intervalMs}`,
-    );
-  }
+  const intervalMs = validateDelay(options.intervalMs, 'throttle(options).intervalMs');
+  if (intervalMs === 0) throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', 'throttle(options).intervalMs must be > 0, got 0');
   return async function* throttleStage(source, { signal }) {
     const it = asyncIteratorOf(source, 'throttle');
     const sentAt: number[] = [];

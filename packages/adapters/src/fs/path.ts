@@ -1,5 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
-import { hasShape } from '../internal/shape.js';
+import { describeValue, hasShape } from '@sluice/core/kit';
 
 /** A file path as `node:fs` takes it. */
 export type FilePath = string | Buffer | URL;
@@ -18,6 +18,5 @@ export function validatePath(path: unknown, what: string): FilePath {
 /** A `Buffer` encoding name, or undefined for none; anything else throws a coded `TypeError` naming `what`. */
 export function validateEncoding(value: unknown, what: string): BufferEncoding | undefined {
   if (value === undefined || (typeof value === 'string' && Buffer.isEncoding(value))) return value;
-  const got = typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value;
-  throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${what} must be a Buffer encoding such as 'utf8', got ${got}`);
+  throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${what} must be a Buffer encoding such as 'utf8', got ${describeValue(value)}`);
 }

@@ -3,8 +3,9 @@ import { renameSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SluiceTypeError, type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import {
+  chunkTypeError,
   defineBatchSink,
   reportCleanupError,
   validateBoolean,
@@ -27,7 +28,7 @@ export interface ToFileOptions {
 function toBuffer(chunk: unknown, encoding: BufferEncoding): Uint8Array {
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding);
   if (chunk instanceof Uint8Array) return chunk;
-  throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toFile() expects string or Uint8Array chunks, got ${chunk === null ? 'null' : typeof chunk}`);
+  throw chunkTypeError('toFile()', chunk);
 }
 
 /** Writes every byte of `buffers`, going on after a short write. */

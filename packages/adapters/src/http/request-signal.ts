@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SluiceTypeError } from '@sluice/core';
+import { hasShape } from '@sluice/core/kit';
 import { ClientGoneError } from '../internal/errors.js';
-import { hasShape } from '../internal/shape.js';
 
 /** A signal that aborts when the HTTP client leaves, and the means to stop watching. */
 export interface RequestSignal extends Disposable {

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SluiceTypeError, type Pipeline, type RunReport } from '@sluice/core';
-import { HeadersSentError } from '../internal/http-errors.js';
+import type { Pipeline, RunReport } from '@sluice/core';
+import { HeadersSentError } from '../internal/errors.js';
 import { resolveOptions } from '../internal/http-options.js';
 import { Sender } from '../internal/http-sender.js';
+import { assertPipeline } from '../internal/web-readable.js';
 import type { BodyChunk } from '../internal/web-chunks.js';
 import { assertRequest, assertResponse } from './request-signal.js';
 
@@ -114,10 +115,7 @@ export function sendPipeline(
 ): Promise<SendReport> {
   assertRequest(req, 'sendPipeline(req, res, pipeline)');
   assertResponse(res, 'sendPipeline(req, res, pipeline)');
-  const p = pipeline as Partial<Pipeline<BodyChunk>> | null;
-  if (typeof p !== 'object' || p === null || typeof p.pipe !== 'function' || typeof p.to !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'sendPipeline(req, res, pipeline): pipeline must be a sluice Pipeline (from(...))');
-  }
+  assertPipeline(pipeline, 'sendPipeline(req, res, pipeline)');
   const plan = resolveOptions(req, res, options);
   if (res.headersSent) throw new HeadersSentError();
   return new Sender(req, res, pipeline, plan).send();

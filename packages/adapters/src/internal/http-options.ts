@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
 import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
 import {
+  describeValue,
   validateFunction,
   validateInteger,
   validateKeys,
@@ -134,7 +135,7 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
   }
   const mode = o.gzip ?? false;
   if (mode !== 'auto' && typeof mode !== 'boolean') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.gzip must be 'auto', true or false, got ${String(mode)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.gzip must be 'auto', true or false, got ${describeValue(mode)}`);
   }
   const find = (name: string) => headers.findLast(([n]) => n === name)?.[1] ?? res.getHeader(name);
   const presetEncoding = headerText(find('content-encoding'))?.trim().toLowerCase();

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
-import { defineBatchSink, timeoutReason } from '@sluice/core/kit';
+import { defineBatchSink, timeoutReason, warnReportError } from '@sluice/core/kit';
 import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
 import { FlushTracker, socketGone, waitForDrain } from '../node/write.js';
 import { ClientGoneError, DestinationClosedError } from './errors.js';
@@ -215,7 +215,7 @@ export class Sender {
     try {
       plan.onReport?.(report);
     } catch (error) {
-      process.emitWarning(`sluice: sendPipeline onReport threw: ${(error as Error)?.message ?? String(error)}`, { code: 'SLUICE_REPORT_ERROR' });
+      warnReportError(error, 'sendPipeline onReport');
     }
     if (report.outcome === 'failed') throw report.error;
     return report;

@@ -1,19 +1,13 @@
 import { SluiceTypeError } from '@sluice/core';
-import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import { describeValue, hasShape, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 
 /** Rows read per pull when the caller does not say: one round trip's worth, a short synchronous block. */
 export const DEFAULT_BATCH_SIZE = 500;
 
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : typeof value;
-}
-
 /** The SQL text of a query source: a non-empty string. */
 export function validateSql(sql: unknown, where: string): string {
   if (typeof sql !== 'string' || sql.trim() === '') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be a non-empty SQL string, got ${kind(sql)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be a non-empty SQL string, got ${describeValue(sql)}`);
   }
   return sql;
 }
@@ -23,17 +17,16 @@ export function validateParams(params: unknown, where: string, named: boolean): 
   if (params === undefined || Array.isArray(params)) return;
   if (named && typeof params === 'object' && params !== null) return;
   const expected = named ? 'an array of positional parameters or an object of named ones' : 'an array of parameters';
-  throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be ${expected}, got ${kind(params)}`);
+  throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be ${expected}, got ${describeValue(params)}`);
 }
 
 /** A driver object must have the methods sluice calls on it. */
 export function validateDriver(value: unknown, methods: readonly string[], what: string, where: string): void {
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
+  const ok = hasShape(
+    () => typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+  );
   if (!ok) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be ${what} (with ${methods.map((m) => `${m}()`).join(' and ')}), got ${kind(value)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where} must be ${what} (with ${methods.map((m) => `${m}()`).join(' and ')}), got ${describeValue(value)}`);
   }
 }
 
@@ -48,7 +41,7 @@ export function validateQueryOptions(
   validateKeys(options, allowed, where);
   const { batchSize, name } = options as { batchSize?: unknown; name?: unknown };
   if (name !== undefined && typeof name !== 'string') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.name must be a string, got ${kind(name)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.name must be a string, got ${describeValue(name)}`);
   }
   return {
     batchSize: batchSize === undefined ? DEFAULT_BATCH_SIZE : validateInteger(batchSize, `${where}.batchSize`, 1, 1_000_000),

@@ -1,6 +1,5 @@
 import { setImmediate } from 'node:timers';
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+import { DONE } from '@sluice/core/kit';
 
 function stoppedReason(): DOMException {
   return new DOMException('The stage stopped reading its input', 'AbortError');

@@ -1,16 +1,8 @@
 import { SluiceTypeError } from '@sluice/core';
-import { defineSyncStage, type FusableStage } from '@sluice/core/kit';
+import { defineSyncStage, describeValue, SurrogateCarry, type FusableStage } from '@sluice/core/kit';
 
 /** What a byte destination (an HTTP body, a `Response`) accepts from a pipeline. */
 export type BodyChunk = string | Uint8Array;
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
-  return `a ${typeof value}`;
-}
-
-const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /**
  * A fusable stage in front of a byte destination: checks that every item is a string or a
@@ -29,38 +21,31 @@ export function bodyChunks(where: string, encode = false): FusableStage<unknown,
   return defineSyncStage<unknown, BodyChunk>(
     'bodyChunks',
     () => {
-      let carry = '';
+      const carry = new SurrogateCarry();
+      const flushCarry = (out: BodyChunk[]) => {
+        const held = carry.flush();
+        if (held !== '') emit(held, out);
+      };
       return {
         push(batch, out) {
           for (const item of batch) {
             if (typeof item === 'string') {
-              let text = carry === '' ? item : carry + item;
-              carry = '';
-              if (text.length > 0 && isHighSurrogate(text.charCodeAt(text.length - 1))) {
-                carry = text.slice(-1);
-                text = text.slice(0, -1);
-              }
+              const text = carry.take(item);
               if (text.length > 0) emit(text, out);
             } else if (item instanceof Uint8Array) {
-              if (carry !== '') {
-                emit(carry, out);
-                carry = '';
-              }
+              flushCarry(out);
               if (item.byteLength > 0) out.push(item);
             } else {
               throw new SluiceTypeError(
                 'ERR_SLUICE_INVALID_ARGUMENT',
-                `${where}: the pipeline must produce strings or Uint8Arrays, got ${kindOf(item)}; ` +
+                `${where}: the pipeline must produce strings or Uint8Arrays, got ${describeValue(item)}; ` +
                   'end it with a formatting stage such as formatCsv() or formatNdjson()',
               );
             }
           }
           return true;
         },
-        flush(out) {
-          if (carry !== '') emit(carry, out);
-          carry = '';
-        },
+        flush: flushCarry,
       };
     },
   );

@@ -1,13 +1,11 @@
 import { SluiceTypeError, type Pipeline, type RunOptions } from '@sluice/core';
-import { validateRunOptions } from '@sluice/core/kit';
-import { hasShape } from './shape.js';
+import { describeValue, isPipeline, validateRunOptions } from '@sluice/core/kit';
 
 export { validateRunOptions };
 
 export function assertPipeline(value: unknown, where: string): void {
-  const p = value as Partial<Pipeline<unknown>> | null;
-  if (!hasShape(() => typeof p === 'object' && p !== null && typeof p.iterate === 'function' && typeof p.pipe === 'function')) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: pipeline must be a sluice Pipeline (from(...))`);
+  if (!isPipeline(value)) {
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: pipeline must be a sluice Pipeline (from(...)), got ${describeValue(value)}`);
   }
 }
 

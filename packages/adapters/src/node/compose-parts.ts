@@ -1,6 +1,14 @@
 import { Duplex, Writable, type Readable, type Stream } from 'node:stream';
 import { SluiceTypeError, from, type Pipeline, type Sink, type Stage } from '@sluice/core';
-import { kSluiceSink, validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import {
+  describeValue,
+  isThenable,
+  kSluiceSink,
+  validateBoolean,
+  validateInteger,
+  validateKeys,
+  validateObject,
+} from '@sluice/core/kit';
 import { fromNodeReadable } from './from-node-readable.js';
 import { streamStage } from './stream-stage.js';
 import { toNodeWritable } from './to-node-writable.js';
@@ -83,10 +91,6 @@ function fromWeb(part: unknown): unknown {
   return part;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
 function isIterableInput(value: unknown): boolean {
   if (typeof value === 'string') return true;
   if (typeof value !== 'object' || value === null) return false;
@@ -103,15 +107,8 @@ export function isOptionsObject(value: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function describePart(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
-  return `${typeof value} ${String(value)}`;
-}
-
 function misplaced(index: number, part: unknown, why: string): TypeError {
-  return nodeCodedError('ERR_INVALID_ARG_VALUE', `compose(): part ${index + 1} (${describePart(part)}) ${why}`);
+  return nodeCodedError('ERR_INVALID_ARG_VALUE', `compose(): part ${index + 1} (${describeValue(part)}) ${why}`);
 }
 
 /**
@@ -167,7 +164,7 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     }
     throw new SluiceTypeError(
       'ERR_SLUICE_INVALID_STAGE',
-      `compose(): part ${i + 1} must be a stage function, a Node Duplex or a TransformStream, or (first) a Readable, a ReadableStream, an iterable or a promise, or (last) a Writable, a WritableStream or an async function; got ${describePart(part)}`,
+      `compose(): part ${i + 1} must be a stage function, a Node Duplex or a TransformStream, or (first) a Readable, a ReadableStream, an iterable or a promise, or (last) a Writable, a WritableStream or an async function; got ${describeValue(part)}`,
     );
   });
   return { source, stages, sink, streams, writableObjectMode, readableObjectMode };

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { SluiceTypeError, fromResource, type Pipeline, type ReadContext } from '@sluice/core';
-import { validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
+import { hasShape, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { Waker } from '../internal/waker.js';
-import { hasShape } from '../internal/shape.js';
 
 /** Options of `fromNodeReadable()`. */
 export interface FromNodeReadableOptions {

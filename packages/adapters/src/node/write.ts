@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
-import { hasShape } from '../internal/shape.js';
 import { SluiceTypeError } from '@sluice/core';
-import { validateObject, validateSignal } from '@sluice/core/kit';
+import { hasShape, validateObject, validateSignal } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
 import { rejectOnAbort, waitFor } from '../internal/wait.js';
 

@@ -1,4 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
+import { describeValue } from '@sluice/core/kit';
 
 /** A quoted identifier; `schema.table` is quoted part by part. */
 export function quoteName(name: string): string {
@@ -26,7 +27,7 @@ function copyValue(value: unknown): string {
 /** A row (an object keyed by column, or an array in column order) as one line of COPY text. */
 export function copyLine(row: unknown, columns: readonly string[]): string {
   if (typeof row !== 'object' || row === null) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres() takes rows as objects or arrays, got ${row === null ? 'null' : typeof row}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres() takes rows as objects or arrays, got ${describeValue(row)}`);
   }
   const cells = Array.isArray(row) ? columns.map((_, i) => copyValue(row[i])) : columns.map((c) => copyValue((row as Record<string, unknown>)[c]));
   return `${cells.join('\t')}\n`;

@@ -101,10 +101,10 @@ describePg('fromPostgres', () => {
   it('throws coded errors for bad arguments when called', () => {
     const pool = testPool(1);
     const call = fromPostgres as (...args: unknown[]) => unknown;
-    expect(() => call({}, 'select 1')).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool) must be a pg Pool (with connect()), got object' }));
+    expect(() => call({}, 'select 1')).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool) must be a pg Pool (with connect()), got an instance of Object' }));
     expect(() => call(pool, 42)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
     expect(() => call(pool, 'select $1', { a: 1 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool, sql, params) must be an array of parameters, got object' }),
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool, sql, params) must be an array of parameters, got an instance of Object' }),
     );
     expect(() => call(pool, 'select 1', [], { batchSize: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
     expect(() => call(pool, 'select 1', [], { cancelTimeout: 'soon' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));

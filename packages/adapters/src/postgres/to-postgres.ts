@@ -2,7 +2,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SluiceTypeError, type Sink } from '@sluice/core';
-import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import { describeValue, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { validateDriver } from '../internal/query-args.js';
 import { write } from '../node/write.js';
 import { checkOut, giveBack, within } from './checkout.js';
@@ -51,7 +51,7 @@ export function toPostgres<Row extends object = Record<string, unknown>>(
   const where = 'toPostgres(pool, table, columns, options)';
   validateDriver(pool, ['connect'], 'a pg Pool', 'toPostgres(pool)');
   if (typeof table !== 'string' || table === '') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres(pool, table) must be a non-empty table name, got ${typeof table}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres(pool, table) must be a non-empty table name, got ${describeValue(table)}`);
   }
   if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string' && c !== '')) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'toPostgres(pool, table, columns) must be a non-empty array of column names');

@@ -1,5 +1,5 @@
 import { SluiceTypeError, type Sink } from '@sluice/core';
-import { validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import { describeValue, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { shared, validateClient, type RedisClientLike } from './client.js';
 import { validateName } from './validate.js';
 
@@ -53,7 +53,7 @@ export function toRedisStream(options: ToRedisStreamOptions): Sink<RedisStreamFi
   const send = shared(options.client);
   const command = (fields: RedisStreamFields): string[] => {
     if (typeof fields !== 'object' || fields === null) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toRedisStream: every item must be an object of fields, got ${fields === null ? 'null' : typeof fields}`);
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toRedisStream: every item must be an object of fields, got ${describeValue(fields)}`);
     }
     const flat: string[] = [];
     for (const [key, value] of Object.entries(fields)) flat.push(key, String(value));

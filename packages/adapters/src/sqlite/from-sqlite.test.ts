@@ -178,13 +178,13 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
     expect(code(() => call({}, 'select 1'))).toEqual([
       'TypeError',
       'ERR_SLUICE_INVALID_ARGUMENT',
-      'fromSqlite(db) must be a SQLite database (with prepare()), got object',
+      'fromSqlite(db) must be a SQLite database (with prepare()), got an instance of Object',
     ]);
-    expect(code(() => call(db, ''))).toEqual(['TypeError', 'ERR_SLUICE_INVALID_ARGUMENT', 'fromSqlite(db, sql) must be a non-empty SQL string, got the string ""']);
+    expect(code(() => call(db, ''))).toEqual(['TypeError', 'ERR_SLUICE_INVALID_ARGUMENT', 'fromSqlite(db, sql) must be a non-empty SQL string, got string ""']);
     expect(code(() => call(db, 'select 1', 5))).toEqual([
       'TypeError',
       'ERR_SLUICE_INVALID_ARGUMENT',
-      'fromSqlite(db, sql, params) must be an array of positional parameters or an object of named ones, got number',
+      'fromSqlite(db, sql, params) must be an array of positional parameters or an object of named ones, got number 5',
     ]);
     expect(code(() => call(db, 'select 1', [], { batchSize: 0 }))).toEqual([
       'RangeError',

@@ -1,13 +1,10 @@
 import { SluiceTypeError, from, type Pipeline } from '@sluice/core';
-import { validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
-import { hasShape } from '../internal/shape.js';
+import { DONE, hasShape, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 
 export interface FromReadableStreamOptions {
   /** On an early exit, release the reader without cancelling the stream (like `pipeTo`'s option). Default false. */
   readonly preventCancel?: boolean;
 }
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
  * Reads one stream through a reader, and hands it back the moment the run no longer needs it:

@@ -1,5 +1,12 @@
 import { SluiceTypeError, type Stage } from '@sluice/core';
-import { validateBoolean, validateFunction, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import {
+  describeValue,
+  validateBoolean,
+  validateFunction,
+  validateInteger,
+  validateKeys,
+  validateObject,
+} from '@sluice/core/kit';
 import { mapConcurrent } from '@sluice/operators';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -46,7 +53,7 @@ const KEYS = ['concurrency', 'ordered', 'pool', 'transfer'];
 export function mapInWorkers<In, Out>(module: URL | string, options: MapInWorkersOptions<In> = {}): Stage<In, Out> {
   const name = 'mapInWorkers(module, options)';
   if (!(module instanceof URL) && typeof module !== 'string') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${name}: module must be a URL or a file URL string, got ${module === null ? 'null' : typeof module}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${name}: module must be a URL or a file URL string, got ${describeValue(module)}`);
   }
   const filename = String(module);
   validateObject(options, name);

@@ -1,5 +1,5 @@
 import type { InlineOp, KernelInstance } from '../fusion.js';
-import { isThenable } from '../source.js';
+import { isThenable } from '../kit/iteration.js';
 import type { StageContext } from '../types.js';
 
 /**

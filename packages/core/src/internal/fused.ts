@@ -1,5 +1,6 @@
 import type { KernelInstance, SyncKernel } from '../fusion.js';
-import { DONE, type BatchIterator } from '../source.js';
+import { DONE } from '../kit/iteration.js';
+import type { BatchIterator } from '../source.js';
 import type { StageContext } from '../types.js';
 import { CompiledGroup } from './compile.js';
 import type { Link } from './link.js';

@@ -1,4 +1,5 @@
-import { SluiceTypeError, describe } from '../errors.js';
+import { SluiceTypeError } from '../errors.js';
+import { describeValue } from '../kit/describe.js';
 
 function invalid(message: string): SluiceTypeError {
   return new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', message);
@@ -12,10 +13,10 @@ function invalid(message: string): SluiceTypeError {
 export function openIterator<I extends { next: unknown }>(iterable: object, symbol: symbol, what: string): I {
   const it = (iterable as Record<symbol, () => unknown>)[symbol]!();
   if (it === null || (typeof it !== 'object' && typeof it !== 'function')) {
-    throw invalid(`${what}: [${symbol.description}]() returned ${describe(it)}, expected an iterator object`);
+    throw invalid(`${what}: [${symbol.description}]() returned ${describeValue(it)}, expected an iterator object`);
   }
   if (typeof (it as { next?: unknown }).next !== 'function') {
-    throw invalid(`${what}: [${symbol.description}]() returned ${describe(it)} without a next() method`);
+    throw invalid(`${what}: [${symbol.description}]() returned ${describeValue(it)} without a next() method`);
   }
   return it as I;
 }
@@ -29,5 +30,5 @@ export function checkResult<T>(result: unknown, what: string, sync: boolean): It
   if (result !== null && typeof result === 'object' && !(sync && typeof (result as { then?: unknown }).then === 'function')) {
     return result as IteratorResult<T>;
   }
-  throw invalid(`${what}: the iterator's next() returned ${describe(result)}, expected an object { value, done }`);
+  throw invalid(`${what}: the iterator's next() returned ${describeValue(result)}, expected an object { value, done }`);
 }

@@ -1,4 +1,5 @@
-import { DONE, type BatchIterator } from '../source.js';
+import { DONE } from '../kit/iteration.js';
+import type { BatchIterator } from '../source.js';
 import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 

@@ -1,5 +1,6 @@
 import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
-import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason, warnCleanupError } from '../errors.js';
+import { isAbortError, timeoutReason } from '../errors.js';
+import { cleanupReporterOf, registerCleanupReporter, warnCleanupError } from '../kit/cleanup.js';
 import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';

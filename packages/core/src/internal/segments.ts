@@ -1,6 +1,9 @@
-import { SluiceTypeError, describe, reportCleanupError } from '../errors.js';
+import { SluiceTypeError } from '../errors.js';
+import { reportCleanupError } from '../kit/cleanup.js';
+import { describeValue } from '../kit/describe.js';
 import type { BatchKernel, SyncKernel } from '../fusion.js';
-import { DONE, isThenable, type BatchIterator } from '../source.js';
+import { DONE, isThenable } from '../kit/iteration.js';
+import type { BatchIterator } from '../source.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
 
@@ -101,11 +104,11 @@ function asyncIteratorOf<T>(iterable: unknown, stage: string, ctx: StageContext)
     } else if (typeof iterable === 'function') {
       hint = '; it looks like an operator factory given uncalled: call it with its arguments';
     }
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${stage} must return an async iterable, but returned ${describe(iterable)}${hint}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${stage} must return an async iterable, but returned ${describeValue(iterable)}${hint}`);
   }
   const it = (method as () => AsyncIterator<T>).call(iterable);
   if (typeof (it as AsyncIterator<T> | null)?.next !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describe(it)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describeValue(it)}`);
   }
   return it;
 }
@@ -130,7 +133,7 @@ async function rejectBroken(
     await it.return?.();
   })().catch((error: unknown) => reportCleanupError(ctx.signal, error, stage));
   await bounded(closing);
-  throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describe(r)}`);
+  throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describeValue(r)}`);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { DONE, isThenable, type BatchIterator, type SourceHooks } from '../source.js';
+import { DONE, isThenable } from '../kit/iteration.js';
+import type { BatchIterator, SourceHooks } from '../source.js';
 import { checkResult, openIterator } from './iterator-protocol.js';
 
 /**

@@ -1,4 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
+import { describeValue } from '@sluice/core/kit';
 
 /**
  * The batch accumulator shared by the fused (count/weight) and the timed `batch`: it decides when
@@ -25,7 +26,7 @@ export class Batcher<T> {
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
         throw new SluiceTypeError(
           'ERR_SLUICE_INVALID_ARGUMENT',
-          `batch: weigh(item) must return a finite number >= 0, got ${String(w)}`,
+          `batch: weigh(item) must return a finite number >= 0, got ${describeValue(w)}`,
         );
       }
       if (this.items.length > 0 && this.weight + w > this.maxWeight) this.flush(out);

@@ -1,16 +1,11 @@
 import { Buffer } from 'node:buffer';
-import { chunkTypeError } from './utf8-lines.js';
+import { SurrogateCarry, chunkTypeError } from '@sluice/core/kit';
 
 /** Default coalescing size of the zlib stages, in bytes (or UTF-16 code units for strings). */
 export const DEFAULT_COALESCE_SIZE = 64 * 1024;
 
 function toBytes(piece: string | Uint8Array): Uint8Array {
   return typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-}
-
-function endsWithHighSurrogate(text: string): boolean {
-  const last = text.charCodeAt(text.length - 1);
-  return last >= 0xd800 && last <= 0xdbff;
 }
 
 /**
@@ -24,11 +19,8 @@ export class Coalescer {
   private pieces: (string | Uint8Array)[] = [];
   private held = 0;
   private onlyStrings = true;
-  /**
-   * The high surrogate a string chunk ended with, held for the next chunk: encoded alone it would
-   * become U+FFFD, splitting a character that the next chunk completes.
-   */
-  private carry = '';
+  /** Encoded alone, a high surrogate ending a string chunk would become U+FFFD: it waits for the next chunk. */
+  private readonly carry = new SurrogateCarry();
 
   constructor(
     private readonly size: number,
@@ -40,17 +32,8 @@ export class Coalescer {
   add(piece: unknown, ready: Uint8Array[]): void {
     const isString = typeof piece === 'string';
     if (!(piece instanceof Uint8Array) && !(isString && this.acceptStrings)) throw this.typeError(piece);
-    let chunk = piece as string | Uint8Array;
-    if (isString && this.carry) {
-      chunk = this.carry + (chunk as string);
-      this.carry = '';
-    }
+    const chunk = typeof piece === 'string' ? this.carry.take(piece) : (piece as Uint8Array);
     if (chunk.length === 0) return;
-    if (isString && endsWithHighSurrogate(chunk as string)) {
-      this.carry = (chunk as string).slice(-1);
-      chunk = (chunk as string).slice(0, -1);
-      if (chunk.length === 0) return;
-    }
     if (chunk.length >= this.size) {
       this.flush(ready);
       ready.push(toBytes(chunk));
@@ -64,10 +47,8 @@ export class Coalescer {
 
   /** Appends what is held, as one chunk, to `ready`; `final` also lets go of a held surrogate. */
   flush(ready: Uint8Array[], final = false): void {
-    if (final && this.carry) {
-      this.pieces.push(this.carry);
-      this.carry = '';
-    }
+    const held = final ? this.carry.flush() : '';
+    if (held !== '') this.pieces.push(held);
     const pieces = this.pieces;
     if (pieces.length === 0) return;
     if (pieces.length === 1) ready.push(toBytes(pieces[0] as string | Uint8Array));

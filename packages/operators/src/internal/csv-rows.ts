@@ -1,3 +1,4 @@
+import { describeValue } from '@sluice/core/kit';
 import { cellText, escapeFormula, makeQuoter } from './csv-cell.js';
 import { CsvFormatError } from './csv-errors.js';
 
@@ -15,10 +16,6 @@ export interface CsvWriterOptions {
 
 /** Characters that can occur in `String(number)`: a delimiter among them forces numbers through the quoter. */
 const NUMBER_CHARS = /[0-9.eE+\-InfityNa]/;
-
-function kindOf(row: unknown): string {
-  return row === null ? 'null' : typeof row;
-}
 
 /**
  * Formats rows into CSV text, one call per batch, keeping what a run needs between batches: the
@@ -79,7 +76,7 @@ export class CsvRowWriter {
           text += c === 0 ? this.cell(value, index, key) : delimiter + this.cell(value, index, key);
         }
       } else {
-        throw new CsvFormatError(`formatCsv: row ${index} is ${kindOf(row)}, expected an object or an array`, index, undefined);
+        throw new CsvFormatError(`formatCsv: row ${index} is ${describeValue(row)}, expected an object or an array`, index, undefined);
       }
       text += eol;
     }

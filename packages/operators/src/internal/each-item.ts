@@ -1,6 +1,5 @@
 import type { StageContext } from '@sluice/core';
-import type { KernelInstance } from '@sluice/core/kit';
-import { isThenable } from './thenable.js';
+import { isThenable, type KernelInstance } from '@sluice/core/kit';
 
 /** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */
 export interface ItemContext {

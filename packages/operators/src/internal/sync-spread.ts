@@ -1,11 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
-
-function describeResult(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
-  return `${typeof value} ${String(value)}`;
-}
+import { describeValue } from '@sluice/core/kit';
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return (
@@ -33,6 +27,6 @@ export function spreadInto<T>(result: unknown, out: T[], where: string): void {
   }
   throw new SluiceTypeError(
     'ERR_SLUICE_INVALID_ARGUMENT',
-    `${where} must return an array, an iterable or an async iterable (or a promise of one), got ${describeResult(result)}`,
+    `${where} must return an array, an iterable or an async iterable (or a promise of one), got ${describeValue(result)}`,
   );
 }

@@ -1,7 +1,4 @@
-import { TextDecoder } from 'node:util';
-import { SluiceTypeError } from '@sluice/core';
-import { validateBoolean, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { kindOf } from './kind-of.js';
+import { validateInteger } from '../validate.js';
 
 /** Default bound on one line, in UTF-16 code units (JavaScript string length). */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
@@ -24,67 +21,9 @@ export class LineTooLongError extends Error {
   }
 }
 
-/** Reads the `maxLineLength` option shared by the line-based operators. */
+/** Reads a `maxLineLength` option: `DEFAULT_MAX_LINE_LENGTH` when undefined, else an integer >= 1. */
 export function lineLengthOption(value: unknown, name: string): number {
   return value === undefined ? DEFAULT_MAX_LINE_LENGTH : validateInteger(value, name, 1);
-}
-
-/** Validates an options object and its keys; returns it typed as a record. */
-export function optionsObject(options: unknown, allowed: readonly string[], name: string): Record<string, unknown> {
-  validateObject(options, name);
-  validateKeys(options, allowed, name);
-  return options;
-}
-
-export function optionalBoolean(value: unknown, name: string, fallback: boolean): boolean {
-  return value === undefined ? fallback : validateBoolean(value, name);
-}
-
-/**
- * Runs `fn` and returns what it threw (wrapped, so `undefined` can be thrown too), letting a stage
- * deliver the output made before an error and then rethrow it.
- */
-export function attempt(fn: () => void): { error: unknown } | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return { error };
-  }
-}
-
-/** The TypeError raised when a text or byte stage receives something else. */
-export function chunkTypeError(stage: string, value: unknown, expected = 'string or Uint8Array chunks'): SluiceTypeError {
-  return new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${stage} expects ${expected}, got ${kindOf(value)}`);
-}
-
-/**
- * Turns string and byte chunks into text. Bytes are decoded as UTF-8 in streaming mode, so a
- * character split across chunks stays whole; a byte order mark at the start of byte input is
- * dropped (TextDecoder's default), invalid sequences become U+FFFD. Strings pass through.
- */
-export class TextChunkDecoder {
-  private decoder: TextDecoder | undefined;
-  private holdsBytes = false;
-
-  constructor(private readonly stage: string) {}
-
-  decode(chunk: unknown): string {
-    if (typeof chunk === 'string') return this.holdsBytes ? this.end() + chunk : chunk;
-    if (chunk instanceof Uint8Array) {
-      this.decoder ??= new TextDecoder('utf-8');
-      this.holdsBytes = true;
-      return this.decoder.decode(chunk, { stream: true });
-    }
-    throw chunkTypeError(this.stage, chunk);
-  }
-
-  /** Flushes the bytes of an incomplete character (as U+FFFD). */
-  end(): string {
-    if (!this.holdsBytes || this.decoder === undefined) return '';
-    this.holdsBytes = false;
-    return this.decoder.decode();
-  }
 }
 
 /**
@@ -96,6 +35,14 @@ export class TextChunkDecoder {
  * is kept as the pieces it arrived in and joined once, when its newline comes. Growing one string
  * chunk by chunk (`rest += text`) is quadratic as soon as anything reads it between appends, as
  * V8 then copies the whole rope each time (1 MiB in 100-byte chunks took seconds).
+ *
+ * @example
+ * ```ts
+ * const splitter = new LineSplitter(DEFAULT_MAX_LINE_LENGTH, false);
+ * const out: string[] = [];
+ * splitter.push('a\r\nb', out); // out: ['a']
+ * splitter.end(out); // out: ['a', 'b']
+ * ```
  */
 export class LineSplitter {
   /** Lines completed so far, empty ones included: the line being read is number `lineCount + 1`. */
