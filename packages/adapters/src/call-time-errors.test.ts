@@ -1,8 +1,10 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatCsv, parseCsv, parseNdjson, splitLines } from '@sluice/operators';
 import { fromFile, toFile } from './fs/index.js';
-import { requestSignal } from './http/index.js';
+import { requestSignal, sendPipeline } from './http/index.js';
 import { fromNodeReadable, waitForDrain } from './node/index.js';
 import { fromReadableStream, toReadableStream, toResponse } from './web/index.js';
 
@@ -58,10 +60,8 @@ describe('call-time errors of the text stages and the node and fs adapters', () 
     });
   });
 
-  // These go through core's validators, which read a revoked Proxy's properties (describe() its
-  // constructor, validateSignal its `aborted`) and throw uncoded: reported with issue 7 to the
-  // owner of packages/core.
-  describe.each(WEIRD.filter(([, value]) => value !== revoked.proxy))('given %s', (_, value) => {
+  // These go through core's validators and its value describer, which read nothing of a revoked Proxy.
+  describe.each(WEIRD)('given %s', (_, value) => {
     it('splitLines and parseNdjson reject it as maxLineLength with a coded error naming the option', () => {
       const anyCode = expect.stringMatching(/^ERR_SLUICE_OPTION_OUT_OF_RANGE$|^ERR_SLUICE_INVALID_OPTION$/);
       expect(() => splitLines({ maxLineLength: value as never })).toThrow(coded(anyCode, 'splitLines(options).maxLineLength'));
@@ -75,5 +75,26 @@ describe('call-time errors of the text stages and the node and fs adapters', () 
 
   it('says which encoding was unknown', () => {
     expect(() => fromFile('x', { encoding: 'klingon' as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('"klingon"') }));
+  });
+});
+
+describe('what the pipeline adapters take as a pipeline', () => {
+  const lookalike = { iterate() {}, pipe() {}, run() {}, to() {} };
+
+  it('rejects an object with the methods of a Pipeline but not its brand, with a coded TypeError saying what it got', () => {
+    const req = new IncomingMessage(new Socket());
+    const res = new ServerResponse(req);
+    const got = coded('ERR_SLUICE_INVALID_ARGUMENT', 'pipeline must be a sluice Pipeline (from(...)), got an instance of Object');
+    expect(() => sendPipeline(req, res, lookalike as never)).toThrow(got);
+    expect(() => toReadableStream(lookalike as never)).toThrow(got);
+    expect(() => toResponse(lookalike as never)).toThrow(got);
+  });
+
+  it('takes a pipeline built by another copy of @sluice/core', async () => {
+    vi.resetModules();
+    const copy = await import('@sluice/core');
+    const chunks: string[] = [];
+    for await (const chunk of toReadableStream(copy.from(['a', 'b']))) chunks.push(chunk);
+    expect(chunks).toEqual(['a', 'b']);
   });
 });

@@ -3,6 +3,10 @@ import { chain, from, fromResource } from './index.js';
 import { defineBatchSink, defineBatchStage, defineSyncStage, reportCleanupError, timeoutReason, validateRunOptions } from './kit/index.js';
 
 const kernel = () => ({ push: () => true });
+const revoked = Proxy.revocable({}, {});
+revoked.revoke();
+const revokedFn = Proxy.revocable(() => 1, {});
+revokedFn.revoke();
 const run = async function* (batches: AsyncIterable<unknown[]>) {
   yield* batches;
 };
@@ -32,6 +36,16 @@ const bad: [string, () => unknown][] = [
   ["validateRunOptions({ onReport: 1 }, 'x')", () => validateRunOptions({ onReport: 1 }, 'x')],
   ['timeoutReason(-1)', () => timeoutReason(-1)],
   ["reportCleanupError(signal, error, Symbol())", () => reportCleanupError(new AbortController().signal, new Error('x'), Symbol() as never)],
+  // A revoked Proxy throws on every read; the validators must still throw their own coded error.
+  ['from(revoked Proxy)', () => from(revoked.proxy as never)],
+  ['from([], revoked Proxy)', () => from([], revoked.proxy as never)],
+  ['from([]).pipe(revoked Proxy)', () => from([]).pipe(revoked.proxy as never)],
+  ['from([]).to(revoked Proxy)', () => from([]).to(revoked.proxy as never)],
+  ['from([]).run(revoked Proxy)', () => from([]).run(revoked.proxy as never)],
+  ['from([]).iterate({ signal: revoked Proxy })', () => from([]).iterate({ signal: revoked.proxy as never })],
+  ['fromResource(revoked Proxy)', () => fromResource(revoked.proxy as never)],
+  ['timeoutReason(revoked Proxy)', () => timeoutReason(revoked.proxy as never)],
+  ['defineSyncStage(revoked Proxy of a function, create)', () => defineSyncStage(revokedFn.proxy as never, kernel)],
 ];
 
 describe('call-time errors of core', () => {

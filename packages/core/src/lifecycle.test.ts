@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { from, fromResource, isTimedOut, type RunReport, type StageContext } from './index.js';
-import { NO_LEAKS, abortListenerCount, deferred, leakCheck, trackedResource, trackedSource } from './testing/index.js';
+import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, leakCheck, trackedResource, trackedSource } from './testing/index.js';
 
 /** A probe stage: records its finally and how many items went through. */
 function probe(name: string, log: string[]) {
@@ -511,28 +511,6 @@ describe('contract 5: errors keep their identity', () => {
     }
   });
 });
-
-/**
- * Node prints process warnings through a 'warning' listener of its own. While a test expects a
- * warning, the listeners (Node's printer, the suite's stray-warning check) are set aside and only
- * the warnings the test does not expect are passed on to them: the expected one is asserted, not
- * printed, and any other still shows.
- */
-function captureWarnings(expected: (w: Error) => boolean, onExpected: (w: Error) => void) {
-  const others = process.listeners('warning');
-  const onWarning = (w: Error) => {
-    if (expected(w)) onExpected(w);
-    else for (const listener of others) listener.call(process, w);
-  };
-  process.removeAllListeners('warning');
-  process.on('warning', onWarning);
-  return {
-    restore() {
-      process.off('warning', onWarning);
-      for (const listener of others) process.on('warning', listener);
-    },
-  };
-}
 
 describe('contract 6: bounded memory', () => {
   it('keeps produced − consumed at most 1 through a chain of pull stages', async () => {

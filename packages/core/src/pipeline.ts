@@ -1,5 +1,5 @@
 import { SluiceTypeError } from './errors.js';
-import { describeValue } from './kit/describe.js';
+import { describeValue, isUnreadable } from './kit/describe.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
@@ -73,7 +73,7 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
 
 /** `pipe([a, b])` is `pipe(a, b)`: a list assembled at run time. */
 function flatten(stages: readonly unknown[]): readonly unknown[] {
-  return stages.length === 1 && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
+  return stages.length === 1 && !isUnreadable(stages[0]) && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
 }
 
 const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError'] as const;

@@ -1,5 +1,5 @@
 import { SluiceTypeError } from './errors.js';
-import { describeValue } from './kit/describe.js';
+import { describeValue, isUnreadable } from './kit/describe.js';
 import { DONE } from './kit/iteration.js';
 import { checkResult, openIterator } from './internal/iterator-protocol.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
@@ -55,7 +55,7 @@ export interface ReadableStreamLike<T> {
 export function isSourceInput(input: unknown): boolean {
   if (input === null || input === undefined) return false;
   if (typeof input === 'string') return true;
-  if (typeof input !== 'object' && typeof input !== 'function') return false;
+  if ((typeof input !== 'object' && typeof input !== 'function') || isUnreadable(input)) return false;
   const o = input as Record<symbol | string, unknown>;
   return (
     typeof o[Symbol.iterator] === 'function' ||
@@ -128,6 +128,7 @@ function webStreamIterable<T>(stream: ReadableStreamLike<T>): AsyncIterable<T> {
 
 /** Turns any accepted input into a batch iterator; throws a coded TypeError for anything else. */
 export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: SourceHooks, what: string): BatchIterator<T> {
+  if (isUnreadable(input)) throw notASource(input, what);
   if (typeof input === 'string' || input instanceof Uint8Array) {
     // Like Readable.from(): a string or buffer is one chunk, not a sequence of characters or bytes.
     return arraySource([input as T], limits, hooks);
@@ -139,7 +140,11 @@ export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: So
     if (typeof o[Symbol.iterator] === 'function') return syncIterableSource(input as Iterable<T>, limits, hooks, what);
     if (typeof o.getReader === 'function') return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks, what);
   }
-  throw new SluiceTypeError(
+  throw notASource(input, what);
+}
+
+function notASource(input: unknown, what: string): SluiceTypeError {
+  return new SluiceTypeError(
     'ERR_SLUICE_INVALID_SOURCE',
     `${what} must be an array, an iterable, an async iterable, a Node readable or a ReadableStream, got ${describeValue(input)}`,
   );

@@ -1,3 +1,4 @@
+import type { SluiceErrorCode } from '@sluice/core';
 import {
   defineBatchStage,
   describeValue,
@@ -13,7 +14,7 @@ export const DEFAULT_NDJSON_CHUNK_SIZE = 64 * 1024;
 
 /** A value that JSON cannot represent (undefined, a function, a symbol, a bigint, a circular structure). */
 export class NdjsonFormatError extends Error {
-  readonly code = 'ERR_SLUICE_NDJSON_FORMAT' as const;
+  readonly code = 'ERR_SLUICE_NDJSON_FORMAT' satisfies SluiceErrorCode;
   /** 0-based position of the value in the stage's input. */
   readonly index: number;
 

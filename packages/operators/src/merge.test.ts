@@ -1,6 +1,6 @@
 import { from } from '@sluice/core';
 import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { merge } from './merge.js';
 
 describe('merge', () => {
@@ -95,6 +95,22 @@ describe('merge', () => {
     expect(inner.stats.closes).toBe(1);
     expect(up.stats.closes).toBe(1);
     expect(await leaks.finish()).toEqual(NO_LEAKS);
+  });
+
+  it('runs a pipeline built by another copy of @sluice/core as a pipeline, and an object merely shaped like one as what it is', async () => {
+    vi.resetModules();
+    const copy = await import('@sluice/core');
+    expect((await from([1]).pipe(merge(copy.from([2]))).toArray()).sort()).toEqual([1, 2]);
+    // Methods named like a Pipeline's do not make one: only the brand does.
+    const lookalike = {
+      iterate: () => { throw new Error('not a pipeline'); },
+      pipe() {},
+      run() {},
+      async *[Symbol.asyncIterator]() {
+        yield 3;
+      },
+    };
+    expect((await from([1]).pipe(merge(lookalike as AsyncIterable<number>)).toArray()).sort()).toEqual([1, 3]);
   });
 
   it('fails the run with an error from any source unchanged and returns the others', async () => {

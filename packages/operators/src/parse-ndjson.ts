@@ -1,4 +1,4 @@
-import { SluiceTypeError } from '@sluice/core';
+import { SluiceTypeError, type SluiceErrorCode } from '@sluice/core';
 import {
   defineBatchStage,
   describeValue,
@@ -17,7 +17,7 @@ export { LineTooLongError } from '@sluice/core/kit';
 
 /** A line that is not valid JSON. */
 export class NdjsonParseError extends Error {
-  readonly code = 'ERR_SLUICE_NDJSON_PARSE' as const;
+  readonly code = 'ERR_SLUICE_NDJSON_PARSE' satisfies SluiceErrorCode;
   /** 1-based line number in the input, blank lines included. */
   readonly line: number;
 

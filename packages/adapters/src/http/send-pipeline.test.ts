@@ -2,7 +2,7 @@ import http, { type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, captureWarnings, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../internal/http-loopback.js';
 import { responseListeners, settle, writerStalled, type Settled } from '../internal/http-test-kit.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
@@ -74,6 +74,29 @@ describe('sendPipeline', () => {
     expect(report?.run.source.closedAtMs).not.toBeNull();
     expect(source.stats.closes).toBe(1);
     expect(after).toEqual(before);
+  });
+
+  it('emits a throwing onReport as a SLUICE_REPORT_ERROR warning in the one sluice format, and still settles with the report', async () => {
+    const broken = new Error('dashboard down');
+    const warned = deferred<Error & { code?: string; detail?: string }>();
+    const capture = captureWarnings((w) => w.message.includes('dashboard down'), (w) => warned.resolve(w));
+    try {
+      const sending = serve(() => ['ok'], {
+        onReport: () => {
+          throw broken;
+        },
+      });
+      const got = await fetchRaw(lb.port, '/');
+      expect(got.body.toString()).toBe('ok');
+      expect((await sending).report?.outcome).toBe('completed');
+      expect(await warned.promise).toMatchObject({
+        code: 'SLUICE_REPORT_ERROR',
+        message: 'sluice: sendPipeline onReport threw: dashboard down',
+        detail: broken.stack,
+      });
+    } finally {
+      capture.restore();
+    }
   });
 
   it('sends headers and an empty body for an empty pipeline', async () => {

@@ -9,7 +9,7 @@ import { nameOf } from '@sluice/core/kit';
 
 /** A destination was destroyed, ended or closed by someone other than the run. */
 export class DestinationClosedError extends Error {
-  readonly code: SluiceErrorCode = 'ERR_SLUICE_DESTINATION_CLOSED';
+  readonly code = 'ERR_SLUICE_DESTINATION_CLOSED' satisfies SluiceErrorCode;
   constructor(message = 'The destination was closed before the run finished writing to it') {
     super(message);
     this.name = 'DestinationClosedError';
@@ -18,7 +18,7 @@ export class DestinationClosedError extends Error {
 
 /** The HTTP client went away (its connection closed before the response finished). */
 export class ClientGoneError extends Error {
-  readonly code: SluiceErrorCode = 'ERR_SLUICE_CLIENT_GONE';
+  readonly code = 'ERR_SLUICE_CLIENT_GONE' satisfies SluiceErrorCode;
   /** `options.cause`: what showed it (the socket's `ECONNRESET`/`EPIPE` from a write). */
   constructor(message = 'The client closed the connection before the response was complete', options?: ErrorOptions) {
     super(message, options);
@@ -28,7 +28,7 @@ export class ClientGoneError extends Error {
 
 /** sendPipeline was handed a response whose headers already went out: it must own the whole response. */
 export class HeadersSentError extends Error {
-  readonly code: SluiceErrorCode = 'ERR_SLUICE_HEADERS_SENT';
+  readonly code = 'ERR_SLUICE_HEADERS_SENT' satisfies SluiceErrorCode;
   constructor(message = 'sendPipeline(req, res): the response has already sent its headers (res.headersSent); sendPipeline must own the whole response') {
     super(message);
     this.name = 'HeadersSentError';

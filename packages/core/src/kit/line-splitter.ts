@@ -1,3 +1,4 @@
+import type { SluiceErrorCode } from '../codes.js';
 import { validateInteger } from '../validate.js';
 
 /** Default bound on one line, in UTF-16 code units (JavaScript string length). */
@@ -8,7 +9,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
  * or a missing newline would otherwise grow memory without bound).
  */
 export class LineTooLongError extends Error {
-  readonly code = 'ERR_SLUICE_LINE_TOO_LONG' as const;
+  readonly code = 'ERR_SLUICE_LINE_TOO_LONG' satisfies SluiceErrorCode;
   /** 1-based number of the offending line, empty lines included. */
   readonly line: number;
   readonly maxLineLength: number;

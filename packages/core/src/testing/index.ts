@@ -18,3 +18,4 @@ export { withoutUnhandledRejections } from './unhandled.js';
 export { cleanupRecorder } from './cleanup-recorder.js';
 export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';
 export { measureLoop, fairBusyWork, type LoopMeasure } from './loop-meter.js';
+export { captureWarnings } from './warnings.js';
