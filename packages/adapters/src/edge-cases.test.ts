@@ -33,8 +33,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 import { toFile } from './fs/to-file.js';
 import { sendPipeline } from './http/send-pipeline.js';
-import { fetchRaw, loopback, type Loopback } from './internal/http-loopback.js';
-import { settle, type Settled } from './internal/http-test-kit.js';
+import { fetchRaw, loopback, type Loopback } from './test-support/http-loopback.js';
+import { settle, type Settled } from './test-support/http-probes.js';
 import { write } from './node/write.js';
 import { toReadableStream } from './web/to-readable-stream.js';
 

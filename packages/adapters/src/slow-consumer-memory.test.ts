@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MiB, measureInChild, type MemoryPeaks } from './internal/memory-probe.js';
+import { MiB, measureInChild, type MemoryPeaks } from './test-support/memory-probe.js';
 
 /** Measures a scenario at 150 MB and at 300 MB of 64 KiB chunks, each in a child under a 64 MiB heap. */
 async function atTwoVolumes(scenario: URL, args: Record<string, unknown> = {}): Promise<[MemoryPeaks, MemoryPeaks]> {

@@ -17,7 +17,7 @@ import { gzip } from './gzip.js';
 import { parseCsv } from './parse-csv.js';
 import { parseNdjson } from './parse-ndjson.js';
 import { tee } from './tee.js';
-import { cut } from './internal/utf8-chunks.js';
+import { cut } from './test-support/text-arbitraries.js';
 
 const realTick = () => new Promise<void>((resolve) => realSetImmediate(resolve));
 

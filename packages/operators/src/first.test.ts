@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, fromResource, type RunReport } from '@sluice/core';
 import { trackedResource, trackedSource } from '@sluice/core/testing';
-import { countingSource, naturals } from './internal/sync-test-sources.js';
+import { countingSource, naturals } from './test-support/sync-sources.js';
 import { filter } from './filter.js';
 import { first } from './first.js';
 import { map } from './map.js';

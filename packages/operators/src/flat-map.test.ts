@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { conformance, deferred, trackedSource } from '@sluice/core/testing';
 import { flatMap } from './flat-map.js';
-import { countingSource, naturals } from './internal/sync-test-sources.js';
+import { countingSource, naturals } from './test-support/sync-sources.js';
 import { take } from './take.js';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {

@@ -4,7 +4,7 @@ import { defineBatchSink } from '@sluice/core/kit';
 import { trackedResource } from '@sluice/core/testing';
 import { drop } from './drop.js';
 import { filter } from './filter.js';
-import { naturals } from './internal/sync-test-sources.js';
+import { naturals } from './test-support/sync-sources.js';
 import { map } from './map.js';
 import { scan } from './scan.js';
 import { tap } from './tap.js';

@@ -10,8 +10,8 @@ import { defineBatchStage } from '@sluice/core/kit';
 import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
 import { gunzip } from './gunzip.js';
 import { gzip } from './gzip.js';
-import { cut, cuts } from './internal/utf8-chunks.js';
-import { released, spyOnZlib } from './internal/zlib-stage-spy.js';
+import { cut, cuts } from './test-support/text-arbitraries.js';
+import { released, spyOnZlib } from './test-support/zlib-spy.js';
 
 const KiB = 1024;
 const packed = zlib.gzipSync('hello world\n'.repeat(20));

@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { from } from '@sluice/core';
 import { NO_LEAKS, conformance, leakCheck, trackedSource } from '@sluice/core/testing';
 import { gzip } from './gzip.js';
-import { cut, cuts, tricky } from './internal/utf8-chunks.js';
-import { released, spyOnZlib } from './internal/zlib-stage-spy.js';
+import { cut, cuts, tricky } from './test-support/text-arbitraries.js';
+import { released, spyOnZlib } from './test-support/zlib-spy.js';
 
 const run = promisify(execFile);
 const KiB = 1024;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { conformance } from '@sluice/core/testing';
 import { growthOf, longLine } from './internal/linear-time.js';
-import { cut, cuts } from './internal/utf8-chunks.js';
+import { cut, cuts } from './test-support/text-arbitraries.js';
 import { LineTooLongError, NdjsonParseError, parseNdjson, type ParseNdjsonStats } from './parse-ndjson.js';
 
 const newStats = (): ParseNdjsonStats => ({ lines: 0, values: 0, skipped: 0 });

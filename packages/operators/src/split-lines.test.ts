@@ -5,7 +5,7 @@ import { from } from '@sluice/core';
 import { defineBatchStage } from '@sluice/core/kit';
 import { conformance } from '@sluice/core/testing';
 import { growthOf, longLine } from './internal/linear-time.js';
-import { cut, cuts, tricky } from './internal/utf8-chunks.js';
+import { cut, cuts, tricky } from './test-support/text-arbitraries.js';
 import { LineTooLongError, splitLines } from './split-lines.js';
 
 function reference(text: string, skipEmpty = false): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, type RunReport } from '@sluice/core';
 import { conformance, trackedSource } from '@sluice/core/testing';
-import { countingSource, naturals } from './internal/sync-test-sources.js';
+import { countingSource, naturals } from './test-support/sync-sources.js';
 import { map } from './map.js';
 import { scan } from './scan.js';
 import { take } from './take.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { conformance, deferred, flushMacrotask, trackedSource } from '@sluice/core/testing';
-import { countingSource, naturals } from './internal/sync-test-sources.js';
+import { countingSource, naturals } from './test-support/sync-sources.js';
 import { take } from './take.js';
 import { tap } from './tap.js';
 

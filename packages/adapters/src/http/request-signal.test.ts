@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { deferred } from '@sluice/core/testing';
 import { isClientGone } from '../internal/errors.js';
-import { closeServer, fetchRaw, loopback, type Loopback } from '../internal/http-loopback.js';
+import { closeServer, fetchRaw, loopback, type Loopback } from '../test-support/http-loopback.js';
 import { requestSignal } from './request-signal.js';
 
 let lb: Loopback;

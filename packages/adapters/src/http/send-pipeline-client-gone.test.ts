@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from, fromResource, type StageContext } from '@sluice/core';
 import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { isClientGone } from '../internal/errors.js';
-import { fetchRaw, loopback, openRequest, type Loopback } from '../internal/http-loopback.js';
-import { responseListeners, settle, type Settled } from '../internal/http-test-kit.js';
+import { fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
+import { responseListeners, settle, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline } from './send-pipeline.js';
 
 let lb: Loopback;

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { deferred, measureLoop, type LoopMeasure } from '@sluice/core/testing';
-import { loopback, type Loopback } from '../internal/http-loopback.js';
-import { clientProcess, csvRow, pinger, settle, type Settled } from '../internal/http-test-kit.js';
+import { loopback, type Loopback } from '../test-support/http-loopback.js';
+import { clientProcess, csvRow, pinger, settle, type Settled } from '../test-support/http-probes.js';
 import { isClosed, waitForDrain } from '../node/write.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
 

@@ -6,8 +6,8 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { deferred, trackedSource } from '@sluice/core/testing';
-import { closeServer, fetchRaw, openRequest } from '../internal/http-loopback.js';
-import { settle, type Settled } from '../internal/http-test-kit.js';
+import { closeServer, fetchRaw, openRequest } from '../test-support/http-loopback.js';
+import { settle, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline } from './send-pipeline.js';
 
 const rows = () => Array.from({ length: 500 }, (_, i) => `${i},row ${i}\n`);

@@ -4,8 +4,8 @@ import { from, fromResource, type Pipeline } from '@sluice/core';
 import { tap } from '@sluice/operators';
 import { deferred } from '@sluice/core/testing';
 import { isClientGone } from '../internal/errors.js';
-import { loopback, type Loopback } from '../internal/http-loopback.js';
-import { clientProcess, csvRow, settle, type Settled } from '../internal/http-test-kit.js';
+import { loopback, type Loopback } from '../test-support/http-loopback.js';
+import { clientProcess, csvRow, settle, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline } from './send-pipeline.js';
 
 let lb: Loopback;

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { from } from '@sluice/core';
 import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { isDestinationClosed } from '../internal/errors.js';
-import { fetchRaw, loopback, openRequest, type Loopback } from '../internal/http-loopback.js';
-import { responseListeners, settle, writerStalled, type Settled } from '../internal/http-test-kit.js';
+import { fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
+import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline } from './send-pipeline.js';
 
 let lb: Loopback;

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { from } from '@sluice/core';
-import { closeServer } from '../internal/http-loopback.js';
-import { probeScenario } from '../internal/memory-probe.js';
+import { closeServer } from '../test-support/http-loopback.js';
+import { probeScenario } from '../test-support/memory-probe.js';
 import type { SendReport } from './send-pipeline.js';
 import { sendPipeline } from './send-pipeline.js';
 

@@ -3,8 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import { NO_LEAKS, captureWarnings, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
-import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../internal/http-loopback.js';
-import { responseListeners, settle, writerStalled, type Settled } from '../internal/http-test-kit.js';
+import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
+import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
 
 let lb: Loopback;

@@ -3,7 +3,7 @@ import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { compose } from './compose.js';
-import { closeOf } from './test-fixtures.js';
+import { closeOf } from '../test-support/node-streams.js';
 
 // Ports of nodejs/node test/parallel/test-stream-compose.js, case by case (their comments or
 // shapes name them). Where Node's behaviour is a leak or a hang we avoid, the test says so.

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { trackedSource } from '@sluice/core/testing';
 import { formatCsv } from '@sluice/operators';
 import { compose } from './compose.js';
-import { collector } from './test-fixtures.js';
+import { collector } from '../test-support/node-streams.js';
 
 // Ports of the parts of nodejs/node test-stream-duplex-from.js that apply to compose() (one
 // argument is Duplex.from() there) and of the compose cases of test-stream-pipeline.js.

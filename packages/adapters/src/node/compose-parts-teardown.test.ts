@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_LEAKS, deferred, leakCheck } from '@sluice/core/testing';
 import { take } from '@sluice/operators';
 import { compose } from './compose.js';
-import { closeOf, collector, probe } from './test-fixtures.js';
+import { closeOf, collector, probe } from '../test-support/node-streams.js';
 
 // The teardown cases where Node's compose leaks on 20 and 22 (notes/node-streams.md §1.2),
 // with Node streams among the parts, and the listeners compose() adds to them.

@@ -6,7 +6,7 @@ import type { StageContext } from '@sluice/core';
 import { NO_LEAKS, abortListenerCount, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
 import { map } from '@sluice/operators';
 import { compose } from './compose.js';
-import { closeOf, collector, probe, readItems } from './test-fixtures.js';
+import { closeOf, collector, probe, readItems } from '../test-support/node-streams.js';
 
 describe('compose: teardown', () => {
   it('tears every stage down on destroy() while the last stage waits for input, without emitting error', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { trackedSource } from '@sluice/core/testing';
 import { map, take } from '@sluice/operators';
 import { compose } from './compose.js';
-import { closeOf, collector } from './test-fixtures.js';
+import { closeOf, collector } from '../test-support/node-streams.js';
 
 // Issue 7, item 6. Node's own compose() hangs stream.pipeline() in every case below on 20, 22,
 // 24 and 26 (the writes into a generator that stopped reading are never called back). Ours

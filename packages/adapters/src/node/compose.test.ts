@@ -6,7 +6,7 @@ import { chain } from '@sluice/core';
 import { trackedSource } from '@sluice/core/testing';
 import { map, take } from '@sluice/operators';
 import { compose } from './compose.js';
-import { closeOf, collector, probe, readItems } from './test-fixtures.js';
+import { closeOf, collector, probe, readItems } from '../test-support/node-streams.js';
 
 describe('compose', () => {
   it('runs the documented example inside stream.pipeline()', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NO_LEAKS, flushMacrotask, leakCheck, listenerCounts } from '@sluice/core/testing';
 import { map, take } from '@sluice/operators';
 import { fromNodeReadable } from './from-node-readable.js';
-import { closeOf } from './test-fixtures.js';
+import { closeOf } from '../test-support/node-streams.js';
 
 let dir: string;
 beforeAll(async () => {

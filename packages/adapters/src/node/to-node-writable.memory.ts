@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { from } from '@sluice/core';
-import { probeScenario } from '../internal/memory-probe.js';
+import { probeScenario } from '../test-support/memory-probe.js';
 import { toNodeWritable } from './to-node-writable.js';
 
 /**

@@ -9,7 +9,7 @@ import { from } from '@sluice/core';
 import { NO_LEAKS, deferred, flushMacrotask, leakCheck, listenerCounts, slowWritable, trackedSource } from '@sluice/core/testing';
 import { isDestinationClosed } from '../internal/errors.js';
 import { toNodeWritable } from './to-node-writable.js';
-import { closeOf } from './test-fixtures.js';
+import { closeOf } from '../test-support/node-streams.js';
 
 let dir: string;
 beforeAll(async () => {

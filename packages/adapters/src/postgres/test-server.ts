@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, afterEach, describe, it } from 'vitest';
-import { describeService } from '../internal/describe-service.js';
+import { describeService } from '../test-support/describe-service.js';
 
 export const PG_URL = process.env.SLUICE_TEST_PG_URL;
 

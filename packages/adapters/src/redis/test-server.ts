@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll } from 'vitest';
-import { describeService } from '../internal/describe-service.js';
+import { describeService } from '../test-support/describe-service.js';
 
 export const REDIS_URL = process.env.SLUICE_TEST_REDIS_URL;
 
