@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, PACKAGES, packAndInstall, publishedExports, REPO, run, runBin, typecheck } from './pack-app.js';
 import { readmeBlocks } from './readme-blocks.js';
 
-const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`)];
+const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`), 'packages/core/KIT.md'];
 const blocks = readmes.flatMap((f) => readmeBlocks(readFileSync(join(REPO, f), 'utf8'), f));
 const runnable = blocks.filter((b) => b.mode === 'runnable').map((b, i) => ({ ...b, name: `readme-${i}.${b.lang}` }));
 
@@ -39,6 +39,7 @@ describe.each(PACKAGES)('the packed @sluice/%s', (pkg) => {
     expect(readFileSync(join(unpacked(), 'LICENSE'), 'utf8')).toBe(readFileSync(join(REPO, 'LICENSE'), 'utf8'));
     expect(readFileSync(join(unpacked(), 'README.md'), 'utf8')).toContain(`# @sluice/${pkg}`);
     if (pkg === 'core') expect(readFileSync(join(unpacked(), 'TESTING.md'), 'utf8')).toContain('@sluice/core/testing');
+    if (pkg === 'core') expect(readFileSync(join(unpacked(), 'KIT.md'), 'utf8')).toContain('@sluice/core/kit');
   });
 
   it('has the workspace exports without sluice-source, and versions for workspace:* dependencies', () => {
