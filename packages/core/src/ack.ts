@@ -1,4 +1,5 @@
 import { SluiceRangeError, SluiceTypeError } from './errors.js';
+import { describeValue } from './kit/describe.js';
 import { validateFunction, validateKeys, validateObject } from './validate.js';
 import type { Sink, StageContext } from './types.js';
 
@@ -184,7 +185,7 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
   validateKeys(options, ['commit'], 'ackAfter(sink, options)');
   const atEnd = options.commit === 'sink-end';
   if (options.commit !== undefined && options.commit !== 'next-pull' && !atEnd) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `ackAfter: commit must be 'next-pull' or 'sink-end', got ${String(options.commit)}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `ackAfter: commit must be 'next-pull' or 'sink-end', got ${describeValue(options.commit)}`);
   }
   return async function ackAfterSink(source: AsyncIterable<Delivered<V>>, ctx: StageContext): Promise<R> {
     ackPoints.add(ctx.signal);

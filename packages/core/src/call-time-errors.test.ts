@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chain, from, fromResource } from './index.js';
+import { ackAfter, chain, from, fromResource } from './index.js';
 import { defineBatchSink, defineBatchStage, defineSyncStage, reportCleanupError, timeoutReason, validateRunOptions } from './kit/index.js';
 
 const kernel = () => ({ push: () => true });
@@ -44,6 +44,7 @@ const bad: [string, () => unknown][] = [
   ['from([]).run(revoked Proxy)', () => from([]).run(revoked.proxy as never)],
   ['from([]).iterate({ signal: revoked Proxy })', () => from([]).iterate({ signal: revoked.proxy as never })],
   ['fromResource(revoked Proxy)', () => fromResource(revoked.proxy as never)],
+  ['ackAfter(sink, { commit: a null-prototype object })', () => ackAfter(async () => 1, { commit: Object.create(null) })],
   ['timeoutReason(revoked Proxy)', () => timeoutReason(revoked.proxy as never)],
   ['defineSyncStage(revoked Proxy of a function, create)', () => defineSyncStage(revokedFn.proxy as never, kernel)],
 ];

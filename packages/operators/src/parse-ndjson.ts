@@ -86,8 +86,7 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   const opts = optionsObject(options, OPTIONS, NAME);
   const onError = opts.onError === undefined ? 'fail' : opts.onError;
   if (onError !== 'fail' && onError !== 'skip') {
-    const got = typeof onError === 'string' ? JSON.stringify(onError) : describeValue(onError);
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${got}`);
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${describeValue(onError)}`);
   }
   const onSkip = opts.onSkip as ParseNdjsonOptions['onSkip'];
   if (onSkip !== undefined) {
