@@ -1,5 +1,6 @@
 import { SluiceRangeError, SluiceTypeError } from './errors.js';
 import { describeValue } from './kit/describe.js';
+import { DONE } from './kit/iteration.js';
 import { validateFunction, validateKeys, validateObject } from './validate.js';
 import type { Sink, StageContext } from './types.js';
 
@@ -231,7 +232,7 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
       },
       async return() {
         await upstream.return?.();
-        return { done: true, value: undefined };
+        return DONE;
       },
     };
     let result: R;

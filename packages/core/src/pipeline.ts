@@ -1,5 +1,6 @@
 import { SluiceTypeError } from './errors.js';
 import { describeValue, isUnreadable } from './kit/describe.js';
+import { DONE } from './kit/iteration.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import { Run, type Plan } from './internal/run.js';
@@ -183,7 +184,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
         return this;
       },
       async next() {
-        if (returned && !run) return { done: true, value: undefined };
+        if (returned && !run) return DONE;
         const it = start();
         try {
           const r = await it.next();
@@ -201,7 +202,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
         if (run) await run.settle().catch((error: unknown) => {
           if (run!.failedInCleanup) throw error;
         });
-        return { done: true, value: undefined };
+        return DONE;
       },
     };
   }

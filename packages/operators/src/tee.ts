@@ -1,5 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
-import { isPipeline, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
+import { DONE, isPipeline, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';
 import { whenAborted } from './internal/async-signal.js';
@@ -99,7 +99,7 @@ class Tee<T> {
       },
       return: async () => {
         await this.end(i);
-        return { done: true, value: undefined };
+        return DONE;
       },
     };
     return branch;
@@ -108,7 +108,7 @@ class Tee<T> {
   private async next(i: number): Promise<IteratorResult<T>> {
     for (;;) {
       const position = this.positions[i]!;
-      if (position < 0) return { done: true, value: undefined };
+      if (position < 0) return DONE;
       if (this.signal?.aborted) throw this.signal.reason;
       if (position < this.head) {
         this.positions[i] = position + 1;
@@ -119,7 +119,7 @@ class Tee<T> {
       if (this.failure) throw this.failure.error;
       if (this.ended) {
         await this.end(i);
-        return { done: true, value: undefined };
+        return DONE;
       }
       if (!this.pulling && this.head - this.slowest() < this.bufferSize) this.pull();
       await this.changed[i]!.wait(this.signal);

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunReport } from '@sluice/core';
 import { NO_LEAKS, leakCheck } from '@sluice/core/testing';
+import { LineTooLongError as KitLineTooLongError } from '@sluice/core/kit';
 import { LineTooLongError, forEach, take } from '@sluice/operators';
 import { fromFile } from './from-file.js';
 
@@ -98,12 +99,12 @@ describe('fromFile', () => {
       const seen: string[] = [];
       const run = fromFile(path, { lines: true, highWaterMark }).to(
         forEach((line) => {
-  
           seen.push(line.slice(0, 2));
         }),
       );
       await expect(run).rejects.toBeInstanceOf(LineTooLongError);
-      await expect(run).rejects.toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 3, maxLineLength: 1024 * 1024 });
+      await expect(run).rejects.toBeInstanceOf(KitLineTooLongError);
+      await expect(run).rejects.toMatchObject({ name: 'LineTooLongError', code: 'ERR_SLUICE_LINE_TOO_LONG', line: 3, maxLineLength: 1024 * 1024 });
       expect(seen).toEqual(['ok', 'yy']);
     }
     expect(closesPerHandle()).toEqual([1, 1]);

@@ -1,5 +1,5 @@
 import { SluiceTypeError } from '@sluice/core';
-import { describeValue, reportCleanupError } from '@sluice/core/kit';
+import { describeValue, DONE, reportCleanupError } from '@sluice/core/kit';
 /** Iterator helpers shared by the concurrent operators. */
 
 function brokenIterator(operator: string, what: string, got: unknown): SluiceTypeError {
@@ -30,7 +30,7 @@ export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>, operat
     },
     async return() {
       it.return?.();
-      return { done: true, value: undefined };
+      return DONE;
     },
   };
 }
