@@ -51,7 +51,9 @@ export function validateBoolean(value: unknown, name: string): boolean {
 
 export function validateSignal(value: unknown, name: string): AbortSignal {
   const signal = value as AbortSignal;
-  if (!hasShape(() => typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+  const isSignal = () =>
+    typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function';
+  if (!hasShape(isSignal)) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be an AbortSignal, got ${describeValue(value)}`);
   }
   return signal;

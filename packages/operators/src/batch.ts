@@ -63,7 +63,8 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
   validateKeys(options, ['size', 'maxWaitMs', 'maxWeight', 'weigh'], where);
   const name = (key: string) => (typeof sizeOrOptions === 'number' ? where : `${where}.${key}`);
   const size = options.size === undefined ? Infinity : validateInteger(options.size, name('size'), 1);
-  const maxWaitMs = options.maxWaitMs === undefined ? Infinity : positive(validateTimeout(options.maxWaitMs, name('maxWaitMs')), name('maxWaitMs'));
+  const maxWaitMs =
+    options.maxWaitMs === undefined ? Infinity : positive(validateTimeout(options.maxWaitMs, name('maxWaitMs')), name('maxWaitMs'));
   const maxWeight = options.maxWeight === undefined ? Infinity : positive(options.maxWeight, name('maxWeight'));
   const weigh = (options as BatchOptions<T>).weigh;
   if (weigh !== undefined) validateFunction(weigh as unknown, name('weigh'));
