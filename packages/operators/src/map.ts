@@ -1,7 +1,7 @@
-import { eachItem, type ItemContext } from './internal/each-item.js';
+import type { ItemContext } from './internal/each-item.js';
 import {
   defineBatchStage,
-  defineSyncStage,
+  defineInlineStage,
   validateBoolean,
   validateFunction,
   validateInteger,
@@ -60,13 +60,5 @@ export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableS
       });
     }
   }
-  return defineSyncStage<In, Awaited<Out>>(
-    'map',
-    (ctx) =>
-      eachItem<In, Out, Awaited<Out>>(ctx, fn, (_item, value, out) => {
-        out.push(value as Awaited<Out>);
-        return true;
-      }),
-    { oneToOne: true, inline: { op: 'map', fn } },
-  );
+  return defineInlineStage<In, Awaited<Out>>('map', 'map', fn);
 }

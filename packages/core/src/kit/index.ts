@@ -10,6 +10,7 @@ export {
   kSluiceStage,
   kSluiceSink,
   defineSyncStage,
+  defineInlineStage,
   defineBatchStage,
   defineBatchSink,
   type KernelInstance,
@@ -20,6 +21,7 @@ export {
   type FusableStage,
   type BatchSinkDescriptor,
 } from '../fusion.js';
+export type { InlineKind } from '../internal/inline-semantics.js';
 export { reportCleanupError, timeoutReason, describe as describeValue, type SluiceErrorCode } from '../errors.js';
 export { validateRunOptions } from '../pipeline.js';
 export {

@@ -15,11 +15,10 @@ export function itemContext(ctx: StageContext): { signal: AbortSignal; index: nu
 }
 
 /**
- * The kernel shared by map, filter, tap and takeWhile: calls `fn(item, { signal, index })` for
- * every item and lets `step` decide what to emit (`false` stops the input). Synchronous results
- * stay on a loop that allocates no promise; the first promise switches the rest of the batch to
- * an async path that awaits each result in order. (Inside a run, adjacent map/filter/tap are
- * compiled into one loop instead; this kernel serves the others and every use outside sluice.)
+ * The kernel of takeWhile: calls `fn(item, { signal, index })` for every item and lets `step`
+ * decide what to emit (`false` stops the input). Synchronous results stay on a loop that allocates
+ * no promise; the first promise switches the rest of the batch to an async path that awaits each
+ * result in order. (map, filter and tap are inline stages instead: `defineInlineStage` in the kit.)
  */
 export function eachItem<T, R, O>(
   ctx: StageContext,
