@@ -8,8 +8,8 @@ import { DROP, INLINE_KINDS, type InlineKind, type InlineKindSemantics } from '.
  * generated once per shape (the sequence of kinds) and cached. Each user callback then sits at its
  * own monomorphic call site, so V8 can inline it and keep intermediate values off the heap: that is
  * what brings a chain of operators close to a hand-written loop (see docs/adr/0001). What a kind
- * does with a callback's result is not written here: the loop calls the kind's `next` from
- * inline-semantics.ts, at a call site of its own, which V8 inlines too.
+ * does with a callback's result is not written here: the loop pastes the kind's `code` from the
+ * table in inline-semantics.ts, and the interpreter calls the kind's `next` from the same row.
  *
  * A callback that returns a promise makes the loop stop at that item; the rest of the batch is
  * finished on an async path that awaits each promise, and the fast loop resumes after it. Where
@@ -34,33 +34,30 @@ interface LoopState {
   readonly ctxs: readonly { signal: AbortSignal; index: number }[];
   readonly counts: Float64Array;
   readonly st: BailState;
-  /** The kinds' `next`, read by the interpreter (the generated loop has them as constants). */
+  /** The kinds' `next`, read by the interpreter and the async path. */
   readonly nexts: readonly InlineKindSemantics['next'][];
 }
 
 /** Returns -1 when the batch is done, or the index of the item whose callback returned a promise. */
 type Loop = (batch: readonly unknown[], out: unknown[], start: number, state: LoopState) => number;
 
-const THENABLE = (x: string) =>
-  `(${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function')`;
+const THENABLE = (x: string) => `${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function'`;
 
 /**
  * The text of the generated loop for a shape: it depends on the kinds only (checked against the
  * table before they get here), never on user input. Exported for the snapshot test.
  */
 export function loopSource(kinds: readonly InlineKind[]): string {
-  const nexts = kinds.map((kind, j) => `next${j} = INLINE_KINDS.${kind}.next`).join(', ');
   let head = '';
   let body = '';
   kinds.forEach((kind, j) => {
     head += `  const f${j} = state.fns[${j}], c${j} = state.ctxs[${j}];\n`;
-    body += `    c${j}.index = counts[${j}]++;\n    r = f${j}(v, c${j});\n`;
+    body += `    // ${kind}\n    c${j}.index = counts[${j}]++;\n    r = f${j}(v, c${j});\n`;
     body += `    if (${THENABLE('r')}) { st.i = i; st.j = ${j}; st.v = v; st.p = r; return i; }\n`;
-    body += `    v = next${j}(v, r);\n`;
-    if (!INLINE_KINDS[kind].oneToOne) body += `    if (v === DROP) continue;\n`;
+    if (INLINE_KINDS[kind].code) body += `    ${INLINE_KINDS[kind].code}\n`;
   });
   return (
-    `'use strict';\nconst ${nexts};\n` +
+    `'use strict';\n` +
     `return function fusedLoop(batch, out, start, state) {\n${head}  const counts = state.counts, st = state.st;\n` +
     `  for (let i = start; i < batch.length; i++) {\n    let v = batch[i], r;\n${body}    out.push(v);\n  }\n  return -1;\n};\n`
   );
@@ -91,26 +88,25 @@ function interpretedLoop(batch: readonly unknown[], out: unknown[], start: numbe
 }
 
 /**
- * One generated function per shape, shared by every run (and every pipeline) of that shape: a
- * fresh closure per run would start cold and measured twice as slow.
+ * One loop per shape, shared by every run (and every pipeline) of that shape: a fresh closure per
+ * run would start cold and measured twice as slow.
  */
 const generated = new Map<string, Loop>();
 
 /**
  * The loop for a shape. Where code generation is refused (`--disallow-code-generation-from-strings`,
- * a content security policy), `new Function` throws an EvalError and the interpreter runs instead.
- * A refusal is not cached: it costs one EvalError per group built, and the policy is the runtime's.
+ * a content security policy), `new Function` throws an EvalError and the interpreter serves that
+ * shape instead, at about the cost of kernel-by-kernel `push` (docs/adr/0001).
  */
 export function loopFor(kinds: readonly InlineKind[]): Loop {
   const key = kinds.join(',');
-  const cached = generated.get(key);
-  if (cached) return cached;
-  let loop: Loop;
+  let loop = generated.get(key);
+  if (loop) return loop;
   try {
-    loop = new Function('INLINE_KINDS', 'DROP', loopSource(kinds))(INLINE_KINDS, DROP) as Loop;
+    loop = new Function(loopSource(kinds))() as Loop;
   } catch (error) {
-    if (error instanceof EvalError) return interpretedLoop;
-    throw error;
+    if (!(error instanceof EvalError)) throw error;
+    loop = interpretedLoop;
   }
   generated.set(key, loop);
   return loop;
