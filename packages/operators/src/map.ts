@@ -39,6 +39,9 @@ export interface MapOptions {
  * - Stateless; fused with adjacent synchronous operators, so a synchronous `fn` costs no promise per item.
  * - An error thrown by `fn` (or a rejection of its promise) fails the run unchanged.
  * - `fn` receives `{ signal, index }`: pass the signal to whatever it awaits so an abort reaches it.
+ *   `index` is the item's 0-based position in this stage's input. The context belongs to the call
+ *   until the call (and its promise) settles, with any concurrency: read it after an `await` if you
+ *   like, but do not keep it beyond (at concurrency 1 the same object serves the next call).
  *
  * @example
  * ```ts

@@ -2,7 +2,10 @@ import type { StageContext } from '@sluice/core';
 import type { KernelInstance } from '@sluice/core/kit';
 import { isThenable } from './thenable.js';
 
-/** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */
+/**
+ * What a user callback receives besides the item. It belongs to the call until the call (and its
+ * promise) settles; it may then be reused for the next call, so a callback must not keep it.
+ */
 export interface ItemContext {
   readonly signal: AbortSignal;
   /** 0-based position of the item in this stage's input. */
