@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ackAfter, chain, from, fromResource } from './index.js';
-import { defineBatchSink, defineBatchStage, defineSyncStage, reportCleanupError, timeoutReason, validateRunOptions } from './kit/index.js';
+import {
+  defineBatchSink,
+  defineBatchStage,
+  defineInlineStage,
+  defineSyncStage,
+  reportCleanupError,
+  timeoutReason,
+  validateRunOptions,
+} from './kit/index.js';
 
 const kernel = () => ({ push: () => true });
 const revoked = Proxy.revocable({}, {});
@@ -18,9 +26,12 @@ const bad: [string, () => unknown][] = [
   ["defineSyncStage('x', Symbol())", () => defineSyncStage('x', Symbol() as never)],
   ["defineSyncStage('x', create, null)", () => defineSyncStage('x', kernel, null as never)],
   ["defineSyncStage('x', create, { oneToOne: 'yes' })", () => defineSyncStage('x', kernel, { oneToOne: 'yes' as never })],
-  ["defineSyncStage('x', create, { inline: { op: 'nope', fn } })", () => defineSyncStage('x', kernel, { inline: { op: 'nope' as never, fn: () => 1 } })],
-  ["defineSyncStage('x', create, { inline: { op: 'map', fn: 5 } })", () => defineSyncStage('x', kernel, { inline: { op: 'map', fn: 5 as never } })],
+  ["defineSyncStage('x', create, { inline: { op: 'map', fn } })", () => defineSyncStage('x', kernel, { inline: { op: 'map', fn: () => 1 } } as never)],
   ["defineSyncStage('x', create, { typo: 1 })", () => defineSyncStage('x', kernel, { typo: 1 } as never)],
+  ["defineInlineStage('nope', 'x', fn)", () => defineInlineStage('nope' as never, 'x', () => 1)],
+  ["defineInlineStage('toString', 'x', fn)", () => defineInlineStage('toString' as never, 'x', () => 1)],
+  ["defineInlineStage('map', '', fn)", () => defineInlineStage('map', '', () => 1)],
+  ["defineInlineStage('map', 'x', 5)", () => defineInlineStage('map', 'x', 5 as never)],
   ['defineBatchStage(Symbol(), run)', () => defineBatchStage(Symbol() as never, run)],
   ["defineBatchStage('x', 5)", () => defineBatchStage('x', 5 as never)],
   ['defineBatchSink(Symbol(), run)', () => defineBatchSink(Symbol() as never, async () => 1)],

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { from, fromResource } from './index.js';
-import { cleanupRecorder as recorder, deferred, withoutUnhandledRejections } from './testing/index.js';
+import { cleanupRecorder as recorder, deferred, trackedSource, withoutUnhandledRejections } from './testing/index.js';
 
 describe('cleanup errors (protocol 5.4)', () => {
   it('reports a fromResource close that throws while an abort arrives during the close', () =>
@@ -115,4 +115,18 @@ describe('cleanup errors (protocol 5.4)', () => {
       expect(rec.hooked).toEqual([closing]);
       expect(rec.report.cleanupErrors).toEqual([closing]);
     }));
+
+  it('passes a cleanup error that fails an otherwise successful run to onCleanupError too [5.4]', async () => {
+    const closing = new Error('close failed');
+    const onCleanupError = vi.fn();
+    const source = trackedSource({ items: [1, 2, 3], closeError: closing });
+    const running = from(source).to(
+      async (items) => {
+        for await (const n of items) if (n === 1) break;
+      },
+      { onCleanupError },
+    );
+    await expect(running).rejects.toBe(closing);
+    expect(onCleanupError).toHaveBeenCalledWith(closing, 'TrackedSource');
+  });
 });

@@ -1,5 +1,7 @@
 import { SluiceTypeError } from './errors.js';
 import { describeValue } from './kit/describe.js';
+import { CompiledGroup } from './internal/compile.js';
+import { INLINE_KINDS, isInlineKind, type InlineKind } from './internal/inline-semantics.js';
 import type { Sink, Stage, StageContext } from './types.js';
 import { validateBoolean, validateFunction, validateKeys, validateObject } from './validate.js';
 
@@ -27,14 +29,14 @@ export interface KernelInstance<In, Out> {
 }
 
 /**
- * The per-item form of the simplest operators. When several of them are adjacent, the runner
- * compiles them into one generated loop (see internal/compile.ts) instead of calling `push` on
- * each: `fn(item, { signal, index })` is called at its own call site. `map` uses the result as
- * the new item, `filter` keeps the item when the result is truthy, `tap` ignores the result; a
- * promise result is awaited.
+ * The per-item form of the simplest operators, made by `defineInlineStage`. When several of them
+ * are adjacent, the runner compiles them into one generated loop (see internal/compile.ts) in
+ * which `fn(item, { signal, index })` is called at its own call site. What `op` does with the
+ * result (map: replace, filter: keep when truthy, tap: pass through) is the table in
+ * internal/inline-semantics.ts; a promise result is awaited.
  */
 export interface InlineOp {
-  readonly op: 'map' | 'filter' | 'tap';
+  readonly op: InlineKind;
   readonly fn: (item: any, ctx: { readonly signal: AbortSignal; readonly index: number }) => unknown;
 }
 
@@ -45,7 +47,7 @@ export interface SyncKernel<In, Out> {
   /** One output per input (map, tap): lets a downstream `take` bound how much is pulled. */
   readonly oneToOne: boolean;
   create(ctx: StageContext): KernelInstance<In, Out>;
-  /** Present on map, filter and tap: lets adjacent ones compile into one loop. */
+  /** Present on stages made by `defineInlineStage`: lets adjacent ones compile into one loop. */
   readonly inline?: InlineOp;
 }
 
@@ -73,19 +75,11 @@ function validateName(name: unknown, where: string): string {
   return name;
 }
 
-const INLINE_OPS: readonly unknown[] = ['map', 'filter', 'tap'];
-
 function validateSyncOptions(options: unknown): void {
   const where = 'defineSyncStage(name, create, options)';
   validateObject(options, where);
-  validateKeys(options, ['oneToOne', 'inline'], where);
+  validateKeys(options, ['oneToOne'], where);
   if (options.oneToOne !== undefined) validateBoolean(options.oneToOne, `${where}.oneToOne`);
-  if (options.inline === undefined) return;
-  validateObject(options.inline, `${where}.inline`);
-  if (!INLINE_OPS.includes(options.inline.op)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.inline.op must be 'map', 'filter' or 'tap', got ${describeValue(options.inline.op)}`);
-  }
-  validateFunction(options.inline.fn, `${where}.inline.fn`);
 }
 
 function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F {
@@ -101,18 +95,50 @@ function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F 
 export function defineSyncStage<In, Out>(
   name: string,
   create: (ctx: StageContext) => KernelInstance<In, Out>,
-  options: { oneToOne?: boolean; inline?: InlineOp } = {},
+  options: { oneToOne?: boolean } = {},
 ): FusableStage<In, Out> {
   validateName(name, 'defineSyncStage(name, create)');
   validateFunction(create, 'defineSyncStage(name, create)');
   validateSyncOptions(options);
-  const kernel: SyncKernel<In, Out> = {
-    kind: 'sync',
-    name,
-    oneToOne: options.oneToOne === true,
-    create,
-    ...(options.inline ? { inline: options.inline } : {}),
-  };
+  return syncStage({ kind: 'sync', name, oneToOne: options.oneToOne === true, create });
+}
+
+/**
+ * Defines an operator that calls `fn(item, { signal, index })` once per item, in order, and does
+ * with the result what its `kind` says: `'map'` passes the result on, `'filter'` keeps the item
+ * when the result is truthy, `'tap'` passes the item on. A promise result is awaited before the
+ * next call. Adjacent inline stages are compiled into one loop; outside sluice the stage works
+ * item by item.
+ *
+ * Contract:
+ * - Order is kept; no read-ahead; `fn`'s error (or its promise's rejection) fails the run unchanged.
+ * - The context object belongs to the call until the call (and its promise) settles: `index` is
+ *   the item's 0-based position in this stage's input. It is reused for the next call, so a
+ *   callback must not keep it.
+ *
+ * @example
+ * ```ts
+ * const double = defineInlineStage<number, number>('map', 'double', (n) => n * 2);
+ * await from([1, 2, 3]).pipe(double).toArray(); // [2, 4, 6]
+ * ```
+ */
+export function defineInlineStage<In, Out>(kind: InlineKind, name: string, fn: InlineOp['fn']): FusableStage<In, Out> {
+  const where = 'defineInlineStage(kind, name, fn)';
+  if (!isInlineKind(kind)) {
+    const kinds = Object.keys(INLINE_KINDS).map((k) => `'${k}'`).join(', ');
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: kind must be one of ${kinds}, got ${describeValue(kind)}`);
+  }
+  validateName(name, where);
+  validateFunction(fn, `${where}: fn`);
+  const inline: InlineOp = { op: kind, fn };
+  // The uncompiled kernel (used item by item outside sluice) is a compiled group of one.
+  const create = (ctx: StageContext) => new CompiledGroup([inline], ctx) as KernelInstance<In, Out>;
+  return syncStage({ kind: 'sync', name, oneToOne: INLINE_KINDS[kind].oneToOne, create, inline });
+}
+
+/** The per-item `Stage` that carries a synchronous kernel (`create` runs once per use). */
+function syncStage<In, Out>(kernel: SyncKernel<In, Out>): FusableStage<In, Out> {
+  const { create } = kernel;
   const stage = named(async function* (source: AsyncIterable<In>, ctx: StageContext): AsyncGenerator<Out> {
     const instance = create(ctx);
     if (instance.want?.() === 0) return;
@@ -131,7 +157,7 @@ export function defineSyncStage<In, Out>(
       instance.flush(out);
       yield* out;
     }
-  }, `${name}Stage`);
+  }, `${kernel.name}Stage`);
   return Object.assign(stage, { [kSluiceStage]: kernel }) as FusableStage<In, Out>;
 }
 

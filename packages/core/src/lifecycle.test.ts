@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { from, fromResource, isTimedOut, type RunReport, type StageContext } from './index.js';
-import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, leakCheck, trackedResource, trackedSource } from './testing/index.js';
+import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, flushMacrotask, leakCheck, trackedResource, trackedSource } from './testing/index.js';
 
 /** A probe stage: records its finally and how many items went through. */
 function probe(name: string, log: string[]) {
@@ -15,6 +15,17 @@ function probe(name: string, log: string[]) {
     'name',
     { value: name },
   );
+}
+
+/** True when `p` settled within `turns` turns of the event loop. */
+async function settlesWithin(p: Promise<unknown>, turns = 5): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < turns && !settled; i++) await flushMacrotask();
+  return settled;
 }
 
 describe('contract 1: lazy', () => {
@@ -41,6 +52,33 @@ describe('contract 1: lazy', () => {
     await it.next();
     expect(stage).toHaveBeenCalledTimes(1);
     await it.return?.();
+  });
+
+  // regression (review, f9b005a): the sink was called under an already-aborted signal.
+  it('does not call the sink when the signal is already aborted, as it does not open the source [1.2]', async () => {
+    const sink = vi.fn(async (items: AsyncIterable<number>) => {
+      for await (const n of items) void n;
+    });
+    const reason = new Error('gone before start');
+    await expect(from([1, 2]).to(sink, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await flushMacrotask();
+    expect(sink).not.toHaveBeenCalled();
+  });
+
+  // regression (review, f9b005a): a lazy source that resolved after the abort was opened.
+  it('neither opens nor pulls a source function that resolves after an abort [1 / 3.1]', async () => {
+    const made = deferred<AsyncIterable<number>>();
+    const source = trackedSource([1, 2, 3]);
+    const controller = new AbortController();
+    let report: RunReport | undefined;
+    const running = from(async () => made.promise).run({ signal: controller.signal, onReport: (r) => (report = r) });
+    await flushMacrotask();
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    made.resolve(source);
+    await report!.closed;
+    expect(source.stats.nexts).toBe(0);
+    expect(source.stats.opens).toBe(0);
   });
 });
 
@@ -264,6 +302,35 @@ describe('contract 3: prompt teardown', () => {
       vi.useRealTimers();
     }
   });
+
+  // regression (review, f9b005a): a sink giving up on a pending next() left to() unsettled.
+  it('resolves to() and reports "stopped" when the sink returns while its next() is pending [2.3 / 5.3]', async () => {
+    const entered = deferred<void>();
+    // A well-behaved stage: it waits on something and honours the signal.
+    async function* waits(source: AsyncIterable<number>, { signal }: StageContext) {
+      for await (const n of source) {
+        entered.resolve();
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        yield n;
+      }
+    }
+    let report: RunReport | undefined;
+    const result = from([1, 2, 3])
+      .pipe(waits)
+      .to(
+        async (items) => {
+          const it = items[Symbol.asyncIterator]();
+          const first = it.next(); // e.g. Promise.race([it.next(), deadline])
+          first.catch(() => undefined);
+          await entered.promise;
+          await it.return!(); // give up: the sink stops early
+          return 'gave up';
+        },
+        { onReport: (r) => (report = r) },
+      );
+    await expect(result).resolves.toBe('gave up');
+    expect(report!.outcome).toBe('stopped');
+  });
 });
 
 describe('nested runs and slow cleanups', () => {
@@ -370,6 +437,45 @@ describe('cleanupTimeout', () => {
 
   it('rejects a cleanupTimeout that is not a whole number of milliseconds', () => {
     expect(() => from([1]).run({ cleanupTimeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+  });
+
+  it('settles an aborted run promptly even when an idle stage’s finally is stuck [3.2 / 3.3]', async () => {
+    const stuck = deferred<void>();
+    const gotOne = deferred<void>();
+    const sinkHold = deferred<void>();
+    let finallyEntered = false;
+    async function* slowClose(source: AsyncIterable<number>) {
+      try {
+        for await (const n of source) yield n;
+      } finally {
+        finallyEntered = true;
+        await stuck.promise; // e.g. `await conn.release()` on a dead connection, ignores the signal
+      }
+    }
+    const controller = new AbortController();
+    const reason = new Error('client left');
+    let report: RunReport | undefined;
+    const running = from([1, 2, 3]).pipe(slowClose).to(
+      async (items) => {
+        for await (const n of items) {
+          void n;
+          gotOne.resolve();
+          await sinkHold.promise;
+        }
+      },
+      { signal: controller.signal, onReport: (r) => (report = r), cleanupTimeout: 0 },
+    );
+    await gotOne.promise;
+    controller.abort(reason);
+    const prompt = await settlesWithin(running);
+    // cleanup for the test itself
+    stuck.resolve();
+    sinkHold.resolve();
+    await running.catch(() => undefined);
+    expect(finallyEntered).toBe(true);
+    expect(prompt).toBe(true);
+    // Two cleanups were still running when it settled: the stage's finally and the sink itself.
+    expect(report!.pendingCleanups).toBe(2);
   });
 });
 
@@ -509,6 +615,25 @@ describe('contract 5: errors keep their identity', () => {
     } finally {
       capture.restore();
     }
+  });
+
+  it('rejects a pull left pending by a clean stop with the stage’s own error, not an internal TypeError [5.1]', async () => {
+    const stuck = deferred<void>();
+    const entered = deferred<void>();
+    const late = new Error('stage failed late');
+    async function* stuckStage(source: AsyncIterable<number>) {
+      for await (const n of source) {
+        entered.resolve();
+        await stuck.promise; // ignores the signal
+        yield n;
+      }
+    }
+    const it = from([1, 2]).pipe(stuckStage).iterate();
+    const pending = it.next();
+    await entered.promise;
+    await it.return!(); // the run settles 'stopped' (the stuck stage is a late cleanup)
+    stuck.reject(late);
+    await expect(pending).rejects.toBe(late);
   });
 });
 

@@ -88,6 +88,14 @@ describe('from', () => {
   it('rejects the run with a coded error when a source function returns something unreadable', async () => {
     await expect(from(() => 7 as never).toArray()).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_SOURCE' });
   });
+
+  // regression (review, f9b005a): from(Uint8Array) was typed as a pipeline of numbers.
+  it('types from(Uint8Array) as a pipeline of that buffer, which it yields whole', async () => {
+    const out = await from(new Uint8Array([1, 2])).toArray();
+    const first: Uint8Array = out[0]!;
+    expect(first).toEqual(new Uint8Array([1, 2]));
+    expect(out).toHaveLength(1);
+  });
 });
 
 describe('Pipeline', () => {
@@ -135,6 +143,43 @@ describe('Pipeline', () => {
     expect(() => p.run({ signal: {} as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('AbortSignal') }));
     expect(() => p.toArray({ timeot: 5 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('"timeot"') }));
     expect(() => p.to(null as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_SINK' }));
+  });
+
+  // regression (review, f9b005a): setTimeout turns such a delay into 1 ms.
+  it('refuses a timeout above 2^31-1 ms, which setTimeout would turn into 1 ms', () => {
+    const source = trackedSource([1]);
+    expect(() => from(source).run({ timeout: 2 ** 31 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', message: expect.stringContaining('24.8 days') }),
+    );
+    expect(source.stats.opens).toBe(0);
+  });
+
+  it('accepts Infinity as no timeout', async () => {
+    expect(await from([1]).toArray({ timeout: Infinity })).toEqual([1]);
+  });
+
+  // regression (review, f9b005a): next() after return() started a run.
+  it('reports done from next() after return() on iterate(), without starting a run', async () => {
+    const source = trackedSource([1, 2, 3]);
+    const it = from(source).iterate();
+    await it.return!();
+    const r = await it.next();
+    expect(r.done).toBe(true);
+    expect(source.stats.opens).toBe(0);
+  });
+
+  // regression (review, f9b005a): a second next() before the first settled was refused.
+  it('lets a stage call next() on its source again before the previous call settled, as on any async generator', async () => {
+    async function* prefetch(source: AsyncIterable<number>) {
+      const it = source[Symbol.asyncIterator]();
+      for (;;) {
+        const [a, b] = await Promise.all([it.next(), it.next()]);
+        if (!a.done) yield a.value;
+        if (!b.done) yield b.value;
+        if (a.done || b.done) return;
+      }
+    }
+    await expect(from(trackedSource([1, 2, 3, 4])).pipe(prefetch).toArray()).resolves.toEqual([1, 2, 3, 4]);
   });
 });
 

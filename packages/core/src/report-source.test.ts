@@ -56,4 +56,18 @@ describe('report.source', () => {
     expect(finished).toBe(true);
     expect(report!.source.closedAtMs).not.toBeNull();
   });
+
+  // regression (review, f9b005a): a resource whose open() failed was reported as held.
+  it('reports a resource whose open() failed as released, not held [4.3]', async () => {
+    const failure = new Error('connect refused');
+    let report: RunReport | undefined;
+    await expect(
+      fromResource({
+        open: () => Promise.reject(failure),
+        read: () => [1],
+        close: () => undefined,
+      }).run({ onReport: (r) => (report = r) }),
+    ).rejects.toBe(failure);
+    expect(report!.source.closedAtMs !== null || report!.source.openedAtMs === null).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
-import { eachItem, type ItemContext } from './internal/each-item.js';
+import { defineInlineStage, validateFunction, type FusableStage } from '@sluice/core/kit';
+import type { ItemContext } from './internal/each-item.js';
 
 export type Predicate<T> = (item: T, ctx: ItemContext) => boolean | PromiseLike<boolean>;
 
@@ -20,13 +20,5 @@ export function filter<T, S extends T>(predicate: (item: T, ctx: ItemContext) =>
 export function filter<T>(predicate: Predicate<T>): FusableStage<T, T>;
 export function filter<T>(predicate: Predicate<T>): FusableStage<T, T> {
   validateFunction(predicate, 'filter(predicate)');
-  return defineSyncStage<T, T>(
-    'filter',
-    (ctx) =>
-      eachItem<T, boolean, T>(ctx, predicate, (item, keep, out) => {
-        if (keep) out.push(item);
-        return true;
-      }),
-    { inline: { op: 'filter', fn: predicate } },
-  );
+  return defineInlineStage<T, T>('filter', 'filter', predicate);
 }

@@ -25,6 +25,34 @@ describe('map', () => {
     expect(out).toEqual(['0a', '1b', '2c', '3d', '4e']);
   });
 
+  for (const concurrency of [1, 3]) {
+    it(`hands fn a context whose index stays its item's position until the call settles (concurrency ${concurrency})`, async () => {
+      const gates = [deferred<void>(), deferred<void>(), deferred<void>(), deferred<void>()];
+      const settled: [number, number][] = [];
+      const running = from(['a', 'b', 'c', 'd'])
+        .pipe(
+          map(async (s, ctx) => {
+            const before = ctx.index;
+            await gates[before]!.promise;
+            settled.push([before, ctx.index]);
+            return s;
+          }, { concurrency }),
+        )
+        .toArray();
+      for (const gate of gates) {
+        await flushMacrotask();
+        gate.resolve();
+      }
+      expect(await running).toEqual(['a', 'b', 'c', 'd']);
+      expect(settled).toEqual([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]);
+    });
+  }
+
   it('awaits a returned promise before mapping the next item', async () => {
     const gates: Deferred<number>[] = [deferred(), deferred(), deferred()];
     const called: Deferred<void>[] = [deferred(), deferred(), deferred()];

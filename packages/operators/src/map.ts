@@ -1,7 +1,7 @@
-import { eachItem, type ItemContext } from './internal/each-item.js';
+import type { ItemContext } from './internal/each-item.js';
 import {
   defineBatchStage,
-  defineSyncStage,
+  defineInlineStage,
   validateBoolean,
   validateFunction,
   validateInteger,
@@ -39,6 +39,9 @@ export interface MapOptions {
  * - Stateless; fused with adjacent synchronous operators, so a synchronous `fn` costs no promise per item.
  * - An error thrown by `fn` (or a rejection of its promise) fails the run unchanged.
  * - `fn` receives `{ signal, index }`: pass the signal to whatever it awaits so an abort reaches it.
+ *   `index` is the item's 0-based position in this stage's input. The context belongs to the call
+ *   until the call (and its promise) settles, with any concurrency: read it after an `await` if you
+ *   like, but do not keep it beyond (at concurrency 1 the same object serves the next call).
  *
  * @example
  * ```ts
@@ -60,13 +63,5 @@ export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableS
       });
     }
   }
-  return defineSyncStage<In, Awaited<Out>>(
-    'map',
-    (ctx) =>
-      eachItem<In, Out, Awaited<Out>>(ctx, fn, (_item, value, out) => {
-        out.push(value as Awaited<Out>);
-        return true;
-      }),
-    { oneToOne: true, inline: { op: 'map', fn } },
-  );
+  return defineInlineStage<In, Awaited<Out>>('map', 'map', fn);
 }

@@ -1,5 +1,5 @@
-import { defineSyncStage, validateFunction, type FusableStage } from '@sluice/core/kit';
-import { eachItem, type ItemContext } from './internal/each-item.js';
+import { defineInlineStage, validateFunction, type FusableStage } from '@sluice/core/kit';
+import type { ItemContext } from './internal/each-item.js';
 
 export type TapFn<T> = (item: T, ctx: ItemContext) => unknown;
 
@@ -21,14 +21,5 @@ export type TapFn<T> = (item: T, ctx: ItemContext) => unknown;
  */
 export function tap<T>(fn: TapFn<T>): FusableStage<T, T> {
   validateFunction(fn, 'tap(fn)');
-  return defineSyncStage<T, T>(
-    'tap',
-    (ctx) =>
-      eachItem<T, unknown, T>(ctx, fn, (item, _result, out) => {
-        out.push(item);
-        return true;
-      }),
-    // Adjacent map/filter/tap are compiled by the runner into one loop calling `fn` directly.
-    { oneToOne: true, inline: { op: 'tap', fn } },
-  );
+  return defineInlineStage<T, T>('tap', 'tap', fn);
 }

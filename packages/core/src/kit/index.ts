@@ -16,6 +16,7 @@ export {
   kSluiceStage,
   kSluiceSink,
   defineSyncStage,
+  defineInlineStage,
   defineBatchStage,
   defineBatchSink,
   type KernelInstance,
@@ -35,6 +36,7 @@ export { reportCleanupError, warnCleanupError, warnReportError } from './cleanup
 export { TextChunkDecoder, SurrogateCarry, chunkTypeError } from './text-decoder.js';
 export { LineSplitter, LineTooLongError, DEFAULT_MAX_LINE_LENGTH, lineLengthOption } from './line-splitter.js';
 export { optionsObject, optionalBoolean } from './options.js';
+export type { InlineKind } from '../internal/inline-semantics.js';
 export { validateRunOptions } from '../pipeline.js';
 export {
   validateFunction,

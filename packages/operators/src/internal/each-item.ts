@@ -1,7 +1,10 @@
 import type { StageContext } from '@sluice/core';
 import { isThenable, type KernelInstance } from '@sluice/core/kit';
 
-/** What a user callback receives besides the item. The object is reused between calls: read `index` right away. */
+/**
+ * What a user callback receives besides the item. It belongs to the call until the call (and its
+ * promise) settles; it may then be reused for the next call, so a callback must not keep it.
+ */
 export interface ItemContext {
   readonly signal: AbortSignal;
   /** 0-based position of the item in this stage's input. */
@@ -14,11 +17,10 @@ export function itemContext(ctx: StageContext): { signal: AbortSignal; index: nu
 }
 
 /**
- * The kernel shared by map, filter, tap and takeWhile: calls `fn(item, { signal, index })` for
- * every item and lets `step` decide what to emit (`false` stops the input). Synchronous results
- * stay on a loop that allocates no promise; the first promise switches the rest of the batch to
- * an async path that awaits each result in order. (Inside a run, adjacent map/filter/tap are
- * compiled into one loop instead; this kernel serves the others and every use outside sluice.)
+ * The kernel of takeWhile: calls `fn(item, { signal, index })` for every item and lets `step`
+ * decide what to emit (`false` stops the input). Synchronous results stay on a loop that allocates
+ * no promise; the first promise switches the rest of the batch to an async path that awaits each
+ * result in order. (map, filter and tap are inline stages instead: `defineInlineStage` in the kit.)
  */
 export function eachItem<T, R, O>(
   ctx: StageContext,
