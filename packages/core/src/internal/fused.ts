@@ -3,7 +3,7 @@ import { DONE, type BatchIterator } from '../source.js';
 import type { StageContext } from '../types.js';
 import { CompiledGroup } from './compile.js';
 import type { Link } from './link.js';
-import type { StageStats } from './segments.js';
+import type { StageStats } from './stage-iterators.js';
 import { Stopwatch } from './stopwatch.js';
 
 /** One step of a fused run: a compiled group of map/filter/tap, or one kernel. */

@@ -5,7 +5,7 @@ import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../t
 import { Link, type LinkOwner } from './link.js';
 import { linkSignal } from './signal-link.js';
 import { FusedIterator } from './fused.js';
-import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './segments.js';
+import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './stage-iterators.js';
 
 /** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
 export interface Plan {
