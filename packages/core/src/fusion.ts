@@ -1,5 +1,6 @@
 import { SluiceTypeError, describe } from './errors.js';
 import type { Sink, Stage, StageContext } from './types.js';
+import type { DemandBatches } from './internal/protocol.js';
 import { validateBoolean, validateFunction, validateKeys, validateObject } from './validate.js';
 
 /**
@@ -158,7 +159,7 @@ async function* singletons<T>(source: AsyncIterable<T>): AsyncGenerator<T[]> {
 /** A sink that can consume whole batches (a writable that takes many items per write). */
 export interface BatchSinkDescriptor<In, R> {
   readonly name: string;
-  run(source: AsyncIterable<In[]>, ctx: StageContext): Promise<R>;
+  run(source: DemandBatches<In>, ctx: StageContext): Promise<R>;
 }
 
 export const kSluiceSink: unique symbol = Symbol.for('sluice.sink') as never;
@@ -175,7 +176,7 @@ export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, un
  */
 export function defineBatchSink<In, R>(
   name: string,
-  run: (source: AsyncIterable<In[]>, ctx: StageContext) => Promise<R>,
+  run: (source: DemandBatches<In>, ctx: StageContext) => Promise<R>,
 ): Sink<In, R> {
   validateName(name, 'defineBatchSink(name, run)');
   validateFunction(run, 'defineBatchSink(name, run)');

@@ -1,40 +1,10 @@
 import { SluiceTypeError, describe } from './errors.js';
 import { checkResult, openIterator } from './internal/iterator-protocol.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
+import { DONE, type BatchIterator, type SourceHooks } from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };
-
-/**
- * The internal pull protocol between the runner's parts: each pull yields a batch. `hint` is the
- * most items the caller can use (a downstream `take`); sources that can cut a batch honour it.
- */
-export interface BatchIterator<T> {
-  next(hint?: number): Promise<IteratorResult<T[], undefined>>;
-  return(): Promise<unknown>;
-  /**
-   * True when `return()` may be called while a `next()` is pending: an async generator queues it,
-   * a Node readable's iterator destroys the stream and ends the pending read. Otherwise the
-   * runner waits for the pending `next()` to settle first.
-   */
-  readonly returnWhilePending?: boolean;
-}
-
-export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** Notified by a source when it opens and when it releases what it holds. */
-export interface SourceHooks {
-  opened(): void;
-  released(): void;
-  /** An error raised while releasing after another error already won. */
-  cleanupError(error: unknown): void;
-  /**
-   * Waits for a release the source started itself (at the end of its data), but no longer than
-   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
-   * release must not reject: it hands its errors to `cleanupError`.
-   */
-  bounded(release: Promise<void>): Promise<void>;
-}
 
 /** A source description the builder keeps; it is opened anew by every run. */
 export interface SourceSpec<T> {

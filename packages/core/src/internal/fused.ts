@@ -1,5 +1,5 @@
 import type { KernelInstance, SyncKernel } from '../fusion.js';
-import { DONE, type BatchIterator } from '../source.js';
+import { DONE, type BatchIterator, type DemandHint } from './protocol.js';
 import type { StageContext } from '../types.js';
 import { CompiledGroup } from './compile.js';
 import type { Link } from './link.js';
@@ -48,7 +48,7 @@ export class FusedIterator implements BatchIterator<unknown> {
   }
 
   /** How many input items the fused kernels can still use, given what downstream can use. */
-  private demand(hint: number | undefined): number {
+  private demand(hint: DemandHint): number {
     let d = hint ?? Infinity;
     for (let i = this.kernels.length - 1; i >= 0; i--) {
       const want = this.instances[i]?.want?.() ?? Infinity;
@@ -58,7 +58,7 @@ export class FusedIterator implements BatchIterator<unknown> {
     return d;
   }
 
-  next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
+  next(hint?: DemandHint): Promise<IteratorResult<unknown[], undefined>> {
     if (this.failed) return Promise.reject(this.takeFailure());
     if (this.finished) return Promise.resolve(DONE);
     const demand = this.demand(hint);
@@ -91,7 +91,7 @@ export class FusedIterator implements BatchIterator<unknown> {
 
   private process(
     r: IteratorResult<unknown[], undefined>,
-    hint: number | undefined,
+    hint: DemandHint,
   ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
     if (r.done) return this.end(0, []);
     let batch: readonly unknown[] = r.value;
@@ -116,7 +116,7 @@ export class FusedIterator implements BatchIterator<unknown> {
     firstOut: unknown[],
     pending: Promise<boolean>,
     started: number,
-    hint: number | undefined,
+    hint: DemandHint,
   ): Promise<IteratorResult<unknown[], undefined>> {
     let more = await pending.catch((error: unknown) => {
       this.failed = { error };
@@ -150,7 +150,7 @@ export class FusedIterator implements BatchIterator<unknown> {
 
   private deliver(
     batch: readonly unknown[],
-    hint: number | undefined,
+    hint: DemandHint,
   ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
     if (batch.length > 0) return { done: false, value: batch as unknown[] };
     if (this.failed) throw this.takeFailure();

@@ -1,4 +1,4 @@
-import { DONE, type BatchIterator } from '../source.js';
+import { DONE, type BatchIterator, type DemandHint } from './protocol.js';
 import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -48,7 +48,7 @@ export class Link<T> {
     readonly name: string,
   ) {}
 
-  next(hint?: number): Promise<IteratorResult<T[], undefined>> {
+  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
     const failure = this.owner.failure;
     if (failure) return Promise.reject(failure.error);
     if (this.closed || this.exhausted) return Promise.resolve(DONE);

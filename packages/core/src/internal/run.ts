@@ -1,6 +1,7 @@
 import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
 import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason, warnCleanupError } from '../errors.js';
 import type { SourceSpec } from '../source.js';
+import type { DemandHint } from './protocol.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
 import { linkSignal } from './signal-link.js';
@@ -262,7 +263,7 @@ export class Run<T> implements LinkOwner {
 
   /** Pulls the next batch from the end of the chain; a failure there fails the run. */
   /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */
-  pull(hint?: number): Promise<IteratorResult<T[], undefined>> {
+  pull(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
     return this.top.next(hint);
   }
 
@@ -379,7 +380,7 @@ export class Run<T> implements LinkOwner {
       [Symbol.asyncIterator]() {
         return this;
       },
-      next: (hint?: number) => this.pull(hint),
+      next: (hint?: DemandHint) => this.pull(hint),
       return: async () => {
         await this.stop();
         return { done: true, value: undefined };

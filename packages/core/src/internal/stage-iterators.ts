@@ -1,6 +1,7 @@
 import { SluiceTypeError, describe, reportCleanupError } from '../errors.js';
 import type { BatchKernel, SyncKernel } from '../fusion.js';
-import { DONE, isThenable, type BatchIterator } from '../source.js';
+import { isThenable } from '../source.js';
+import { DONE, type BatchIterator } from './protocol.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
 

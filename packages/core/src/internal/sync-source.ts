@@ -1,4 +1,5 @@
-import { DONE, isThenable, type BatchIterator, type SourceHooks } from '../source.js';
+import { isThenable } from '../source.js';
+import { DONE, type BatchIterator, type SourceHooks } from './protocol.js';
 import { checkResult, openIterator } from './iterator-protocol.js';
 
 /**

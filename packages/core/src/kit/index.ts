@@ -20,6 +20,7 @@ export {
   type FusableStage,
   type BatchSinkDescriptor,
 } from '../fusion.js';
+export type { DemandHint, DemandBatches, DemandBatchIterator } from '../internal/protocol.js';
 export { reportCleanupError, timeoutReason, describe as describeValue, type SluiceErrorCode } from '../errors.js';
 export { validateRunOptions } from '../pipeline.js';
 export {

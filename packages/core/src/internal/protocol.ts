@@ -1,0 +1,50 @@
+/**
+ * The pull protocol between the runner's parts (sources, fused kernels, stage iterators, links).
+ * Internal: users see async iterables; these are the batches moving underneath them.
+ */
+
+/**
+ * The most items the puller can use (a downstream `take(n)`, a sink like `first()`), passed up
+ * to the source; sources that can cut a batch honour it. `undefined`: no limit.
+ */
+export type DemandHint = number | undefined;
+
+/**
+ * The batches a batch sink (`defineBatchSink`) is given: inside sluice, its iterator's `next()`
+ * takes a demand hint, so a sink that can use only a few items (`first()`) says so.
+ */
+export interface DemandBatches<T> extends AsyncIterable<T[]> {
+  [Symbol.asyncIterator](): DemandBatchIterator<T>;
+}
+
+export interface DemandBatchIterator<T> extends AsyncIterator<T[], unknown> {
+  next(hint?: DemandHint): Promise<IteratorResult<T[], unknown>>;
+}
+
+/** Each pull yields a batch (never empty unless the iterator says so); `hint` bounds its size. */
+export interface BatchIterator<T> {
+  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>>;
+  return(): Promise<unknown>;
+  /**
+   * True when `return()` may be called while a `next()` is pending: an async generator queues it,
+   * a Node readable's iterator destroys the stream and ends the pending read. Otherwise the
+   * runner waits for the pending `next()` to settle first.
+   */
+  readonly returnWhilePending?: boolean;
+}
+
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** Notified by a source when it opens and when it releases what it holds. */
+export interface SourceHooks {
+  opened(): void;
+  released(): void;
+  /** An error raised while releasing after another error already won. */
+  cleanupError(error: unknown): void;
+  /**
+   * Waits for a release the source started itself (at the end of its data), but no longer than
+   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
+   * release must not reject: it hands its errors to `cleanupError`.
+   */
+  bounded(release: Promise<void>): Promise<void>;
+}
