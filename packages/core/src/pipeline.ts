@@ -120,15 +120,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
   run(options?: RunOptions): Promise<RunReport> {
-    const run = this.#start(validateRunOptions(options, 'run(options)'));
-    return (async () => {
-      try {
-        for (;;) if ((await run.pull()).done) break;
-      } catch {
-        // the run recorded it; settle() rejects with the first error
-      }
-      return run.settle();
-    })();
+    return this.#start(validateRunOptions(options, 'run(options)')).drain();
   }
 
   /** Runs into a sink and resolves to what the sink returns. */
@@ -143,21 +135,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Collects every item. */
   toArray(options?: RunOptions): Promise<T[]> {
-    const run = this.#start<T>(validateRunOptions(options, 'toArray(options)'));
-    return (async () => {
-      const items: T[] = [];
-      try {
-        for (;;) {
-          const r = await run.pull();
-          if (r.done) break;
-          for (const item of r.value) items.push(item);
-        }
-      } catch {
-        // settle() rejects with the first error
-      }
-      await run.settle();
-      return items;
-    })();
+    return this.#start<T>(validateRunOptions(options, 'toArray(options)')).collect();
   }
 
   /** Iterates the items with run options; `break` stops the run and releases the source. */
@@ -168,7 +146,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     let returned = false;
     const start = () => {
       run ??= this.#start<T>(opts);
-      items ??= run.items(true);
+      items ??= run.consumerItems();
       return items;
     };
     return {
@@ -189,11 +167,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
       },
       async return() {
         returned = true;
-        // The consumer is stopping: an abort or a failure it has not pulled yet is not its
-        // concern (it reached onReport); an error raised while closing is, and is thrown.
-        if (run) await run.settle().catch((error: unknown) => {
-          if (run!.failedInCleanup) throw error;
-        });
+        if (run) await run.settleAfterReturn();
         return { done: true, value: undefined };
       },
     };
@@ -204,10 +178,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 
   #start<R>(options: RunOptions): Run<R> {
-    const run = new Run<R>(this.#plan, options);
-    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
-    if (options.signal?.aborted) run.fail(options.signal.reason, 'aborted');
-    return run;
+    return new Run<R>(this.#plan, options);
   }
 }
 

@@ -1,7 +1,7 @@
 import { SluiceTypeError, describe } from './errors.js';
 import { checkResult, openIterator } from './internal/iterator-protocol.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
-import { DONE, type BatchIterator, type SourceHooks } from './internal/protocol.js';
+import { DONE, type BatchIterator, type ItemPuller, type SourceHooks } from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };
@@ -46,35 +46,51 @@ export function isSourceInput(input: unknown): boolean {
 function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks, what: string): BatchIterator<T> {
   let it: AsyncIterator<T> | undefined;
   let done = false;
-  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> | Promise<never> => {
-    let r: IteratorResult<T>;
-    try {
-      r = checkResult<T>(result, what, false);
-    } catch (error) {
-      // A broken result is the iterator's own failure: it is not closed (as with `for await`).
-      return fail(error);
-    }
-    if (!r.done) return { done: false, value: [r.value] };
+  const release = () => {
     done = true;
     hooks.released();
-    return DONE;
+  };
+  const puller: ItemPuller<T> = {
+    pull() {
+      if (done) return DONE;
+      if (!it) {
+        hooks.opened();
+        it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
+      }
+      return it.next();
+    },
+    took(result) {
+      let r: IteratorResult<T>;
+      try {
+        r = checkResult<T>(result, what, false);
+      } catch (error) {
+        // A broken result is the iterator's own failure: it is not closed (as with `for await`).
+        release();
+        throw error;
+      }
+      if (r.done && !done) release();
+      return r;
+    },
+    lost: release,
+  };
+  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> => {
+    const r = puller.took(result);
+    return r.done ? DONE : { done: false, value: [r.value] };
   };
   const fail = (error: unknown): Promise<never> => {
-    done = true;
-    hooks.released();
+    release();
     return Promise.reject(error);
   };
   return {
     returnWhilePending: true,
+    get itemPuller() {
+      return it === undefined ? undefined : puller;
+    },
     next() {
       if (done) return Promise.resolve(DONE);
       let pulled: unknown;
       try {
-        if (!it) {
-          hooks.opened();
-          it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
-        }
-        pulled = it.next();
+        pulled = puller.pull();
       } catch (error) {
         return fail(error);
       }
@@ -135,6 +151,9 @@ export function lazySource<T>(
   return {
     get returnWhilePending() {
       return inner?.returnWhilePending === true;
+    },
+    get itemPuller() {
+      return inner?.itemPuller;
     },
     async next(hint) {
       if (closed) return DONE;
