@@ -153,16 +153,13 @@ export class Pipeline<T> implements AsyncIterable<T> {
       [Symbol.asyncIterator]() {
         return this;
       },
-      async next() {
-        if (returned && !run) return { done: true, value: undefined };
-        const it = start();
+      next() {
+        if (returned && !run) return Promise.resolve({ done: true, value: undefined });
         try {
-          const r = await it.next();
-          if (r.done) await run!.settle();
-          return r;
+          return start().next();
         } catch (error) {
-          await run!.settle(); // rejects with the run's first error
-          throw error;
+          // Building the run can throw (a kernel's create()): next() rejects, it never throws.
+          return Promise.reject(error);
         }
       },
       async return() {

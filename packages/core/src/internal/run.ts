@@ -309,12 +309,14 @@ export class Run<T> implements LinkOwner {
     return items;
   }
 
-  /** `iterate()`: the items for a consumer; its `return()` ends the run. */
+  /**
+   * `iterate()`: the items for a consumer. Their end or failure is heard once the run settled (a
+   * failure then rejects with the run's first error); `return()` ends the run.
+   */
   consumerItems(): ItemView<T> {
-    this.view = new ItemView<T>(
-      () => this.top.next(),
-      () => this.settle(),
-    );
+    const top = this.top;
+    const settle = () => this.settle();
+    this.view = new ItemView<T>(() => top.next(), { returned: settle, ending: settle });
     return this.view;
   }
 
@@ -349,11 +351,9 @@ export class Run<T> implements LinkOwner {
 
   /** Runs a sink on the items; the sink's early return stops the run (its result or error decides the outcome). */
   drainInto<R>(sink: Sink<T, R>): Promise<R> {
-    this.view = new ItemView<T>(
-      () => this.top.next(),
-      () => this.stop(),
-    );
-    const items = this.view;
+    const top = this.top;
+    const items = new ItemView<T>(() => top.next(), { returned: () => this.stop() });
+    this.view = items;
     return this.drive(() => sink(items, this.ctx));
   }
 
