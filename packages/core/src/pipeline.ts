@@ -1,6 +1,7 @@
 import { SluiceTypeError, describe } from './errors.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
-import { Run, type Plan } from './internal/run.js';
+import type { Plan } from './internal/chain.js';
+import { Run } from './internal/run.js';
 import { STAGE_HINT, type StageSpec } from './internal/stage-iterators.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';

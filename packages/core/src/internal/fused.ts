@@ -30,6 +30,18 @@ export class FusedIterator implements BatchIterator<unknown> {
   private finished = false;
   /** Some kernel can want fewer items (a `take`): the demand must be asked for each pull. */
   private readonly limited: boolean;
+  /**
+   * An operator threw in the middle of a batch. Item by item, the items before the failing one
+   * would have gone all the way down before the error: so the outputs made so far go on, and the
+   * error is thrown at the next pull. A later operator failing on that partial batch failed first.
+   */
+  private failed: { readonly error: unknown } | undefined;
+  /** The link this loop reports its pulls to (see `Link`): it adds no promise of its own. */
+  private output: PullRecord<unknown> | undefined;
+  /** What the loop waits for: an item from the source's iterator, a batch from the input link, or an outcome. */
+  private waiting: 'item' | 'batch' | 'outcome' = 'outcome';
+  /** The source's item puller, while `waiting` is 'item'. */
+  private puller: ItemPuller<unknown> | undefined;
 
   constructor(
     private readonly input: Link<unknown>,
@@ -68,9 +80,6 @@ export class FusedIterator implements BatchIterator<unknown> {
     return d;
   }
 
-  /** The link this loop reports its pulls to (see `Link`): it adds no promise of its own. */
-  private output: PullRecord<unknown> | undefined;
-
   reportTo(record: PullRecord<unknown>): void {
     this.output = record;
   }
@@ -78,9 +87,8 @@ export class FusedIterator implements BatchIterator<unknown> {
   /**
    * One async function per pull, whatever the batch sizes: an item from a one-item-per-pull source
    * is awaited straight from its iterator (`Link.pullItem`), and input that the kernels drop (a
-   * filter, a batch filling up) loops here instead of costing promises per item. The function is
-   * kept small on purpose: an async function saves and restores its frame at every await, and the
-   * bookkeeping lives in the synchronous `advance` and `arrived`.
+   * filter, a batch filling up) loops here instead of costing promises per item. What to wait for
+   * next is decided by `advance`, what came of it by `arrived`: both synchronous.
    */
   async next(hint?: DemandHint): Promise<IteratorResult<unknown[], undefined>> {
     try {
@@ -101,10 +109,6 @@ export class FusedIterator implements BatchIterator<unknown> {
       throw this.output!.failedWith(error);
     }
   }
-
-  /** What the loop waits for: an item from the source's iterator, a batch from the input link, or an outcome. */
-  private waiting: 'item' | 'batch' | 'outcome' = 'outcome';
-  private puller: ItemPuller<unknown> | undefined;
 
   /** The result to hand on now, or the promise to wait for (`waiting` says what it is). */
   private advance(hint: DemandHint): IteratorResult<unknown[], undefined> | Promise<unknown> {
@@ -152,13 +156,6 @@ export class FusedIterator implements BatchIterator<unknown> {
   private waitFailed(error: unknown): unknown {
     return this.waiting === 'item' ? this.input.lostItem(this.puller!, error) : error;
   }
-
-  /**
-   * An operator threw in the middle of a batch. Item by item, the items before the failing one
-   * would have gone all the way down before the error: so the outputs made so far go on, and the
-   * error is thrown at the next pull. A later operator failing on that partial batch failed first.
-   */
-  private failed: { readonly error: unknown } | undefined;
 
   private takeFailure(): unknown {
     const { error } = this.failed!;

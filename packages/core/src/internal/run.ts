@@ -4,7 +4,7 @@
  *
  *   source ─Link─ FusedIterator(map+filter…) ─Link─ ItemStageIterator(user gen) ─Link(top)─ drive
  *
- * Built by `Run.build` from the plan: adjacent sync kernels fuse into one FusedIterator, every
+ * Built by `Chain` (chain.ts) from the plan: adjacent sync kernels fuse into one FusedIterator, every
  * opaque stage gets a stage iterator (stage-iterators.ts), and a Link (link.ts) holds each one.
  *
  * A pull. The drive asks the top link: `run()`/`toArray()` loop on `Link.pull` (drain/collect),
@@ -32,20 +32,14 @@
  * constructor; the stage counts are read in `makeReport`.
  */
 import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason } from '../errors.js';
-import type { SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { CleanupLedger } from './cleanup-ledger.js';
-import { FusedIterator } from './fused.js';
-import { Link, type LinkOwner } from './link.js';
-import type { DemandBatchIterator, DemandHint } from './protocol.js';
+import { Chain, type Plan } from './chain.js';
+import type { Link, LinkOwner } from './link.js';
+import type { DemandBatchIterator, DemandHint, SourceHooks } from './protocol.js';
 import { linkSignal } from './signal-link.js';
-import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './stage-iterators.js';
+import { ItemView } from './stage-iterators.js';
 
-/** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
-export interface Plan {
-  readonly source: SourceSpec<unknown>;
-  readonly stages: readonly StageSpec[];
-}
 
 /** How long teardown waits for the closes before settling anyway (tracked in report.closed). */
 const DEFAULT_CLEANUP_TIMEOUT = 1000;
@@ -79,10 +73,8 @@ export class Run<T> implements LinkOwner {
   private state: RunState = { kind: 'running' };
   readonly interruptible: boolean;
   private readonly ledger: CleanupLedger;
-  private readonly links: Link<unknown>[] = [];
+  private readonly chain: Chain;
   private readonly top: Link<T>;
-  private readonly fused: FusedIterator[] = [];
-  private readonly stats: { stat: StageStats; input?: Link<unknown>; output?: Link<unknown> }[] = [];
   private readonly started = performance.now();
   private sourceOpenedAt: number | null = null;
   private sourceClosedAt: number | null = null;
@@ -110,13 +102,7 @@ export class Run<T> implements LinkOwner {
     if (timeout !== undefined && timeout !== Infinity) {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
-    this.top = this.build(plan) as Link<T>;
-    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
-    if (signal?.aborted) this.fail(signal.reason, 'aborted');
-  }
-
-  private build(plan: Plan): Link<unknown> {
-    const hooks = {
+    const hooks: SourceHooks = {
       opened: () => {
         this.sourceOpenedAt ??= performance.now() - this.started;
       },
@@ -126,36 +112,10 @@ export class Run<T> implements LinkOwner {
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
       bounded: this.ledger.bounded,
     };
-    const stages = plan.stages;
-    const position = (next: number) => (next >= stages.length ? 'top' : 'inner');
-    let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name, position(0));
-    this.links.push(link);
-    for (let i = 0; i < stages.length; ) {
-      const spec = stages[i]!;
-      const input = link;
-      if (spec.kind === 'sync') {
-        const kernels = [];
-        for (; i < stages.length && stages[i]!.kind === 'sync'; i++) {
-          kernels.push((stages[i] as Extract<StageSpec, { kind: 'sync' }>).kernel);
-        }
-        const stats = kernels.map((k) => ({ name: k.name, fused: true, itemsIn: 0, itemsOut: 0, timeMs: 0 }));
-        for (const stat of stats) this.stats.push({ stat });
-        const fused = new FusedIterator(input, kernels, this.ctx, stats);
-        this.fused.push(fused);
-        link = new Link(this, fused, kernels.map((k) => k.name).join('+'), position(i));
-      } else {
-        i++;
-        const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
-        const iterator =
-          spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.ledger.bounded)
-            : new ItemStageIterator(input, spec, this.ctx, this.ledger.bounded);
-        link = new Link(this, iterator, name, position(i));
-        this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
-      }
-      this.links.push(link);
-    }
-    return link;
+    this.chain = new Chain(plan, this, this.ctx, hooks);
+    this.top = this.chain.top as Link<T>;
+    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
+    if (signal?.aborted) this.fail(signal.reason, 'aborted');
   }
 
   // ── State ─────────────────────────────────────────────────────────────────────────────────
@@ -192,7 +152,7 @@ export class Run<T> implements LinkOwner {
     // recorded it as pending: interrupted and closed at once, its source would be closed during
     // its own read and its stage returned while running. One microtask later every link knows.
     queueMicrotask(() => {
-      for (const link of this.links) link.interrupt(error);
+      for (const link of this.chain.links) link.interrupt(error);
       void this.teardown();
     });
   }
@@ -244,7 +204,7 @@ export class Run<T> implements LinkOwner {
   private teardown(): Promise<void> {
     this.tearingDown ??= (async () => {
       const now: Promise<void>[] = [];
-      for (const link of this.links) {
+      for (const link of this.chain.links) {
         const closing = link.close();
         if (closing) now.push(closing);
       }
@@ -252,7 +212,7 @@ export class Run<T> implements LinkOwner {
       // driver cancelling a query): waited for like a close, so a cursor is released, and the
       // report says when, before the run settles. A stage's deferred close is not: it may be
       // stuck in an await that ignores the signal.
-      const sourceClose = this.links[0]!.deferredClose;
+      const sourceClose = this.chain.source.deferredClose;
       if (sourceClose) now.push(sourceClose);
       if (now.length > 0) await this.ledger.withinGrace(Promise.all(now));
     })();
@@ -441,16 +401,10 @@ export class Run<T> implements LinkOwner {
   }
 
   private makeReport(settled: Extract<RunState, { kind: 'settled' }>): RunReport {
-    for (const fused of this.fused) fused.report();
     const now = performance.now() - this.started;
     const opened = this.sourceOpenedAt;
     const closedAt = this.sourceClosedAt;
-    const stages = this.stats.map(({ stat, input, output }) =>
-      input && output
-        ? { ...stat, itemsIn: input.items, itemsOut: output.items, timeMs: Math.max(0, output.busyMs - input.busyMs) }
-        : { ...stat },
-    );
-    const source = this.links[0]!;
+    const source = this.chain.source;
     return {
       outcome: settled.outcome,
       ...(settled.failure ? { error: settled.failure.error } : {}),
@@ -463,7 +417,7 @@ export class Run<T> implements LinkOwner {
         closedAtMs: closedAt,
         heldMs: opened === null ? 0 : (closedAt ?? now) - opened,
       },
-      stages,
+      stages: this.chain.stageReports(),
       cleanupErrors: this.ledger.errors,
       pendingCleanups: this.ledger.pending,
       closed: this.ledger.closed,
