@@ -12,7 +12,7 @@
  * `Link.next`. A link checks the fairness slice (fairness.ts), counts, and calls its iterator's
  * `next(hint)`. The fused loop (`FusedIterator.next`) pulls its input in the same async function:
  * from an async-iterable source it awaits the source iterator's own promise (`Link.pullItem`,
- * `ItemPuller`), so an item costs one promise hop more than a bare `for await`, whatever the chain.
+ * `ItemPuller`): an item costs no promise of ours until a kernel hands something on (protocol 10).
  *
  * An abort (caller's signal via `linkSignal`, the timeout, or `stop()` when the consumer leaves).
  * `Run.fail` records the state and aborts the run's controller (every stage's `signal`), rejects
@@ -28,8 +28,8 @@
  * which tells it (parent run, `onCleanupError`, or a warning) once the run settles.
  *
  * Settling (`settle`, once): teardown, the ledger's grace, then the outcome (`settledState`), the
- * report and `onReport` (`finish`): the place where "run ended" is told. The run starts in the
- * constructor; the stage counts are read in `makeReport`.
+ * report and `onReport` (`finish`). For observers: the run starts at the end of the constructor,
+ * the stage counts are read by `Chain.stageReports`, and the run ends in `finish`.
  */
 import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason } from '../errors.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
