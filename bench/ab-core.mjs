@@ -17,7 +17,9 @@ const items = makeItems(N);
 
 async function load(dir) {
   const core = await import(pathToFileURL(resolve(dir, 'index.js')).href);
-  const sum = core.defineBatchSink('sum', async (batches) => {
+  // Since the kit split, defineBatchSink lives in @sluice/core/kit (older builds: in the index).
+  const kit = await import(pathToFileURL(resolve(dir, 'kit/index.js')).href).catch(() => core);
+  const sum = kit.defineBatchSink('sum', async (batches) => {
     let s = 0;
     for await (const batch of batches) for (let i = 0; i < batch.length; i++) s += batch[i];
     return s;

@@ -3,6 +3,7 @@ import { describeValue } from './kit/describe.js';
 import { CompiledGroup } from './internal/compile.js';
 import { INLINE_KINDS, isInlineKind, type InlineKind } from './internal/inline-semantics.js';
 import type { Sink, Stage, StageContext } from './types.js';
+import type { DemandBatches } from './internal/protocol.js';
 import { validateBoolean, validateFunction, validateKeys, validateObject } from './validate.js';
 
 /**
@@ -185,7 +186,7 @@ async function* singletons<T>(source: AsyncIterable<T>): AsyncGenerator<T[]> {
 /** A sink that can consume whole batches (a writable that takes many items per write). */
 export interface BatchSinkDescriptor<In, R> {
   readonly name: string;
-  run(source: AsyncIterable<In[]>, ctx: StageContext): Promise<R>;
+  run(source: DemandBatches<In>, ctx: StageContext): Promise<R>;
 }
 
 export const kSluiceSink: unique symbol = Symbol.for('sluice.sink') as never;
@@ -202,7 +203,7 @@ export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, un
  */
 export function defineBatchSink<In, R>(
   name: string,
-  run: (source: AsyncIterable<In[]>, ctx: StageContext) => Promise<R>,
+  run: (source: DemandBatches<In>, ctx: StageContext) => Promise<R>,
 ): Sink<In, R> {
   validateName(name, 'defineBatchSink(name, run)');
   validateFunction(run, 'defineBatchSink(name, run)');

@@ -3,8 +3,9 @@ import { describeValue, isUnreadable } from './kit/describe.js';
 import { DONE } from './kit/iteration.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
-import { Run, type Plan } from './internal/run.js';
-import { STAGE_HINT, type StageSpec } from './internal/segments.js';
+import type { Plan } from './internal/chain.js';
+import { Run } from './internal/run.js';
+import { STAGE_HINT, type StageSpec } from './internal/stage-iterators.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
@@ -128,15 +129,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
   run(options?: RunOptions): Promise<RunReport> {
-    const run = this.#start(validateRunOptions(options, 'run(options)'));
-    return (async () => {
-      try {
-        for (;;) if ((await run.pull()).done) break;
-      } catch {
-        // the run recorded it; settle() rejects with the first error
-      }
-      return run.settle();
-    })();
+    return this.#start(validateRunOptions(options, 'run(options)')).drain();
   }
 
   /** Runs into a sink and resolves to what the sink returns. */
@@ -151,21 +144,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
 
   /** Collects every item. */
   toArray(options?: RunOptions): Promise<T[]> {
-    const run = this.#start<T>(validateRunOptions(options, 'toArray(options)'));
-    return (async () => {
-      const items: T[] = [];
-      try {
-        for (;;) {
-          const r = await run.pull();
-          if (r.done) break;
-          for (const item of r.value) items.push(item);
-        }
-      } catch {
-        // settle() rejects with the first error
-      }
-      await run.settle();
-      return items;
-    })();
+    return this.#start<T>(validateRunOptions(options, 'toArray(options)')).collect();
   }
 
   /** Iterates the items with run options; `break` stops the run and releases the source. */
@@ -176,33 +155,26 @@ export class Pipeline<T> implements AsyncIterable<T> {
     let returned = false;
     const start = () => {
       run ??= this.#start<T>(opts);
-      items ??= run.items(true);
+      items ??= run.consumerItems();
       return items;
     };
     return {
       [Symbol.asyncIterator]() {
         return this;
       },
-      async next() {
-        if (returned && !run) return DONE;
-        const it = start();
+      next() {
+        if (returned && !run) return Promise.resolve({ done: true, value: undefined });
         try {
-          const r = await it.next();
-          if (r.done) await run!.settle();
-          return r;
+          return start().next();
         } catch (error) {
-          await run!.settle(); // rejects with the run's first error
-          throw error;
+          // Building the run can throw (a kernel's create()): next() rejects, it never throws.
+          return Promise.reject(error);
         }
       },
       async return() {
         returned = true;
-        // The consumer is stopping: an abort or a failure it has not pulled yet is not its
-        // concern (it reached onReport); an error raised while closing is, and is thrown.
-        if (run) await run.settle().catch((error: unknown) => {
-          if (run!.failedInCleanup) throw error;
-        });
-        return DONE;
+        if (run) await run.settleAfterReturn();
+        return { done: true, value: undefined };
       },
     };
   }
@@ -212,10 +184,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 
   #start<R>(options: RunOptions): Run<R> {
-    const run = new Run<R>(this.#plan, options);
-    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
-    if (options.signal?.aborted) run.fail(options.signal.reason, 'aborted');
-    return run;
+    return new Run<R>(this.#plan, options);
   }
 }
 

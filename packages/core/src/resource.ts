@@ -1,6 +1,6 @@
 import { validateFunction, validateObject, validateKeys } from './validate.js';
-import { DONE } from './kit/iteration.js';
-import type { BatchIterator, SourceHooks, SourceSpec } from './source.js';
+import { DONE, type BatchIterator, type SourceHooks } from './internal/protocol.js';
+import type { SourceSpec } from './source.js';
 import type { StageContext } from './types.js';
 
 /** What `read` receives besides the resource. */

@@ -1,40 +1,11 @@
 import { SluiceTypeError } from './errors.js';
 import { describeValue, isUnreadable } from './kit/describe.js';
-import { DONE } from './kit/iteration.js';
 import { checkResult, openIterator } from './internal/iterator-protocol.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
+import { DONE, type BatchIterator, type ItemPuller, type SourceHooks } from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };
-
-/**
- * The internal pull protocol between the runner's parts: each pull yields a batch. `hint` is the
- * most items the caller can use (a downstream `take`); sources that can cut a batch honour it.
- */
-export interface BatchIterator<T> {
-  next(hint?: number): Promise<IteratorResult<T[], undefined>>;
-  return(): Promise<unknown>;
-  /**
-   * True when `return()` may be called while a `next()` is pending: an async generator queues it,
-   * a Node readable's iterator destroys the stream and ends the pending read. Otherwise the
-   * runner waits for the pending `next()` to settle first.
-   */
-  readonly returnWhilePending?: boolean;
-}
-
-/** Notified by a source when it opens and when it releases what it holds. */
-export interface SourceHooks {
-  opened(): void;
-  released(): void;
-  /** An error raised while releasing after another error already won. */
-  cleanupError(error: unknown): void;
-  /**
-   * Waits for a release the source started itself (at the end of its data), but no longer than
-   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
-   * release must not reject: it hands its errors to `cleanupError`.
-   */
-  bounded(release: Promise<void>): Promise<void>;
-}
 
 /** A source description the builder keeps; it is opened anew by every run. */
 export interface SourceSpec<T> {
@@ -68,35 +39,51 @@ export function isSourceInput(input: unknown): boolean {
 function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks, what: string): BatchIterator<T> {
   let it: AsyncIterator<T> | undefined;
   let done = false;
-  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> | Promise<never> => {
-    let r: IteratorResult<T>;
-    try {
-      r = checkResult<T>(result, what, false);
-    } catch (error) {
-      // A broken result is the iterator's own failure: it is not closed (as with `for await`).
-      return fail(error);
-    }
-    if (!r.done) return { done: false, value: [r.value] };
+  const release = () => {
     done = true;
     hooks.released();
-    return DONE;
+  };
+  const puller: ItemPuller<T> = {
+    pull() {
+      if (done) return DONE;
+      if (!it) {
+        hooks.opened();
+        it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
+      }
+      return it.next();
+    },
+    took(result) {
+      let r: IteratorResult<T>;
+      try {
+        r = checkResult<T>(result, what, false);
+      } catch (error) {
+        // A broken result is the iterator's own failure: it is not closed (as with `for await`).
+        release();
+        throw error;
+      }
+      if (r.done && !done) release();
+      return r;
+    },
+    lost: release,
+  };
+  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> => {
+    const r = puller.took(result);
+    return r.done ? DONE : { done: false, value: [r.value] };
   };
   const fail = (error: unknown): Promise<never> => {
-    done = true;
-    hooks.released();
+    release();
     return Promise.reject(error);
   };
   return {
     returnWhilePending: true,
+    get itemPuller() {
+      return it === undefined ? undefined : puller;
+    },
     next() {
       if (done) return Promise.resolve(DONE);
       let pulled: unknown;
       try {
-        if (!it) {
-          hooks.opened();
-          it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
-        }
-        pulled = it.next();
+        pulled = puller.pull();
       } catch (error) {
         return fail(error);
       }
@@ -162,6 +149,9 @@ export function lazySource<T>(
   return {
     get returnWhilePending() {
       return inner?.returnWhilePending === true;
+    },
+    get itemPuller() {
+      return inner?.itemPuller;
     },
     async next(hint) {
       if (closed) return DONE;

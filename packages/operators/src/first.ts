@@ -19,7 +19,7 @@ import { defineBatchSink } from '@sluice/core/kit';
 export function first<T>(): Sink<T, T | undefined> {
   return defineBatchSink<T, T | undefined>('first', async (batches) => {
     // Inside sluice, next() takes a hint: the most items this sink can use.
-    const it = batches[Symbol.asyncIterator]() as AsyncIterator<T[]> & { next(hint?: number): Promise<IteratorResult<T[]>> };
+    const it = batches[Symbol.asyncIterator]();
     let done = false;
     try {
       for (;;) {

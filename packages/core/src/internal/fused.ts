@@ -1,10 +1,9 @@
 import type { KernelInstance, SyncKernel } from '../fusion.js';
-import { DONE } from '../kit/iteration.js';
-import type { BatchIterator } from '../source.js';
+import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
 import type { StageContext } from '../types.js';
 import { CompiledGroup } from './compile.js';
 import type { Link } from './link.js';
-import type { StageStats } from './segments.js';
+import type { StageStats } from './stage-iterators.js';
 import { Stopwatch } from './stopwatch.js';
 
 /** One step of a fused run: a compiled group of map/filter/tap, or one kernel. */
@@ -17,13 +16,32 @@ interface Step {
   readonly watch: Stopwatch;
   /** Items this step produced. */
   outItems: number;
+  /** An output array the last push left empty, to be filled next time. */
+  spare: unknown[] | undefined;
 }
+
+/** What one input batch gave: a result to hand on, or undefined when the kernels kept or dropped it all. */
+type Outcome = IteratorResult<unknown[], undefined> | undefined;
 
 /** A run of adjacent synchronous operators fused into one loop over batches. */
 export class FusedIterator implements BatchIterator<unknown> {
   private readonly steps: Step[] = [];
   private readonly instances: (KernelInstance<unknown, unknown> | undefined)[];
   private finished = false;
+  /** Some kernel can want fewer items (a `take`): the demand must be asked for each pull. */
+  private readonly limited: boolean;
+  /**
+   * An operator threw in the middle of a batch. Item by item, the items before the failing one
+   * would have gone all the way down before the error: so the outputs made so far go on, and the
+   * error is thrown at the next pull. A later operator failing on that partial batch failed first.
+   */
+  private failed: { readonly error: unknown } | undefined;
+  /** The link this loop reports its pulls to (see `Link`): it adds no promise of its own. */
+  private output: PullRecord<unknown> | undefined;
+  /** What the loop waits for: an item from the source's iterator, a batch from the input link, or an outcome. */
+  private waiting: 'item' | 'batch' | 'outcome' = 'outcome';
+  /** The source's item puller, while `waiting` is 'item'. */
+  private puller: ItemPuller<unknown> | undefined;
 
   constructor(
     private readonly input: Link<unknown>,
@@ -32,24 +50,27 @@ export class FusedIterator implements BatchIterator<unknown> {
     private readonly stats: readonly StageStats[],
   ) {
     this.instances = kernels.map(() => undefined);
+    this.limited = false;
     for (let i = 0; i < kernels.length; ) {
       let j = i;
       while (j < kernels.length && kernels[j]!.inline) j++;
       if (j > i) {
         const group = new CompiledGroup(kernels.slice(i, j).map((k) => k.inline!), ctx);
-        this.steps.push({ instance: group, from: i, to: j, group, watch: new Stopwatch(), outItems: 0 });
+        this.steps.push({ instance: group, from: i, to: j, group, watch: new Stopwatch(), outItems: 0, spare: undefined });
         i = j;
       } else {
         const instance = kernels[i]!.create(ctx);
         this.instances[i] = instance;
-        this.steps.push({ instance, from: i, to: i + 1, group: undefined, watch: new Stopwatch(), outItems: 0 });
+        if (instance.want) this.limited = true;
+        this.steps.push({ instance, from: i, to: i + 1, group: undefined, watch: new Stopwatch(), outItems: 0, spare: undefined });
         i++;
       }
     }
   }
 
   /** How many input items the fused kernels can still use, given what downstream can use. */
-  private demand(hint: number | undefined): number {
+  private demand(hint: DemandHint): number {
+    if (hint === undefined && !this.limited) return Infinity;
     let d = hint ?? Infinity;
     for (let i = this.kernels.length - 1; i >= 0; i--) {
       const want = this.instances[i]?.want?.() ?? Infinity;
@@ -59,20 +80,82 @@ export class FusedIterator implements BatchIterator<unknown> {
     return d;
   }
 
-  next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
-    if (this.failed) return Promise.reject(this.takeFailure());
-    if (this.finished) return Promise.resolve(DONE);
-    const demand = this.demand(hint);
-    if (demand <= 0) return this.end(0, undefined);
-    return this.input.next(demand === Infinity ? undefined : demand).then((r) => this.process(r, hint));
+  reportTo(record: PullRecord<unknown>): void {
+    this.output = record;
   }
 
   /**
-   * An operator threw in the middle of a batch. Item by item, the items before the failing one
-   * would have gone all the way down before the error: so the outputs made so far go on, and the
-   * error is thrown at the next pull. A later operator failing on that partial batch failed first.
+   * One async function per pull, whatever the batch sizes: an item from a one-item-per-pull source
+   * is awaited straight from its iterator (`Link.pullItem`), and input that the kernels drop (a
+   * filter, a batch filling up) loops here instead of costing promises per item. What to wait for
+   * next is decided by `advance`, what came of it by `arrived`: both synchronous.
    */
-  private failed: { readonly error: unknown } | undefined;
+  async next(hint?: DemandHint): Promise<IteratorResult<unknown[], undefined>> {
+    try {
+      for (;;) {
+        let step: Outcome | Promise<unknown> = this.advance(hint);
+        while (step instanceof Promise) {
+          let settled: unknown;
+          try {
+            settled = await step;
+          } catch (error) {
+            throw this.waitFailed(error);
+          }
+          step = this.arrived(settled);
+        }
+        if (step !== undefined) return this.output!.delivered(step);
+      }
+    } catch (error) {
+      throw this.output!.failedWith(error);
+    }
+  }
+
+  /** The result to hand on now, or the promise to wait for (`waiting` says what it is). */
+  private advance(hint: DemandHint): IteratorResult<unknown[], undefined> | Promise<unknown> {
+    if (this.failed) throw this.takeFailure();
+    if (this.finished) return DONE;
+    const demand = this.demand(hint);
+    const input = this.input;
+    if (demand <= 0) {
+      this.waiting = 'outcome';
+      return this.end(0, undefined);
+    }
+    const puller = input.itemPuller;
+    const pulled = puller === undefined ? undefined : input.pullItem(puller);
+    if (pulled === undefined) {
+      this.waiting = 'batch';
+      return input.pull(demand === Infinity ? undefined : demand);
+    }
+    this.waiting = 'item';
+    this.puller = puller;
+    // A plain result (which `for await` tolerates) is awaited like a promise.
+    return pulled instanceof Promise ? pulled : Promise.resolve(pulled);
+  }
+
+  /** What the awaited promise settled with, run through the kernels: a result, another promise, or undefined (pull again). */
+  private arrived(settled: unknown): Outcome | Promise<unknown> {
+    let batch: unknown[] | undefined;
+    switch (this.waiting) {
+      case 'outcome':
+        return settled as Outcome;
+      case 'item': {
+        const item = this.input.tookItem(this.puller!, settled);
+        batch = item.done ? undefined : [item.value];
+        break;
+      }
+      case 'batch': {
+        const r = settled as IteratorResult<unknown[], undefined>;
+        batch = r.done ? undefined : r.value;
+        break;
+      }
+    }
+    this.waiting = 'outcome';
+    return batch === undefined ? this.end(0, []) : this.process(batch);
+  }
+
+  private waitFailed(error: unknown): unknown {
+    return this.waiting === 'item' ? this.input.lostItem(this.puller!, error) : error;
+  }
 
   private takeFailure(): unknown {
     const { error } = this.failed!;
@@ -90,24 +173,24 @@ export class FusedIterator implements BatchIterator<unknown> {
     }
   }
 
-  private process(
-    r: IteratorResult<unknown[], undefined>,
-    hint: number | undefined,
-  ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
-    if (r.done) return this.end(0, []);
-    let batch: readonly unknown[] = r.value;
+  /** Runs the kernels on one input batch: what comes out, or undefined when nothing did (pull again). */
+  private process(input: readonly unknown[]): Outcome | Promise<Outcome> {
+    let batch = input;
     for (let s = 0; s < this.steps.length; s++) {
       const step = this.steps[s]!;
-      const out: unknown[] = [];
+      // An output array that stayed empty was never handed on: the next push can fill it.
+      const out = step.spare ?? [];
+      step.spare = undefined;
       const started = step.watch.start(batch.length);
       const pushed = this.pushSync(step, batch, out);
-      if (typeof pushed !== 'boolean') return this.processAsync(s, batch, out, pushed, started, hint);
+      if (typeof pushed !== 'boolean') return this.processAsync(s, batch, out, pushed, started);
       this.account(step, batch.length, out.length, started);
+      if (out.length === 0) step.spare = out;
       batch = out;
       if (!pushed) return this.stopAt(step, batch);
       if (batch.length === 0) break;
     }
-    return this.deliver(batch, hint);
+    return this.deliver(batch);
   }
 
   /** The same as process(), from step `s` on, once a step had to wait for a promise. */
@@ -117,8 +200,7 @@ export class FusedIterator implements BatchIterator<unknown> {
     firstOut: unknown[],
     pending: Promise<boolean>,
     started: number,
-    hint: number | undefined,
-  ): Promise<IteratorResult<unknown[], undefined>> {
+  ): Promise<Outcome> {
     let more = await pending.catch((error: unknown) => {
       this.failed = { error };
       return true;
@@ -140,7 +222,7 @@ export class FusedIterator implements BatchIterator<unknown> {
       this.account(step, batch.length, out.length, t0);
       batch = out;
     }
-    return this.deliver(batch, hint);
+    return this.deliver(batch);
   }
 
   /** A `take` is satisfied: an item that failed further up would never have been reached. */
@@ -149,13 +231,8 @@ export class FusedIterator implements BatchIterator<unknown> {
     return this.end(step.to, batch as unknown[]);
   }
 
-  private deliver(
-    batch: readonly unknown[],
-    hint: number | undefined,
-  ): Promise<IteratorResult<unknown[], undefined>> | IteratorResult<unknown[], undefined> {
-    if (batch.length > 0) return { done: false, value: batch as unknown[] };
-    if (this.failed) throw this.takeFailure();
-    return this.next(hint);
+  private deliver(batch: readonly unknown[]): Outcome {
+    return batch.length > 0 ? { done: false, value: batch as unknown[] } : undefined;
   }
 
   private account(step: Step, inCount: number, outCount: number, started: number): void {

@@ -1,5 +1,4 @@
-import { DONE } from '../kit/iteration.js';
-import type { BatchIterator } from '../source.js';
+import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
 import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -10,23 +9,35 @@ export interface LinkOwner {
   /** The error the run failed or was aborted with; undefined while running or after a clean stop. */
   readonly failure: { readonly error: unknown } | undefined;
   cleanupError(error: unknown, stage: string): void;
-  /** Called when the last link's upstream fails: the run fails; returns the error to surface (the first one). */
+  /** The last link's upstream failed: the run fails; returns the error to surface (the first one). */
   topFailed(error: unknown): unknown;
   trackLate(promise: Promise<void>): void;
   /** Waits for a close at most the run's cleanupTimeout; it stays tracked in report.closed. */
   bounded(closing: Promise<void>): Promise<void>;
 }
 
+/** Where a link sits: the last link's failures fail the run (see `Run.topFailed`). */
+export type LinkPosition = 'inner' | 'top';
+
+// Stands for "a pull is in progress" while the upstream's next() is being called: an upstream that
+// reports its own pulls may finish one before that call returns.
+const CALLING: Promise<never> = new Promise<never>(() => undefined);
+const YIELD = Symbol('yield');
+
 /**
- * The runner's hold on one iterator of the chain. Every pull goes through a link, which races it
- * against the run's failure (so a stuck stage cannot delay settlement), counts items and time,
- * and returns the iterator exactly once, deferring the `return()` while a pull is still pending
- * (an async generator would queue it anyway; a driver's hand-written iterator may not cope).
- * Every link checks the event-loop slice before pulling, so no path through the chain (a source
- * that never waits, a stage that drops everything, a stage that yields without pulling) can hold
- * the loop past it.
+ * The runner's hold on one iterator of the chain. Every pull goes through a link, which counts
+ * items and time and returns the iterator exactly once, deferring the `return()` while a pull is
+ * still pending (an async generator would queue it anyway; a driver's hand-written iterator may
+ * not cope). Every link checks the event-loop slice before pulling, so no path through the chain
+ * (a source that never waits, a stage that drops everything, a stage that yields without pulling)
+ * can hold the loop past it.
+ *
+ * Two kinds of puller: user code (a stage's `for await`, a sink) calls `next()`, which races the
+ * pull against the run's failure when the run can be aborted, so a stuck upstream cannot keep that
+ * code waiting; the runner's own loops (fused kernels, `run()`, `toArray()`) call `pull()` and
+ * `pullItem()`, which add no promise at all: those loops are raced once, as a whole, by the run.
  */
-export class Link<T> {
+export class Link<T> implements PullRecord<T> {
   items = 0;
   /** No more pulls will go upstream: it ended, failed, or was returned. */
   exhausted = false;
@@ -36,9 +47,13 @@ export class Link<T> {
   private started = -1;
   private lastSize = 0;
   private closed = false;
-  private pending: Promise<IteratorResult<T[], undefined>> | undefined;
+  private pending: Promise<unknown> | undefined;
+  /** The pull pending when the run failed: what it throws later is a cleanup error. */
+  private interrupted: Promise<unknown> | undefined;
   private rejectPending: ((error: unknown) => void) | undefined;
   private returning: Promise<void> | undefined;
+  /** The upstream calls delivered()/failedWith() itself (the fused loop): no reaction of ours is needed. */
+  private readonly selfReporting: boolean;
   /** The close that had to wait for a pending pull (see close()). */
   deferredClose: Promise<void> | undefined;
 
@@ -47,63 +62,152 @@ export class Link<T> {
     private readonly upstream: BatchIterator<T>,
     /** Names the iterator behind this link in cleanup errors. */
     readonly name: string,
-  ) {}
+    private readonly position: LinkPosition = 'inner',
+  ) {
+    this.selfReporting = upstream.reportTo !== undefined;
+    upstream.reportTo?.(this);
+  }
 
-  next(hint?: number): Promise<IteratorResult<T[], undefined>> {
-    const failure = this.owner.failure;
-    if (failure) return Promise.reject(failure.error);
-    if (this.closed || this.exhausted) return Promise.resolve(DONE);
-    if (this.pending) {
-      return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
-    }
-    if (sliceSpent(this.lastSize)) return yieldTurn().then(() => this.next(hint));
-    this.started = this.watch.start(this.lastSize);
-    const pull = this.upstream.next(hint);
-    this.pending = pull;
-    if (!this.owner.interruptible) return pull.then(this.onResult, this.onError);
+  /** A pull by user code: raced against the run's failure when the run can be aborted from outside. */
+  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
+    if (!this.owner.interruptible) return this.pull(hint);
+    const early = this.refusal();
+    if (early === YIELD) return yieldTurn().then(() => this.next(hint));
+    if (early) return early;
+    const pull = this.pullNow(hint);
+    if (this.pending === undefined) return pull;
     return new Promise<IteratorResult<T[], undefined>>((resolve, reject) => {
       this.rejectPending = reject;
+      const done = () => {
+        if (this.rejectPending === reject) this.rejectPending = undefined;
+      };
       pull.then(
-        (result) => resolve(this.onResult(result)),
+        (result) => {
+          done();
+          resolve(result);
+        },
         (error: unknown) => {
-          // Interrupted: nobody waits for this pull any more, so what it threw (a `finally` of a
-          // stage that honoured the signal) is a cleanup error, or the cancellation echoing back.
-          const interrupted = this.rejectPending === undefined;
-          this.failed();
-          if (interrupted) this.owner.cleanupError(error, this.name);
-          else reject(this.isTop ? this.owner.topFailed(error) : error);
+          done();
+          reject(error);
         },
       );
     });
   }
 
-  private readonly onResult = (result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined> => {
-    this.settle();
+  /** A pull by the runner's own loop: the upstream's promise, with no promise of ours around it. */
+  pull(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
+    const early = this.refusal();
+    if (early === YIELD) return yieldTurn().then(() => this.pull(hint));
+    return early ?? this.pullNow(hint);
+  }
+
+  /** Why a pull cannot go upstream now (or YIELD: not before a turn of the event loop); undefined when it can. */
+  private refusal(): Promise<IteratorResult<T[], undefined>> | typeof YIELD | undefined {
+    const failure = this.owner.failure;
+    if (failure) return Promise.reject(failure.error);
+    if (this.closed || this.exhausted) return Promise.resolve(DONE);
+    if (this.pending) return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
+    if (sliceSpent(this.lastSize)) return YIELD;
+    return undefined;
+  }
+
+  private pullNow(hint: DemandHint): Promise<IteratorResult<T[], undefined>> {
+    this.started = this.watch.start(this.lastSize);
+    this.pending = CALLING;
+    const pull = this.upstream.next(hint);
+    if (this.selfReporting) {
+      if (this.pending === CALLING) this.pending = pull;
+      return pull;
+    }
+    this.pending = pull;
+    return pull.then(this.delivered, (error: unknown) => {
+      throw this.failedWith(error);
+    });
+  }
+
+  /**
+   * The upstream hands over one item per pull (an async iterable source), or undefined. The fused
+   * loop then awaits the source iterator's own promise through `pullItem()`.
+   */
+  get itemPuller(): ItemPuller<T> | undefined {
+    // A source's puller, once it has one, stays valid: it answers DONE after its end.
+    return (this.puller ??= this.upstream.itemPuller);
+  }
+
+  private puller: ItemPuller<T> | undefined;
+
+  /**
+   * One item from an item puller, for the fused loop: the iterator's own `next()` promise (or
+   * result). The caller must hand what it gets to `tookItem()`, or its rejection to `lostItem()`.
+   * Returns undefined when the link cannot pull an item now; `pull()` then says why.
+   */
+  pullItem(puller: ItemPuller<T>): Promise<IteratorResult<T>> | IteratorResult<T> | undefined {
+    if (this.owner.failure || this.pending || this.closed || this.exhausted) return undefined;
+    this.started = this.watch.start(1);
+    let pulled: Promise<IteratorResult<T>> | IteratorResult<T>;
+    if (sliceSpent(1)) pulled = yieldTurn().then(() => puller.pull());
+    else {
+      try {
+        pulled = puller.pull();
+      } catch (error) {
+        pulled = Promise.reject(error);
+      }
+    }
+    this.pending = pulled instanceof Promise ? pulled : CALLING;
+    return pulled;
+  }
+
+  /** The outcome of `pullItem()`: the checked result (throws for a broken one). */
+  tookItem(puller: ItemPuller<T>, result: unknown): IteratorResult<T> {
+    let r: IteratorResult<T>;
+    try {
+      r = puller.took(result);
+    } catch (error) {
+      throw this.failedWith(error);
+    }
+    this.settle(1);
+    if (r.done) {
+      this.exhausted = true;
+      this.ended = true;
+    } else this.items++;
+    return r;
+  }
+
+  lostItem(puller: ItemPuller<T>, error: unknown): unknown {
+    puller.lost();
+    return this.failedWith(error);
+  }
+
+  /** A pull's result arrived (called by a self-reporting upstream, or by our reaction). */
+  readonly delivered = (result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined> => {
     if (result.done) {
+      this.settle(this.lastSize);
       this.exhausted = true;
       this.ended = true;
     } else {
+      this.settle(result.value.length);
       this.items += result.value.length;
-      this.lastSize = result.value.length;
     }
     return result;
   };
 
-  private readonly onError = (error: unknown): never => {
-    this.failed();
-    throw this.isTop ? this.owner.topFailed(error) : error;
-  };
-
-  /** The last link of the chain, pulled by the consumer: its failures fail the run. */
-  isTop = false;
-
-  private failed(): void {
-    this.settle();
+  /** A pull failed: returns the error for the puller to throw. */
+  failedWith(error: unknown): unknown {
+    const interrupted = this.pending !== undefined && this.pending === this.interrupted;
+    this.settle(this.lastSize);
     this.exhausted = true;
+    // Nobody waits for a pull the run interrupted: what it threw (a `finally` of a stage that
+    // honoured the signal) is a cleanup error, or the cancellation echoing back.
+    if (interrupted) {
+      this.owner.cleanupError(error, this.name);
+      return error;
+    }
+    return this.position === 'top' ? this.owner.topFailed(error) : error;
   }
 
-  /** Rejects a pending pull at once (the run failed or was aborted); the pull itself goes on. */
+  /** The run failed: a pending pull by user code rejects at once; the pull itself goes on. */
   interrupt(error: unknown): void {
+    this.interrupted = this.pending;
     const reject = this.rejectPending;
     this.rejectPending = undefined;
     reject?.(error);
@@ -126,8 +230,8 @@ export class Link<T> {
         ? this.callReturn()
         : this.pending.then(
             () => this.callReturn(),
-            // next() already handed this error to its caller, or reported it when the pull had
-            // been interrupted: reporting it here too would count it twice.
+            // The pull's error went to its puller, or was reported when the pull had been
+            // interrupted: reporting it here too would count it twice.
             () => undefined,
           );
       this.owner.trackLate(late);
@@ -137,10 +241,10 @@ export class Link<T> {
     return this.owner.bounded(this.callReturn());
   }
 
-  private settle(): void {
+  private settle(size: number): void {
     this.watch.stop(this.started, this.lastSize);
+    this.lastSize = size;
     this.pending = undefined;
-    this.rejectPending = undefined;
   }
 
   /** Milliseconds spent in pulls through this link (sampled for small batches). */

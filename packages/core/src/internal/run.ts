@@ -1,18 +1,46 @@
-import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
+/*
+ * How a run works: where a pull, an abort and an error travel (docs/protocol.md says what must
+ * happen; this says where it does).
+ *
+ *   source ─Link─ FusedIterator(map+filter…) ─Link─ ItemStageIterator(user gen) ─Link(top)─ drive
+ *
+ * Built by `Chain` (chain.ts) from the plan: adjacent sync kernels fuse into one FusedIterator, every
+ * opaque stage gets a stage iterator (stage-iterators.ts), and a Link (link.ts) holds each one.
+ *
+ * A pull. The drive asks the top link: `run()`/`toArray()` loop on `Link.pull` (drain/collect),
+ * a batch sink's iterator and an `ItemView` (item sinks, `iterate()`, user stages) call
+ * `Link.next`. A link checks the fairness slice (fairness.ts), counts, and calls its iterator's
+ * `next(hint)`. The fused loop (`FusedIterator.next`) pulls its input in the same async function:
+ * from an async-iterable source it awaits the source iterator's own promise (`Link.pullItem`,
+ * `ItemPuller`): an item costs no promise of ours until a kernel hands something on (protocol 10).
+ *
+ * An abort (caller's signal via `linkSignal`, the timeout, or `stop()` when the consumer leaves).
+ * `Run.fail` records the state and aborts the run's controller (every stage's `signal`), rejects
+ * the drive's one race (`race`), and one microtask later `Link.interrupt`s every pending pull
+ * made by user code (`Link.next`) and starts `teardown`: each link's `close()`, from the source
+ * outwards, deferred behind a pending pull (`returnWhilePending` aside) and bounded by the
+ * cleanupTimeout (`CleanupLedger.bounded`).
+ *
+ * An error. A stage's error rejects its link's pull (`Link.failedWith`) and reaches the next user
+ * stage, whose `for await` may catch it; the top link's goes to `topFailed` → `fail(…, 'failed')`.
+ * An error raised while closing, or by a pull the run had interrupted, is a cleanup error:
+ * `Run.cleanupError` drops echoes of the run's own reason and records it in the `CleanupLedger`,
+ * which tells it (parent run, `onCleanupError`, or a warning) once the run settles.
+ *
+ * Settling (`settle`, once): teardown, the ledger's grace, then the outcome (`settledState`), the
+ * report and `onReport` (`finish`). For observers: the run starts at the end of the constructor,
+ * the stage counts are read by `Chain.stageReports`, and the run ends in `finish`.
+ */
 import { isAbortError, timeoutReason } from '../errors.js';
-import { cleanupReporterOf, registerCleanupReporter, warnCleanupError } from '../kit/cleanup.js';
-import type { SourceSpec } from '../source.js';
+import { cleanupReporterOf, registerCleanupReporter } from '../kit/cleanup.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
-import { Link, type LinkOwner } from './link.js';
+import { CleanupLedger } from './cleanup-ledger.js';
+import { Chain, type Plan } from './chain.js';
+import type { Link, LinkOwner } from './link.js';
+import type { DemandBatchIterator, DemandHint, SourceHooks } from './protocol.js';
 import { linkSignal } from './signal-link.js';
-import { FusedIterator } from './fused.js';
-import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './segments.js';
+import { ItemView } from './stage-iterators.js';
 
-/** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
-export interface Plan {
-  readonly source: SourceSpec<unknown>;
-  readonly stages: readonly StageSpec[];
-}
 
 /** How long teardown waits for the closes before settling anyway (tracked in report.closed). */
 const DEFAULT_CLEANUP_TIMEOUT = 1000;
@@ -21,57 +49,41 @@ function stopReason(): DOMException {
   return new DOMException('The pipeline was stopped before its end', 'AbortError');
 }
 
-// Imported from node:timers so that fake timers installed on the globals do not freeze teardown.
-const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Waits for `promise`, but at most `ms` (at least one macrotask), on a real timer: fake timers in a user's tests must not freeze teardown. */
-async function raceTimer(promise: Promise<unknown>, ms: number): Promise<void> {
-  if (ms <= 0) {
-    await Promise.race([promise, nextMacrotask()]);
-    return;
-  }
-  let timer: ReturnType<typeof realSetTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise<void>((resolve) => {
-      timer = realSetTimeout(resolve, ms);
-    }),
-  ]);
-  realClearTimeout(timer);
+/** The first error, and how it ended the run. */
+interface Failure {
+  readonly error: unknown;
+  readonly outcome: RunOutcome;
 }
+
+/** Where a run is. Every transition is in `fail`, `stop` or `settle`. */
+type RunState =
+  | { readonly kind: 'running' }
+  /** The consumer stopped early; the signal is aborted with an AbortError. */
+  | { readonly kind: 'stopping' }
+  | ({ readonly kind: 'failed' } & Failure)
+  /** `failure.raisedWhileClosing`: the only error came from a close, and the consumer must hear of it. */
+  | { readonly kind: 'settled'; readonly outcome: RunOutcome; readonly failure?: Failure & { readonly raisedWhileClosing: boolean } };
 
 /**
  * One execution of a plan. It owns the run's single AbortController (linked to the caller's
  * signal and the timeout by listeners it removes again), every link of the chain, and the report.
  */
 export class Run<T> implements LinkOwner {
-  readonly controller = new AbortController();
-  readonly ctx: StageContext = { signal: this.controller.signal };
-  failure: { readonly error: unknown } | undefined;
+  private readonly controller = new AbortController();
+  private readonly ctx: StageContext = { signal: this.controller.signal };
+  private state: RunState = { kind: 'running' };
   readonly interruptible: boolean;
-  private readonly fused: FusedIterator[] = [];
-  private outcome: RunOutcome | undefined;
-  private readonly links: Link<unknown>[] = [];
+  private readonly ledger: CleanupLedger;
+  private readonly chain: Chain;
   private readonly top: Link<T>;
-  private readonly stats: { stat: StageStats; input?: Link<unknown>; output?: Link<unknown> }[] = [];
   private readonly started = performance.now();
   private sourceOpenedAt: number | null = null;
   private sourceClosedAt: number | null = null;
-  private readonly late: Promise<void>[] = [];
-  private lateCount = 0;
-  private readonly cleanupErrors: unknown[] = [];
-  /** Set when this run's signal is another run's (a pipeline run inside a stage): its hook gets our cleanup errors. */
-  private readonly parentReporter: ((error: unknown, where: string) => void) | undefined;
-  private readonly unreported: { error: unknown; stage: string }[] = [];
+  private view: ItemView<T> | undefined;
+  /** Rejects the drive's one race (see `race`). */
+  private interruptDrive: ((error: unknown) => void) | undefined;
   private tearingDown: Promise<void> | undefined;
   private settling: Promise<RunReport> | undefined;
-  private settled = false;
-  private stopping = false;
-  /** The run's only error was raised while tearing down (the consumer must hear of it). */
-  failedInCleanup = false;
-  private view: ItemView<T> | undefined;
-  private readonly failed: Promise<never>;
-  private rejectFailed!: (error: unknown) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly unlinkParent: (() => void) | undefined;
 
@@ -79,24 +91,19 @@ export class Run<T> implements LinkOwner {
     plan: Plan,
     private readonly options: RunOptions,
   ) {
-    this.failed = new Promise<never>((_, reject) => {
-      this.rejectFailed = reject;
-    });
-    this.failed.catch(() => undefined);
     const { signal, timeout } = options;
+    this.ledger = new CleanupLedger(options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT, {
+      // A run inside a stage (its signal is another run's) hands its cleanup errors to that run.
+      parent: options.onCleanupError ? undefined : cleanupReporterOf(signal),
+      hook: options.onCleanupError,
+    });
     registerCleanupReporter(this.controller.signal, (error, where) => this.cleanupError(error, where));
-    if (!options.onCleanupError) this.parentReporter = cleanupReporterOf(signal);
     this.interruptible = signal !== undefined || (timeout !== undefined && timeout !== Infinity);
     if (signal) this.unlinkParent = linkSignal(signal, () => this.fail(signal.reason, 'aborted'));
     if (timeout !== undefined && timeout !== Infinity) {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
-    this.top = this.build(plan) as Link<T>;
-    this.top.isTop = true;
-  }
-
-  private build(plan: Plan): Link<unknown> {
-    const hooks = {
+    const hooks: SourceHooks = {
       opened: () => {
         this.sourceOpenedAt ??= performance.now() - this.started;
       },
@@ -104,127 +111,90 @@ export class Run<T> implements LinkOwner {
         this.sourceClosedAt ??= performance.now() - this.started;
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
-      bounded: this.bounded,
+      bounded: this.ledger.bounded,
     };
-    let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name);
-    this.links.push(link);
-    const stages = plan.stages;
-    for (let i = 0; i < stages.length; ) {
-      const spec = stages[i]!;
-      const input = link;
-      if (spec.kind === 'sync') {
-        const kernels = [];
-        for (; i < stages.length && stages[i]!.kind === 'sync'; i++) {
-          kernels.push((stages[i] as Extract<StageSpec, { kind: 'sync' }>).kernel);
-        }
-        const stats = kernels.map((k) => ({ name: k.name, fused: true, itemsIn: 0, itemsOut: 0, timeMs: 0 }));
-        for (const stat of stats) this.stats.push({ stat });
-        const name = kernels.map((k) => k.name).join('+');
-        const fused = new FusedIterator(input, kernels, this.ctx, stats);
-        this.fused.push(fused);
-        link = new Link(this, fused, name);
-      } else {
-        i++;
-        const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
-        const iterator =
-          spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, this.ctx, this.bounded)
-            : new ItemStageIterator(input, spec, this.ctx, this.bounded);
-        link = new Link(this, iterator, name);
-        this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
-      }
-      this.links.push(link);
-    }
-    return link;
+    this.chain = new Chain(plan, this, this.ctx, hooks);
+    this.top = this.chain.top as Link<T>;
+    // Under an already-aborted signal nothing is opened: the run fails before its first pull.
+    if (signal?.aborted) this.fail(signal.reason, 'aborted');
+  }
+
+  // ── State ─────────────────────────────────────────────────────────────────────────────────
+
+  /** The error the run failed or was aborted with; undefined while running or after a clean stop. */
+  get failure(): Failure | undefined {
+    const state = this.state;
+    return state.kind === 'failed' ? state : state.kind === 'settled' ? state.failure : undefined;
   }
 
   /** Records the first failure, aborts the run's signal, interrupts every pending pull, tears down. */
   fail(error: unknown, outcome: RunOutcome): void {
-    if (this.failure || this.settled) return;
-    // A stage that honoured the stop by rejecting with its reason has not failed the run.
-    if (this.stopping && error === this.controller.signal.reason) return;
-    // Once the consumer stopped, only its own error can still fail the run; a late abort cannot.
-    if (this.stopping && outcome !== 'failed') return;
-    this.failure = { error };
-    this.outcome = outcome;
+    switch (this.state.kind) {
+      case 'failed':
+        // The first error wins: what follows is its echo or its consequence.
+        return;
+      case 'settled':
+        // A settled run is history: a stage failing late is a cleanup error at most (its link says so).
+        return;
+      case 'stopping':
+        // Once the consumer stopped, a stage rejecting with the stop's reason honoured it, and an
+        // abort or a timeout came too late to matter: only a real error can still fail the run.
+        if (outcome !== 'failed' || error === this.controller.signal.reason) return;
+        break;
+      case 'running':
+        // Whatever it is, it is the first: it decides the outcome.
+        break;
+    }
+    this.state = { kind: 'failed', error, outcome };
     this.controller.abort(error);
-    this.rejectFailed(error);
+    this.interruptDrive?.(error);
     // The abort can come synchronously from inside a pull (a read or a stage that aborts the
     // caller's signal, a timeout firing in a driver callback), before that pull's link has
     // recorded it as pending: interrupted and closed at once, its source would be closed during
     // its own read and its stage returned while running. One microtask later every link knows.
     queueMicrotask(() => {
-      for (const link of this.links) link.interrupt(error);
+      for (const link of this.chain.links) link.interrupt(error);
       void this.teardown();
     });
   }
 
+  /** The consumer stopped early: abort the signal (cancels in-flight work) and tear down now. */
+  stop(): Promise<void> {
+    if (this.state.kind === 'running') {
+      this.state = { kind: 'stopping' };
+      this.controller.abort(stopReason());
+    }
+    return this.teardown();
+  }
+
+  topFailed(error: unknown): unknown {
+    this.fail(error, 'failed');
+    return this.failure ? this.failure.error : error;
+  }
+
+  // ── Cleanup ───────────────────────────────────────────────────────────────────────────────
+
   /**
-   * Records an error raised while closing. The same error can arrive by two paths (a stage's
-   * finally rethrows what its input's close threw); it counts once. The run's own error, or the
+   * An error raised while closing, or by a pull nobody waits for. The run's own error, or the
    * cancellation echoing back from a stage that honoured the signal, is not a cleanup error.
    */
   cleanupError(error: unknown, stage: string): void {
-    if (this.cleanupErrors.includes(error) || this.isEcho(error)) return;
-    this.cleanupErrors.push(error);
-    if (this.settled) this.report(error, stage);
-    else this.unreported.push({ error, stage });
+    if (!this.isEcho(error)) this.ledger.record(error, stage);
   }
 
-  /**
-   * Tracks a cleanup that may outlive the run. `graced`: one the run started and waits for up to
-   * its cleanupTimeout (a close, a sink unwinding). Otherwise it is queued behind a pull that may
-   * never settle (a stage stuck in an await), and settlement does not wait for it.
-   */
-  trackLate(promise: Promise<void>, graced = false): void {
-    this.lateCount++;
-    const tracked = promise.finally(() => {
-      this.lateCount--;
-    });
-    this.late.push(tracked);
-    if (graced) this.graced.push(tracked);
+  trackLate(promise: Promise<void>): void {
+    this.ledger.track(promise);
   }
 
-  private readonly graced: Promise<void>[] = [];
-
-  /**
-   * Waits for a close at most cleanupTimeout from now (the one bound every close inside a pull or
-   * teardown gets), and tracks it in report.closed: settling does not wait for it again. The close
-   * must not reject: it reports its own errors as cleanup errors.
-   */
-  readonly bounded = (closing: Promise<void>): Promise<void> => {
-    this.trackLate(closing);
-    return raceTimer(closing, this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT);
-  };
-
-  private dropCleanupError(error: unknown): void {
-    const at = this.cleanupErrors.indexOf(error);
-    if (at >= 0) this.cleanupErrors.splice(at, 1);
-    const queued = this.unreported.findIndex((entry) => entry.error === error);
-    if (queued >= 0) this.unreported.splice(queued, 1);
+  bounded(closing: Promise<void>): Promise<void> {
+    return this.ledger.bounded(closing);
   }
 
   private isEcho(error: unknown): boolean {
-    const reason: unknown = this.controller.signal.reason;
-    if (error === this.failure?.error || (this.controller.signal.aborted && error === reason)) return true;
+    const signal = this.controller.signal;
+    if ((this.failure && error === this.failure.error) || (signal.aborted && error === signal.reason)) return true;
     // Node's own APIs (events.once, timers/promises) reject with an AbortError whose cause is the reason.
-    return this.controller.signal.aborted && isAbortError(error) && (error as { cause?: unknown }).cause === reason;
-  }
-
-  private report(error: unknown, stage: string, warn = true): void {
-    if (this.parentReporter) {
-      this.parentReporter(error, stage);
-      return;
-    }
-    if (this.options.onCleanupError) {
-      try {
-        this.options.onCleanupError(error, stage);
-        return;
-      } catch {
-        // A throwing hook must not hide the error it was given: fall through to the warning.
-      }
-    }
-    if (warn) warnCleanupError(error, stage);
+    return signal.aborted && isAbortError(error) && (error as { cause?: unknown }).cause === signal.reason;
   }
 
   /**
@@ -235,152 +205,103 @@ export class Run<T> implements LinkOwner {
   private teardown(): Promise<void> {
     this.tearingDown ??= (async () => {
       const now: Promise<void>[] = [];
-      for (const link of this.links) {
+      for (const link of this.chain.links) {
         const closing = link.close();
         if (closing) now.push(closing);
       }
-      // Each close is tracked by bounded(), and resolves within cleanupTimeout. The source's close
-      // waits for its own read in flight, which was handed the signal (a driver cancelling a
-      // query): waited for like a close, so a cursor is released, and the report says when, before
-      // the run settles. A stage's deferred close is not: it may be stuck in an await that ignores
-      // the signal.
-      const sourceClose = this.links[0]!.deferredClose;
+      // The source's close waits for its own read in flight, which was handed the signal (a
+      // driver cancelling a query): waited for like a close, so a cursor is released, and the
+      // report says when, before the run settles. A stage's deferred close is not: it may be
+      // stuck in an await that ignores the signal.
+      const sourceClose = this.chain.source.deferredClose;
       if (sourceClose) now.push(sourceClose);
-      if (now.length === 0) return;
-      await this.withinGrace(Promise.all(now));
+      if (now.length > 0) await this.ledger.withinGrace(Promise.all(now));
     })();
     return this.tearingDown;
   }
 
-  private graceEnds: number | undefined;
+  // ── Drives: what consumes the top link ────────────────────────────────────────────────────
 
-  /** Waits for `promise`, but no longer than the run's cleanupTimeout counted from the first call. */
-  private async withinGrace(promise: Promise<unknown>): Promise<void> {
-    const grace = this.options.cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT;
-    this.graceEnds ??= performance.now() + grace;
-    await raceTimer(promise, this.graceEnds - performance.now());
+  /**
+   * Waits for the drive (the consumer's loop, or the sink) unless the run fails first: the run's
+   * only race, created once, so that no pull pays for one and a pull stuck in a stage that ignores
+   * the signal cannot keep the drive waiting (protocol 3.2).
+   */
+  private race<R>(drive: Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.interruptDrive = reject;
+      drive.then(resolve, reject);
+      const failure = this.failure;
+      if (failure) reject(failure.error);
+    });
   }
 
-  /** Pulls the next batch from the end of the chain; a failure there fails the run. */
-  /** `hint`: the most items the consumer can use (a sink like `first()`), passed up to the source. */
-  pull(hint?: number): Promise<IteratorResult<T[], undefined>> {
-    return this.top.next(hint);
-  }
-
-  topFailed(error: unknown): unknown {
-    this.fail(error, 'failed');
-    return this.failure ? this.failure.error : error;
-  }
-
-  /** Waits for `promise` unless the run fails first. */
-  race<R>(promise: Promise<R>): Promise<R> {
-    return Promise.race([promise, this.failed]);
-  }
-
-  /** Ends the run (idempotent): tears down, then resolves to the report or rejects with the first error. */
-  settle(): Promise<RunReport> {
-    this.settling ??= this.doSettle();
-    return this.settling;
-  }
-
-  private async doSettle(): Promise<RunReport> {
-    this.unlinkParent?.();
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (!this.failure) {
-      if (this.top.ended) this.outcome = 'completed';
-      else {
-        this.outcome = 'stopped';
-        this.stop();
-      }
+  /** `run()`: pulls to the end, discarding the items. */
+  async drain(): Promise<RunReport> {
+    const top = this.top;
+    try {
+      await this.race(
+        (async () => {
+          while (!(await top.pull()).done);
+        })(),
+      );
+    } catch {
+      // the run recorded it; settle() rejects with the first error
     }
-    await this.teardown();
-    // A sink still unwinding (closing a file) gets the grace; cleanups queued behind an
-    // interrupted pull get one turn (cooperative ones finish in it; a stage stuck in an await
-    // does not, and stays tracked in report.closed).
-    if (this.graced.length > 0) await this.withinGrace(Promise.all(this.graced));
-    if (this.lateCount > 0) await Promise.race([Promise.all(this.late), nextMacrotask()]);
-    // Heard as a cleanup error before it failed the run (a pull rejecting after the stop): it is the run's error now.
-    if (this.failure) this.dropCleanupError(this.failure.error);
-    else if (this.unreported.length > 0) {
-      this.failure = { error: this.unreported[0]!.error };
-      this.outcome = 'failed';
-      this.failedInCleanup = true;
-    }
-    this.settled = true;
-    for (const { error, stage } of this.unreported.splice(0)) {
-      // The error the run rejects with reaches the hook, but needs no warning: the caller gets it.
-      this.report(error, stage, !(this.failedInCleanup && error === this.failure?.error));
-    }
-    const report = this.makeReport();
-    if (this.options.onReport) {
-      try {
-        this.options.onReport(report);
-      } catch (error) {
-        this.report(error, 'onReport');
-      }
-    }
-    if (this.failure) throw this.failure.error;
-    return report;
+    return this.settle();
   }
 
-  private makeReport(): RunReport {
-    for (const fused of this.fused) fused.report();
-    const now = performance.now() - this.started;
-    const opened = this.sourceOpenedAt;
-    const closedAt = this.sourceClosedAt;
-    const stages = this.stats.map(({ stat, input, output }) =>
-      input && output
-        ? { ...stat, itemsIn: input.items, itemsOut: output.items, timeMs: Math.max(0, output.busyMs - input.busyMs) }
-        : { ...stat },
-    );
-    const source = this.links[0]!;
-    return {
-      outcome: this.outcome!,
-      ...(this.failure ? { error: this.failure.error } : {}),
-      items: this.view ? this.view.delivered : this.top.items,
-      durationMs: now,
-      source: {
-        name: source.name,
-        items: source.items,
-        openedAtMs: opened,
-        closedAtMs: closedAt,
-        heldMs: opened === null ? 0 : (closedAt ?? now) - opened,
-      },
-      stages,
-      cleanupErrors: this.cleanupErrors,
-      pendingCleanups: this.lateCount,
-      closed: Promise.all(this.late).then(() => undefined),
-    };
+  /** `toArray()`: pulls to the end, keeping the items. */
+  async collect(): Promise<T[]> {
+    const top = this.top;
+    const items: T[] = [];
+    try {
+      await this.race(
+        (async () => {
+          for (let r = await top.pull(); !r.done; r = await top.pull()) {
+            for (const item of r.value) items.push(item);
+          }
+        })(),
+      );
+    } catch {
+      // settle() rejects with the first error
+    }
+    await this.settle();
+    return items;
   }
 
   /**
-   * The items at the end of the chain. For a consumer (`settleOnReturn`), `return()` ends the
-   * run; for a sink it only tears down, since the sink's own result or error decides the outcome.
+   * `iterate()`: the items for a consumer. Their end or failure is heard once the run settled (a
+   * failure then rejects with the run's first error); `return()` ends the run.
    */
-  items(settleOnReturn: boolean): ItemView<T> {
-    this.view = new ItemView<T>(
-      () => this.pull(),
-      () => (settleOnReturn ? this.settle() : this.stop()),
-    );
+  consumerItems(): ItemView<T> {
+    const top = this.top;
+    const settle = () => this.settle();
+    this.view = new ItemView<T>(() => top.next(), { returned: settle, ending: settle });
     return this.view;
   }
 
-  /** The consumer stopped early: abort the signal (cancels in-flight work) and tear down now. */
-  stop(): Promise<void> {
-    if (!this.stopping && !this.failure) {
-      this.stopping = true;
-      this.controller.abort(stopReason());
+  /**
+   * The consumer of `iterate()` stopped: settles the run. An abort or a failure it has not pulled
+   * yet is not its concern (it reached onReport); an error raised while closing is, and rejects.
+   */
+  async settleAfterReturn(): Promise<void> {
+    try {
+      await this.settle();
+    } catch (error) {
+      const state = this.state;
+      if (state.kind === 'settled' && state.failure?.raisedWhileClosing) throw error;
     }
-    return this.teardown();
   }
 
   /** Runs a batch sink on the batches at the end of the chain. */
   drainBatchesInto<R>(sink: (source: AsyncIterable<T[]>, ctx: StageContext) => Promise<R>): Promise<R> {
-    const batches: AsyncIterableIterator<T[]> = {
+    const top = this.top;
+    const batches: DemandBatchIterator<T> & AsyncIterable<T[]> = {
       [Symbol.asyncIterator]() {
         return this;
       },
-      next: (hint?: number) => this.pull(hint),
+      next: (hint?: DemandHint) => top.next(hint),
       return: async () => {
         await this.stop();
         return { done: true, value: undefined };
@@ -389,9 +310,12 @@ export class Run<T> implements LinkOwner {
     return this.drive(() => sink(batches, this.ctx));
   }
 
-  /** Runs a sink on the items; the sink's early return stops the run, its error fails it. */
+  /** Runs a sink on the items; the sink's early return stops the run (its result or error decides the outcome). */
   drainInto<R>(sink: Sink<T, R>): Promise<R> {
-    return this.drive(() => sink(this.items(false), this.ctx));
+    const top = this.top;
+    const items = new ItemView<T>(() => top.next(), { returned: () => this.stop() });
+    this.view = items;
+    return this.drive(() => sink(items, this.ctx));
   }
 
   private async drive<R>(start: () => Promise<R>): Promise<R> {
@@ -407,16 +331,97 @@ export class Run<T> implements LinkOwner {
     } catch (error) {
       this.fail(error, 'failed');
       // The run settles without waiting for a sink stuck in its own cleanup; report.closed does.
-      this.trackLate(
+      this.ledger.trackWithGrace(
         sinking.then(
           () => undefined,
           () => undefined,
         ),
-        true,
       );
     }
     await this.settle(); // rejects with the first error, if there was one
     return result as R;
   }
-}
 
+  // ── Settling ──────────────────────────────────────────────────────────────────────────────
+
+  /** Ends the run (idempotent): tears down, then resolves to the report or rejects with the first error. */
+  settle(): Promise<RunReport> {
+    this.settling ??= this.doSettle();
+    return this.settling;
+  }
+
+  private async doSettle(): Promise<RunReport> {
+    this.unlinkParent?.();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    // Decided now: a consumer that stops after the last item still completed the run.
+    const ended = this.top.ended;
+    if (this.state.kind === 'running' && !ended) void this.stop();
+    await this.teardown();
+    // A sink still unwinding (closing a file) gets the grace; cleanups queued behind an
+    // interrupted pull get one turn (cooperative ones finish in it; a stage stuck in an await
+    // does not, and stays tracked in report.closed).
+    await this.ledger.settle();
+    const settled = this.settledState(ended);
+    this.state = settled;
+    this.ledger.publish(settled.failure?.raisedWhileClosing ? settled.failure : undefined);
+    const report = this.makeReport(settled);
+    this.finish(report);
+    if (settled.failure) throw settled.failure.error;
+    return report;
+  }
+
+  /** The outcome, decided by state: the first failure, else the first error raised while closing, else how the consumer left. */
+  private settledState(ended: boolean): Extract<RunState, { kind: 'settled' }> {
+    const state = this.state;
+    switch (state.kind) {
+      case 'failed':
+        // Heard as a cleanup error before it failed the run (a pull rejecting after the stop): it is the run's error now.
+        this.ledger.forget(state.error);
+        return { kind: 'settled', outcome: state.outcome, failure: { error: state.error, outcome: state.outcome, raisedWhileClosing: false } };
+      case 'settled':
+        return state;
+      case 'running':
+      case 'stopping': {
+        const closeError = this.ledger.firstQueued;
+        if (closeError) {
+          return { kind: 'settled', outcome: 'failed', failure: { error: closeError.error, outcome: 'failed', raisedWhileClosing: true } };
+        }
+        return { kind: 'settled', outcome: ended ? 'completed' : 'stopped' };
+      }
+    }
+  }
+
+  /** The run ended: hands the report to `onReport`. */
+  private finish(report: RunReport): void {
+    if (!this.options.onReport) return;
+    try {
+      this.options.onReport(report);
+    } catch (error) {
+      this.ledger.tell(error, 'onReport');
+    }
+  }
+
+  private makeReport(settled: Extract<RunState, { kind: 'settled' }>): RunReport {
+    const now = performance.now() - this.started;
+    const opened = this.sourceOpenedAt;
+    const closedAt = this.sourceClosedAt;
+    const source = this.chain.source;
+    return {
+      outcome: settled.outcome,
+      ...(settled.failure ? { error: settled.failure.error } : {}),
+      items: this.view ? this.view.delivered : this.top.items,
+      durationMs: now,
+      source: {
+        name: source.name,
+        items: source.items,
+        openedAtMs: opened,
+        closedAtMs: closedAt,
+        heldMs: opened === null ? 0 : (closedAt ?? now) - opened,
+      },
+      stages: this.chain.stageReports(),
+      cleanupErrors: this.ledger.errors,
+      pendingCleanups: this.ledger.pending,
+      closed: this.ledger.closed,
+    };
+  }
+}

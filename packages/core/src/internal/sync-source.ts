@@ -1,5 +1,5 @@
-import { DONE, isThenable } from '../kit/iteration.js';
-import type { BatchIterator, SourceHooks } from '../source.js';
+import { isThenable } from '../kit/iteration.js';
+import { DONE, type BatchIterator, type SourceHooks } from './protocol.js';
 import { checkResult, openIterator } from './iterator-protocol.js';
 
 /**

@@ -37,6 +37,7 @@ export { TextChunkDecoder, SurrogateCarry, chunkTypeError } from './text-decoder
 export { LineSplitter, LineTooLongError, DEFAULT_MAX_LINE_LENGTH, lineLengthOption } from './line-splitter.js';
 export { optionsObject, optionalBoolean } from './options.js';
 export type { InlineKind } from '../internal/inline-semantics.js';
+export type { DemandHint, DemandBatches, DemandBatchIterator } from '../internal/protocol.js';
 export { validateRunOptions } from '../pipeline.js';
 export {
   validateFunction,

@@ -2,8 +2,8 @@ import { SluiceTypeError } from '../errors.js';
 import { reportCleanupError } from '../kit/cleanup.js';
 import { describeValue } from '../kit/describe.js';
 import type { BatchKernel, SyncKernel } from '../fusion.js';
-import { DONE, isThenable } from '../kit/iteration.js';
-import type { BatchIterator } from '../source.js';
+import { isThenable } from '../kit/iteration.js';
+import { DONE, type BatchIterator } from './protocol.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
 
@@ -30,23 +30,37 @@ export interface StageStats {
   timeMs: number;
 }
 
-/** The items of a link's batches, as the per-item `AsyncIterable` a user stage or sink consumes. */
+/** What an `ItemView` does at the end of its items, and when its consumer returns it. */
+export interface ItemViewHooks {
+  /** The consumer returned the view (`break`, a sink that stops early). */
+  returned(): Promise<unknown>;
+  /**
+   * The items ended or failed: the view's consumer waits for this before it hears of the end
+   * (`iterate()` settles the run first, and a rejection replaces the error). Absent: nothing to wait for.
+   */
+  readonly ending?: (() => Promise<unknown>) | undefined;
+}
+
+/**
+ * The items of a link's batches, as the per-item `AsyncIterable` a user stage or sink consumes.
+ * An item costs its consumer one promise when the batch is spent (the pull's, mapped), none
+ * while a batch lasts beyond the resolved result.
+ */
 export class ItemView<T> implements AsyncIterableIterator<T> {
   private batch: T[] = [];
   private index = 0;
   private before = 0;
+  /** The pull in progress: the protocol lets a consumer call next() again before it settles. */
+  private pulling: Promise<IteratorResult<T>> | undefined;
 
   constructor(
     private readonly pullBatch: () => Promise<IteratorResult<T[], undefined>>,
-    private readonly onReturn: () => Promise<unknown>,
+    private readonly hooks: ItemViewHooks,
   ) {}
 
   [Symbol.asyncIterator](): this {
     return this;
   }
-
-  /** The pull in progress: the protocol lets a consumer call next() again before it settles. */
-  private pulling: Promise<IteratorResult<T>> | undefined;
 
   next(): Promise<IteratorResult<T>> {
     if (this.pulling) {
@@ -56,27 +70,34 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
     if (this.index < this.batch.length) {
       return Promise.resolve({ done: false, value: this.batch[this.index++] as T });
     }
-    const pulling = this.pull();
-    this.pulling = pulling;
-    const clear = () => {
-      if (this.pulling === pulling) this.pulling = undefined;
-    };
-    pulling.then(clear, clear);
+    const pulling = this.pullBatch().then(this.arrived, this.failed);
+    // An empty batch makes arrived() pull again, which sets `pulling` to the new pull.
+    if (this.pulling === undefined) this.pulling = pulling;
     return pulling;
   }
 
-  private async pull(): Promise<IteratorResult<T>> {
-    for (;;) {
-      const r = await this.pullBatch();
-      if (r.done) return DONE;
-      if (r.value.length > 0) {
-        this.before += this.batch.length;
-        this.batch = r.value;
-        this.index = 1;
-        return { done: false, value: r.value[0] as T };
-      }
+  private readonly arrived = (r: IteratorResult<T[], undefined>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    this.pulling = undefined;
+    if (r.done) {
+      const ending = this.hooks.ending;
+      return ending ? ending().then(() => DONE) : DONE;
     }
-  }
+    if (r.value.length === 0) return this.next();
+    this.before += this.batch.length;
+    this.batch = r.value;
+    this.index = 1;
+    return { done: false, value: r.value[0] as T };
+  };
+
+  private readonly failed = (error: unknown): Promise<never> => {
+    this.pulling = undefined;
+    const ending = this.hooks.ending;
+    return ending
+      ? ending().then(() => {
+          throw error;
+        })
+      : Promise.reject(error);
+  };
 
   /** Items handed to the consumer so far. */
   get delivered(): number {
@@ -87,7 +108,7 @@ export class ItemView<T> implements AsyncIterableIterator<T> {
     this.before += this.index;
     this.batch = [];
     this.index = 0;
-    await this.onReturn();
+    await this.hooks.returned();
     return DONE;
   }
 }
@@ -173,11 +194,11 @@ export class ItemStageIterator implements BatchIterator<unknown> {
   async next(): Promise<IteratorResult<unknown[], undefined>> {
     if (this.ended) return DONE;
     if (!this.it) {
-      const view = new ItemView(
-        () => this.input.next(),
+      const input = this.input;
+      const view = new ItemView(() => input.next(), {
         // Already bounded by cleanupTimeout and tracked in report.closed (Link.close()).
-        async () => this.input.close(),
-      );
+        returned: async () => input.close(),
+      });
       this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
     }
     const r: unknown = await this.it.next();

@@ -1,0 +1,78 @@
+/**
+ * The pull protocol between the runner's parts (sources, fused kernels, stage iterators, links).
+ * Internal: users see async iterables; these are the batches moving underneath them.
+ */
+
+/**
+ * The most items the puller can use (a downstream `take(n)`, a sink like `first()`), passed up
+ * to the source; sources that can cut a batch honour it. `undefined`: no limit.
+ */
+export type DemandHint = number | undefined;
+
+/**
+ * The batches a batch sink (`defineBatchSink`) is given: inside sluice, its iterator's `next()`
+ * takes a demand hint, so a sink that can use only a few items (`first()`) says so.
+ */
+export interface DemandBatches<T> extends AsyncIterable<T[]> {
+  [Symbol.asyncIterator](): DemandBatchIterator<T>;
+}
+
+export interface DemandBatchIterator<T> extends AsyncIterator<T[], unknown> {
+  next(hint?: DemandHint): Promise<IteratorResult<T[], unknown>>;
+}
+
+/** Each pull yields a batch (never empty unless the iterator says so); `hint` bounds its size. */
+export interface BatchIterator<T> {
+  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>>;
+  return(): Promise<unknown>;
+  /**
+   * True when `return()` may be called while a `next()` is pending: an async generator queues it,
+   * a Node readable's iterator destroys the stream and ends the pending read. Otherwise the
+   * runner waits for the pending `next()` to settle first.
+   */
+  readonly returnWhilePending?: boolean;
+  /** Set by a source that hands over one item per pull (an async iterable), once it is open. */
+  readonly itemPuller?: ItemPuller<T> | undefined;
+  /**
+   * Present on an iterator that reports its own pulls to its link (the fused loop): the link then
+   * adds no promise reaction of its own to each pull. Called once, by the link.
+   */
+  reportTo?(record: PullRecord<T>): void;
+}
+
+/**
+ * A source's one-item pull, awaited directly by the fused loop: the iterator's own `next()`
+ * promise, with no batch array and no promise of ours per item (an async generator's items would
+ * otherwise each cost two more promise hops than a `for await` over it).
+ */
+export interface ItemPuller<T> {
+  /** The iterator's next(): a promise, or a plain result (which `for await` tolerates too). May throw. */
+  pull(): Promise<IteratorResult<T>> | IteratorResult<T>;
+  /** Checks what `pull()` settled with; at the end releases the source. Throws for a broken result (after releasing). */
+  took(result: unknown): IteratorResult<T>;
+  /** `pull()` failed: the source is done and releases what it holds. */
+  lost(): void;
+}
+
+/** What a self-reporting iterator tells its link about each pull. */
+export interface PullRecord<T> {
+  delivered(result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined>;
+  /** Returns the error to reject the pull with (the run's first one, for the last link). */
+  failedWith(error: unknown): unknown;
+}
+
+export { DONE } from '../kit/iteration.js';
+
+/** Notified by a source when it opens and when it releases what it holds. */
+export interface SourceHooks {
+  opened(): void;
+  released(): void;
+  /** An error raised while releasing after another error already won. */
+  cleanupError(error: unknown): void;
+  /**
+   * Waits for a release the source started itself (at the end of its data), but no longer than
+   * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
+   * release must not reject: it hands its errors to `cleanupError`.
+   */
+  bounded(release: Promise<void>): Promise<void>;
+}
