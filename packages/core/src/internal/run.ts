@@ -1,9 +1,10 @@
 import { clearTimeout as realClearTimeout, setImmediate, setTimeout as realSetTimeout } from 'node:timers';
 import { cleanupReporterOf, isAbortError, registerCleanupReporter, timeoutReason, warnCleanupError } from '../errors.js';
-import type { SourceSpec } from '../source.js';
+import type { BatchIterator, SourceSpec } from '../source.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { Link, type LinkOwner } from './link.js';
 import { linkSignal } from './signal-link.js';
+import { probeRun, type RunProbe } from './probe.js';
 import { FusedIterator } from './fused.js';
 import { BatchStageIterator, ItemStageIterator, ItemView, type StageSpec, type StageStats } from './segments.js';
 
@@ -73,6 +74,8 @@ export class Run<T> implements LinkOwner {
   private rejectFailed!: (error: unknown) => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly unlinkParent: (() => void) | undefined;
+  /** observe: diagnostics_channel and progress (probe.ts); undefined, and free, when nobody listens. */
+  private readonly probe: RunProbe | undefined;
 
   constructor(
     plan: Plan,
@@ -90,6 +93,7 @@ export class Run<T> implements LinkOwner {
     if (timeout !== undefined && timeout !== Infinity) {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
+    this.probe = probeRun(plan.stages, plan.source.name, options, this);
     this.top = this.build(plan) as Link<T>;
     this.top.isTop = true;
   }
@@ -98,14 +102,18 @@ export class Run<T> implements LinkOwner {
     const hooks = {
       opened: () => {
         this.sourceOpenedAt ??= performance.now() - this.started;
+        this.probe?.sourceOpened();
       },
       released: () => {
         this.sourceClosedAt ??= performance.now() - this.started;
+        this.probe?.sourceReleased();
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
       bounded: this.bounded,
     };
-    let link = new Link<unknown>(this, plan.source.open(this.ctx, hooks), plan.source.name);
+    // observe: in an observed run every link's iterator is wrapped by the probe, at setup.
+    const probed = <I>(iterator: BatchIterator<I>, name: string, fused: boolean) => this.probe?.wrap(iterator, name, fused) ?? iterator;
+    let link = new Link<unknown>(this, probed(plan.source.open(this.ctx, hooks), plan.source.name, false), plan.source.name);
     this.links.push(link);
     const stages = plan.stages;
     for (let i = 0; i < stages.length; ) {
@@ -121,7 +129,7 @@ export class Run<T> implements LinkOwner {
         const name = kernels.map((k) => k.name).join('+');
         const fused = new FusedIterator(input, kernels, this.ctx, stats);
         this.fused.push(fused);
-        link = new Link(this, fused, name);
+        link = new Link(this, probed(fused, name, true), name);
       } else {
         i++;
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
@@ -129,7 +137,7 @@ export class Run<T> implements LinkOwner {
           spec.kind === 'batch'
             ? new BatchStageIterator(input, spec.kernel, this.ctx, this.bounded)
             : new ItemStageIterator(input, spec, this.ctx, this.bounded);
-        link = new Link(this, iterator, name);
+        link = new Link(this, probed(iterator, name, false), name);
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }
       this.links.push(link);
@@ -311,6 +319,7 @@ export class Run<T> implements LinkOwner {
       this.report(error, stage, !(this.failedInCleanup && error === this.failure?.error));
     }
     const report = this.makeReport();
+    this.probe?.settled(report, (error) => this.report(error, 'onProgress'));
     if (this.options.onReport) {
       try {
         this.options.onReport(report);
