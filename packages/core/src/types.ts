@@ -36,7 +36,8 @@ export interface RunOptions {
   /**
    * Called while the run runs, at most every `progressInterval` ms, with what it has done so far,
    * and once more when it settles (`final: true`). A throw fails the run like a throwing stage
-   * (a throw from the final call is reported like one from `onReport`). See docs/observability.md.
+   * and it is not called again; a throw from the final call is reported like one from `onReport`.
+   * See docs/observability.md.
    */
   readonly onProgress?: ((snapshot: ProgressSnapshot) => void) | undefined;
   /** Milliseconds between two `onProgress` calls (default 1000); needs `onProgress`. */

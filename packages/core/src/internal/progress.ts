@@ -13,6 +13,8 @@ export class Progress {
   private readonly timer: ReturnType<typeof setInterval>;
   private lastItems = 0;
   private lastAt: number;
+  /** onProgress threw: it failed the run and is not called again. */
+  private threw = false;
 
   constructor(
     private readonly probe: RunProbe,
@@ -30,6 +32,7 @@ export class Progress {
       this.onProgress(this.snapshot(this.probe.links.at(-1)?.items ?? 0));
     } catch (error) {
       clearInterval(this.timer);
+      this.threw = true;
       this.run.fail(error, 'failed');
     }
   }
@@ -37,6 +40,7 @@ export class Progress {
   /** The snapshot at settlement; a throw here is reported like one from `onReport`. */
   final(report: RunReport, hookFailed: (error: unknown) => void): void {
     clearInterval(this.timer);
+    if (this.threw) return;
     try {
       this.onProgress(this.snapshot(report.items, report));
     } catch (error) {
