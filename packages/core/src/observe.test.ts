@@ -153,6 +153,21 @@ describe('diagnostics_channel', () => {
     }
   });
 
+  it('says on release what the source’s read threw, so a tracer can tell where the run’s error arose', async () => {
+    const events = record();
+    const boom = new Error('cursor broke');
+    const failing = fromResource<string, number>({
+      open: () => 'cursor',
+      read: () => {
+        throw boom;
+      },
+      close: () => undefined,
+    }).pipe(label);
+    await expect(failing.run()).rejects.toBe(boom);
+    expect(events.find(([n]) => n === CH.sourceRelease)![1]).toMatchObject({ name: 'resource', items: 0, error: boom });
+    expect(events.find(([n]) => n === CH.stageClose)![1]).toMatchObject({ name: 'label', how: 'error', error: boom });
+  });
+
   it('publishes nothing for a run set up before anyone subscribed: hasSubscribers is read once per run, at setup', async () => {
     const gate = deferred<void>();
     const running = from(async function* rows() {

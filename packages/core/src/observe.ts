@@ -38,6 +38,8 @@ export interface SourceMessage {
   /** On release: items the source produced, and how long it held its resource. */
   readonly items?: number;
   readonly heldMs?: number;
+  /** On release: what the source's read threw, when it failed (where a run's error arose). */
+  readonly error?: unknown;
 }
 
 /** Published on `sluice:stage:open`: a link after the source got its first pull. */

@@ -121,6 +121,8 @@ export class RunProbe {
   readonly links: ProbedIterator[] = [];
   openedAt: number | null = null;
   closedAt: number | null = null;
+  /** What the source's pull rejected with, if it did: a tracer marks where an error arose. */
+  private sourceFailure: { readonly error: unknown } | undefined;
   private readonly progress: Progress | undefined;
 
   constructor(
@@ -167,7 +169,13 @@ export class RunProbe {
     if (!this.sourceEvents || !source) return;
     // A source releases inside the pull that hands on its last batch: published once it is counted.
     source.whenCounted(() =>
-      sourceReleaseChannel.publish({ run: this.context, name: this.context.pipeline.source, items: source.items, heldMs: this.heldMs(closedAt) }),
+      sourceReleaseChannel.publish({
+        run: this.context,
+        name: this.context.pipeline.source,
+        items: source.items,
+        heldMs: this.heldMs(closedAt),
+        ...(this.sourceFailure ?? {}),
+      }),
     );
   }
 
@@ -178,6 +186,7 @@ export class RunProbe {
   }
 
   stageClosed(link: ProbedIterator, how: StageCloseMessage['how'], error: unknown): void {
+    if (link.index === 0 && how === 'error') this.sourceFailure = { error };
     if (!this.stageEvents || link.index === 0) return;
     const message: StageCloseMessage = {
       run: this.context,
