@@ -39,7 +39,7 @@ describe('RunOptions.onProgress', () => {
         bytes: 2,
         ratePerSec: 10,
         elapsedMs: 100,
-        source: { name: 'lines', state: 'open', items: 1, heldMs: expect.any(Number) as number },
+        source: { name: 'lines', state: 'open', items: 1, bytes: 2, heldMs: expect.any(Number) as number },
         stages: [{ name: 'upper', fused: false, itemsIn: 1, itemsOut: 1 }],
         final: false,
       },
@@ -89,7 +89,7 @@ describe('RunOptions.onProgress', () => {
       })
       .run({ onProgress: (s) => snapshots.push(s), progressInterval: 10 });
     await vi.advanceTimersByTimeAsync(10);
-    expect(snapshots[0]!.source).toEqual({ name: 'array', state: 'pending', items: 0, heldMs: 0 });
+    expect(snapshots[0]!.source).toEqual({ name: 'array', state: 'pending', items: 0, bytes: 0, heldMs: 0 });
     gate.resolve();
     await running;
   });

@@ -64,6 +64,8 @@ export interface ProgressSnapshot {
     readonly state: 'pending' | 'open' | 'closed';
     /** Items the source produced. */
     readonly items: number;
+    /** Bytes of those items, counted as `bytes` is (a file's text chunks: how far into the file). */
+    readonly bytes: number;
     /** How long it has held (or held) its resource. */
     readonly heldMs: number;
   };

@@ -32,8 +32,6 @@ function bytesOf(batch: readonly unknown[]): number {
 export class ProbedIterator implements BatchIterator<unknown> {
   items = 0;
   bytes = 0;
-  /** Set on the last link only: bytes are counted where items leave the chain. */
-  countBytes = false;
   private opened = false;
   private closed = false;
   private pending = false;
@@ -46,6 +44,8 @@ export class ProbedIterator implements BatchIterator<unknown> {
     readonly index: number,
     readonly name: string,
     readonly fused: boolean,
+    /** Only for progress, which reports the bytes the source read and the chain delivered. */
+    private readonly countBytes: boolean,
   ) {}
 
   get returnWhilePending(): boolean {
@@ -146,10 +146,7 @@ export class RunProbe {
   }
 
   wrap<T>(iterator: BatchIterator<T>, name: string, fused: boolean): BatchIterator<T> {
-    const probed = new ProbedIterator(iterator as BatchIterator<unknown>, this, this.links.length, name, fused);
-    const last = this.links.at(-1);
-    if (last) last.countBytes = false;
-    probed.countBytes = true;
+    const probed = new ProbedIterator(iterator as BatchIterator<unknown>, this, this.links.length, name, fused, this.progress !== undefined);
     this.links.push(probed);
     return probed as BatchIterator<T>;
   }

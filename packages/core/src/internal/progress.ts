@@ -66,6 +66,7 @@ export class Progress {
         name: source?.name ?? '',
         state: probe.closedAt !== null ? 'closed' : probe.openedAt !== null ? 'open' : 'pending',
         items: source?.items ?? 0,
+        bytes: source?.bytes ?? 0,
         heldMs: probe.heldMs(now),
       },
       stages: links.slice(1).map((link, i) => ({ name: link.name, fused: link.fused, itemsIn: links[i]!.items, itemsOut: link.items })),
