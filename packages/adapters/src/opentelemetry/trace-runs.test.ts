@@ -197,6 +197,12 @@ describe('traceRuns', () => {
     expect(() => traceRuns({ tracer: {} as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
     expect(() => traceRuns({ stages: 'all' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
     expect(() => traceRuns({ tracers: tracer } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    for (const weird of [null, Symbol('t'), 10n, Object.create(null)]) {
+      expect(() => traceRuns({ tracer: weird as never }), String(typeof weird)).toThrow(
+        expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('traceRuns(options).tracer') }),
+      );
+    }
+    expect(() => traceRuns(null as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
     assertNoSluiceSubscribers();
   });
 });

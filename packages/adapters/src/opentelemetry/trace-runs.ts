@@ -75,7 +75,7 @@ function end(pending: Pending, at: number, origin: boolean, runError: unknown): 
 export function traceRuns(options: TraceRunsOptions = {}): RunTracing {
   validateObject(options as unknown, 'traceRuns(options)');
   validateKeys(options, ['tracer', 'stages'], 'traceRuns(options)');
-  const tracer: Tracer = options.tracer ?? trace.getTracer('@sluice/adapters');
+  const tracer = options.tracer === undefined ? trace.getTracer('@sluice/adapters') : options.tracer;
   if (typeof (tracer as { startSpan?: unknown } | null)?.startSpan !== 'function') {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `traceRuns(options).tracer must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
   }
