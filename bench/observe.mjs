@@ -3,7 +3,8 @@
 // onProgress. Same method as ab-core.mjs: one process, builds interleaved round by round, each
 // variant timed by the process's CPU time (user + system).
 // Run: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds]
-// (copy packages/core/dist aside on the commit before, `pnpm build` on this one, pass both dirs).
+// (copy packages/core/dist aside on the commit before, `pnpm build` on this one, pass both dirs;
+// the before dir twice gives the noise floor: the same build against itself).
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,12 +67,16 @@ const subscribed = {
 
 const before = await load(dirA);
 const after = await load(dirB);
-const sides = {
-  'before, nobody subscribed': { variants: before(undefined) },
-  'after, nobody subscribed': { variants: after(undefined) },
-  'after, every channel subscribed': { variants: after(undefined), around: subscribed },
-  'after, onProgress': { variants: after({ onProgress: noop }) },
-};
+// The same dir twice measures the noise floor: the build against itself (no observed sides).
+const sides =
+  resolve(dirA) === resolve(dirB)
+    ? { 'before': { variants: before(undefined) }, 'before again': { variants: after(undefined) } }
+    : {
+        'before, nobody subscribed': { variants: before(undefined) },
+        'after, nobody subscribed': { variants: after(undefined) },
+        'after, every channel subscribed': { variants: after(undefined), around: subscribed },
+        'after, onProgress': { variants: after({ onProgress: noop }) },
+      };
 const sideNames = Object.keys(sides);
 const variantNames = Object.keys(sides[sideNames[0]].variants);
 const times = {};
