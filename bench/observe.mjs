@@ -2,7 +2,7 @@
 // subscribed (must be free), and this one with a subscriber on every sluice channel and with
 // onProgress. Same method as ab-core.mjs: one process, builds interleaved round by round, each
 // variant timed by the process's CPU time (user + system).
-// Run: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds]
+// Run: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds] [only variants containing]
 // (copy packages/core/dist aside on the commit before, `pnpm build` on this one, pass both dirs;
 // the before dir twice gives the noise floor: the same build against itself).
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
@@ -15,6 +15,7 @@ const [dirA, dirB] = process.argv.slice(2, 4);
 if (!dirA || !dirB) throw new Error('usage: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds]');
 const N = Number(process.argv[4] ?? 1_000_000);
 const ROUNDS = Number(process.argv[5] ?? 9);
+const ONLY = process.argv[6] ?? '';
 const items = makeItems(N);
 const SMALL_RUNS = Math.max(1, Math.floor(N / 100));
 
@@ -78,7 +79,7 @@ const sides =
         'after, onProgress': { variants: after({ onProgress: noop }) },
       };
 const sideNames = Object.keys(sides);
-const variantNames = Object.keys(sides[sideNames[0]].variants);
+const variantNames = Object.keys(sides[sideNames[0]].variants).filter((name) => name.includes(ONLY));
 const times = {};
 const results = {};
 for (let round = 0; round < ROUNDS; round++) {
