@@ -105,6 +105,13 @@ export class ProbedIterator implements BatchIterator<unknown> {
   }
 }
 
+/** Which channels had subscribers when the run was set up. */
+interface Listening {
+  readonly tracing: boolean;
+  readonly stageEvents: boolean;
+  readonly sourceEvents: boolean;
+}
+
 /** What the probe needs of the run: failing it (a throwing `onProgress`). */
 export interface ProbedRun {
   fail(error: unknown, outcome: RunOutcome): void;
@@ -130,13 +137,11 @@ export class RunProbe {
     sourceName: string,
     options: RunOptions,
     run: ProbedRun,
-    private readonly tracing: boolean,
-    private readonly stageEvents: boolean,
-    private readonly sourceEvents: boolean,
+    private readonly listening: Listening,
   ) {
     const names = stages.map((spec) => (spec.kind === 'item' ? spec.name : spec.kernel.name));
     this.context = { pipeline: { source: sourceName, stages: names } };
-    if (tracing) {
+    if (listening.tracing) {
       // The run is set up synchronously in the caller's context: a subscriber's `start` sees the
       // caller's active span or store, which is what a tracer parents the run's span on.
       runChannel.start.publish(this.context);
@@ -157,13 +162,13 @@ export class RunProbe {
 
   sourceOpened(): void {
     this.openedAt ??= performance.now();
-    if (this.sourceEvents) sourceOpenChannel.publish({ run: this.context, name: this.context.pipeline.source });
+    if (this.listening.sourceEvents) sourceOpenChannel.publish({ run: this.context, name: this.context.pipeline.source });
   }
 
   sourceReleased(): void {
     const closedAt = (this.closedAt ??= performance.now());
     const source = this.links[0];
-    if (!this.sourceEvents || !source) return;
+    if (!this.listening.sourceEvents || !source) return;
     // A source releases inside the pull that hands on its last batch: published once it is counted.
     source.whenCounted(() =>
       sourceReleaseChannel.publish({
@@ -177,14 +182,14 @@ export class RunProbe {
   }
 
   stageOpened(link: ProbedIterator): void {
-    if (this.stageEvents && link.index > 0) {
+    if (this.listening.stageEvents && link.index > 0) {
       stageOpenChannel.publish({ run: this.context, index: link.index, name: link.name, fused: link.fused });
     }
   }
 
   stageClosed(link: ProbedIterator, how: StageCloseMessage['how'], error: unknown): void {
     if (link.index === 0 && how === 'error') this.sourceFailure = { error };
-    if (!this.stageEvents || link.index === 0) return;
+    if (!this.listening.stageEvents || link.index === 0) return;
     const message: StageCloseMessage = {
       run: this.context,
       index: link.index,
@@ -201,7 +206,7 @@ export class RunProbe {
   /** The run settled: the final progress snapshot, then the end of the run's trace. */
   settled(report: RunReport, hookFailed: (error: unknown) => void): void {
     this.progress?.final(report, hookFailed);
-    if (!this.tracing) return;
+    if (!this.listening.tracing) return;
     const context = this.context;
     context.outcome = report.outcome;
     context.report = report;
@@ -220,5 +225,5 @@ export function probeRun(stages: readonly StageSpec[], sourceName: string, optio
   const stageEvents = stageOpenChannel.hasSubscribers || stageCloseChannel.hasSubscribers;
   const sourceEvents = sourceOpenChannel.hasSubscribers || sourceReleaseChannel.hasSubscribers;
   if (!tracing && !stageEvents && !sourceEvents && !options.onProgress) return undefined;
-  return new RunProbe(stages, sourceName, options, run, tracing, stageEvents, sourceEvents);
+  return new RunProbe(stages, sourceName, options, run, { tracing, stageEvents, sourceEvents });
 }
