@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { fromResource, type Pipeline } from '@sluice/core';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { fromResource, type Pipeline, type ProgressSnapshot } from '@sluice/core';
 import { sendPipeline, type SendReport } from '@sluice/adapters/http';
 import { buffer, formatCsv, map } from '@sluice/operators';
 import type { OrdersStore } from './db.js';
@@ -14,6 +14,8 @@ export interface ExportServerOptions {
   readonly readAhead?: number;
   /** Called with the report of every export. */
   readonly onReport?: (report: SendReport) => void;
+  /** Called while an export runs (every 200 ms, and once at its end) with its request. */
+  readonly onProgress?: (snapshot: ProgressSnapshot, req: IncomingMessage) => void;
 }
 
 /** The rows of the export, from a cursor the run owns: opened on the first pull, closed exactly once. */
@@ -33,7 +35,7 @@ export function orderRows(db: OrdersDb | OrdersStore): Pipeline<Order> {
 }
 
 /** The CSV export service: GET /orders.csv streams every order, gzip when the client accepts it. */
-export function createExportServer({ db, timeout = 30_000, readAhead = 2000, onReport }: ExportServerOptions): Server {
+export function createExportServer({ db, timeout = 30_000, readAhead = 2000, onReport, onProgress }: ExportServerOptions): Server {
   return createServer((req, res) => {
     if (req.url !== '/orders.csv') {
       res.writeHead(404).end('not found\n');
@@ -54,6 +56,7 @@ export function createExportServer({ db, timeout = 30_000, readAhead = 2000, onR
       gzip: 'auto',
       timeout,
       ...(onReport ? { onReport } : {}),
+      ...(onProgress ? { onProgress: (snapshot: ProgressSnapshot) => onProgress(snapshot, req), progressInterval: 200 } : {}),
     }).catch((error: unknown) => {
       // A failure (not a client leaving or a timeout): the client already got a 500 or a broken transfer.
       console.error('export failed', error);

@@ -33,6 +33,8 @@ export const PAGE = `<!doctype html>
   <dt>checked-out connections</dt><dd id="checkedOut">…</dd>
   <dt>runs in flight</dt><dd id="runsInFlight">…</dd>
 </dl>
+<h2>Running exports</h2>
+<table><thead><tr><th>rows read</th><th>bytes sent</th><th>cursor</th><th>elapsed</th></tr></thead><tbody id="running"></tbody></table>
 <h2>Finished exports</h2>
 <table><thead><tr><th>outcome</th><th>rows</th><th>bytes</th><th>cursor held</th><th>response</th></tr></thead><tbody id="exports"></tbody></table>
 <script>
@@ -73,6 +75,9 @@ events.onmessage = (event) => {
   const c = JSON.parse(event.data);
   for (const key of ['database', 'openCursors', 'cursorsOpened', 'runsInFlight']) $(key).textContent = c[key];
   $('checkedOut').textContent = c.checkedOut === null ? 'n/a (embedded SQLite)' : c.checkedOut;
+  $('running').innerHTML = c.running.map((r) =>
+    '<tr><td data-rows="' + r.rowsRead + '">' + r.rowsRead.toLocaleString('en-US') + '</td><td data-bytes="' + r.bytesSent + '">' +
+    r.bytesSent.toLocaleString('en-US') + '</td><td>' + r.cursor + '</td><td>' + (r.elapsedMs / 1000).toFixed(1) + ' s</td></tr>').join('');
   $('exports').innerHTML = c.exports.map((e) =>
     '<tr><td>' + e.outcome + '</td><td>' + e.rows + '</td><td>' + e.bytes + '</td><td>' + e.heldMs.toFixed(0) + ' ms</td><td>' + e.durationMs.toFixed(0) + ' ms</td></tr>').join('');
 };

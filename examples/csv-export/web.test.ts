@@ -77,6 +77,13 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
     // Mid-download: bytes arrived, the slow reader is far from the end.
     await page.waitForFunction("Number(document.getElementById('progress').dataset.bytes) > 0");
     await page.waitForFunction("document.getElementById('openCursors').textContent === '1'");
+    // The run's progress, live: the running export's bytes sent and rows read move while it downloads.
+    const sent = "Number(document.querySelector('#running [data-bytes]')?.dataset.bytes ?? 0)";
+    const read = "Number(document.querySelector('#running [data-rows]')?.dataset.rows ?? 0)";
+    await page.waitForFunction(`${sent} > 0 && ${read} > 0`);
+    const [bytesBefore, rowsBefore] = (await page.evaluate(`[${sent}, ${read}]`)) as [number, number];
+    await page.waitForFunction(`${sent} > ${bytesBefore} && ${read} > ${rowsBefore}`);
+    expect(rowsBefore).toBeLessThan(200_000);
     await page.click('#cancel');
 
     const { outcome, run } = await report;
@@ -88,6 +95,7 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
     await page.waitForFunction("document.getElementById('progress').dataset.state === 'cancelled'");
     await page.waitForFunction("document.getElementById('exports').textContent.includes('client-gone')");
     await page.waitForFunction("document.getElementById('openCursors').textContent === '0'");
+    await page.waitForFunction("document.getElementById('running').children.length === 0");
     expect({ open: await counter(page, 'openCursors'), runs: await counter(page, 'runsInFlight') }).toEqual({ open: '0', runs: '0' });
     await page.close();
   });

@@ -1,9 +1,11 @@
 /**
  * The demo as a web service a person can watch: `/` is a page that starts an export, shows its
  * progress, cancels it, and shows live counters (Server-Sent Events from `/events`) of open
- * cursors, checked-out connections and runs in flight. `/orders.csv` is the export of server.ts.
+ * cursors, checked-out connections, runs in flight and, for each export still running, what its
+ * run's `onProgress` says (rows read, bytes sent, the cursor's state). `/orders.csv` is the
+ * export of server.ts.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import type { SendReport } from '@sluice/adapters/http';
 import type { OrdersStore } from './db.js';
@@ -20,6 +22,14 @@ export interface ExportSummary {
   readonly durationMs: number;
 }
 
+/** An export still running, from its run's latest progress snapshot. */
+export interface RunningExport {
+  readonly rowsRead: number;
+  readonly bytesSent: number;
+  readonly cursor: 'pending' | 'open' | 'closed';
+  readonly elapsedMs: number;
+}
+
 export interface Counters {
   readonly database: OrdersStore['kind'];
   readonly openCursors: number;
@@ -27,6 +37,7 @@ export interface Counters {
   /** PostgreSQL: clients checked out of the pool right now (SQLite: null). */
   readonly checkedOut: number | null;
   readonly runsInFlight: number;
+  readonly running: readonly RunningExport[];
   readonly exports: readonly ExportSummary[];
 }
 
@@ -46,6 +57,7 @@ export interface DemoServer {
 export function createDemoServer({ store, readAhead = 2000, timeout = 120_000, onReport }: DemoServerOptions): DemoServer {
   const exports: ExportSummary[] = [];
   const watchers = new Set<ServerResponse>();
+  const running = new Map<IncomingMessage, RunningExport>();
   let runsInFlight = 0;
 
   const counters = (): Counters => ({
@@ -54,6 +66,7 @@ export function createDemoServer({ store, readAhead = 2000, timeout = 120_000, o
     cursorsOpened: store.cursorsOpened,
     checkedOut: store.pool ? store.pool.total - store.pool.idle : null,
     runsInFlight,
+    running: [...running.values()],
     exports: exports.slice(-10),
   });
   const publish = () => {
@@ -71,6 +84,10 @@ export function createDemoServer({ store, readAhead = 2000, timeout = 120_000, o
       exports.push({ outcome, rows: run.source.items, bytes, heldMs: run.source.heldMs, durationMs: run.durationMs });
       publish();
       onReport?.(report);
+    },
+    onProgress: (snapshot, req) => {
+      if (snapshot.final) running.delete(req);
+      else running.set(req, { rowsRead: snapshot.source.items, bytesSent: snapshot.bytes, cursor: snapshot.source.state, elapsedMs: snapshot.elapsedMs });
     },
   });
 

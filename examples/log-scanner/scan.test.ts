@@ -82,7 +82,7 @@ describe('findFirstLine', () => {
       }
     })(' FATAL ');
 
-    await expect(findFirstLine(path, pattern, controller.signal)).rejects.toThrow('user cancelled the scan');
+    await expect(findFirstLine(path, pattern, { signal: controller.signal })).rejects.toThrow('user cancelled the scan');
     if (existsSync('/proc/self/fd')) expect(descriptorsOn(path)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { fromFile } from '@sluice/adapters/fs';
-import type { RunReport } from '@sluice/core';
+import type { RunOptions, RunReport } from '@sluice/core';
 import { filter, first } from '@sluice/operators';
 
 export interface ScanResult {
@@ -11,16 +11,19 @@ export interface ScanResult {
   readonly report: RunReport;
 }
 
+/** How to watch or stop a scan: the run's `signal`, and `onProgress` (see progress-bar.ts). */
+export type ScanOptions = Pick<RunOptions, 'signal' | 'onProgress' | 'progressInterval'>;
+
 /**
  * Finds the first line of a (possibly huge) log file that matches `pattern`. The file is read
  * 64 KiB at a time and closed as soon as a line matches: the rest is never read. (Pass a
  * pattern without the `g` or `y` flag: those make `test()` carry `lastIndex` from line to line.)
  */
-export async function findFirstLine(path: string, pattern: RegExp, signal?: AbortSignal): Promise<ScanResult> {
+export async function findFirstLine(path: string, pattern: RegExp, options: ScanOptions = {}): Promise<ScanResult> {
   let report: RunReport | undefined;
   const line = await fromFile(path, { lines: true })
     .pipe(filter((text) => pattern.test(text)))
-    .to(first(), { onReport: (r) => (report = r), ...(signal ? { signal } : {}) });
+    .to(first(), { ...options, onReport: (r) => (report = r) });
   const linesRead = report!.stages.find((stage) => stage.name === 'splitLines')?.itemsOut ?? 0;
   return { line, linesRead, report: report! };
 }

@@ -10,6 +10,7 @@ export default defineConfig({
     'postgres/index': 'src/postgres/index.ts',
     'redis/index': 'src/redis/index.ts',
     'workers/index': 'src/workers/index.ts',
+    'opentelemetry/index': 'src/opentelemetry/index.ts',
   },
   format: ['esm'],
   dts: { compilerOptions: { composite: false } },

@@ -63,7 +63,8 @@ export async function packAndInstall(): Promise<{ app: string; tarballs: Record<
   const app = join(root, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'sluice-pack-app', private: true, type: 'module' }));
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...Object.values(tarballs)], app);
+  // @opentelemetry/api: the optional peer a user of @sluice/adapters/opentelemetry installs.
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...Object.values(tarballs), '@opentelemetry/api@1.9.1'], app);
   return { app, tarballs };
 }
 

@@ -78,7 +78,7 @@ function flatten(stages: readonly unknown[]): readonly unknown[] {
   return stages.length === 1 && !isUnreadable(stages[0]) && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
 }
 
-const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError'] as const;
+const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError', 'onProgress', 'progressInterval'] as const;
 
 /** Validates run options (`signal`, `timeout`, …) with coded errors; for adapters that take them. */
 export function validateRunOptions(options: unknown, where: string): RunOptions {
@@ -91,6 +91,13 @@ export function validateRunOptions(options: unknown, where: string): RunOptions 
   if (o.cleanupTimeout !== undefined) validateInteger(o.cleanupTimeout, `${where}.cleanupTimeout`, 0, MAX_TIMEOUT);
   if (o.onReport !== undefined) validateFunction(o.onReport, `${where}.onReport`);
   if (o.onCleanupError !== undefined) validateFunction(o.onCleanupError, `${where}.onCleanupError`);
+  if (o.onProgress !== undefined) validateFunction(o.onProgress, `${where}.onProgress`);
+  if (o.progressInterval !== undefined) {
+    validateInteger(o.progressInterval, `${where}.progressInterval`, 1, MAX_TIMEOUT);
+    if (o.onProgress === undefined) {
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.progressInterval needs ${where}.onProgress, the function it paces`);
+    }
+  }
   return o;
 }
 

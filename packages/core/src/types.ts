@@ -33,6 +33,47 @@ export interface RunOptions {
    * such errors are emitted as process warnings (`SLUICE_CLEANUP_ERROR`); they are never lost.
    */
   readonly onCleanupError?: ((error: unknown, stage: string) => void) | undefined;
+  /**
+   * Called while the run runs, at most every `progressInterval` ms, with what it has done so far,
+   * and once more when it settles (`final: true`). A throw fails the run like a throwing stage
+   * and it is not called again; a throw from the final call is reported like one from `onReport`.
+   * See docs/observability.md.
+   */
+  readonly onProgress?: ((snapshot: ProgressSnapshot) => void) | undefined;
+  /** Milliseconds between two `onProgress` calls (default 1000); needs `onProgress`. */
+  readonly progressInterval?: number | undefined;
+}
+
+/** A run as seen while it runs, handed to `RunOptions.onProgress`. */
+export interface ProgressSnapshot {
+  /** Items that left the last stage (in the final snapshot: the report's `items`). */
+  readonly items: number;
+  /**
+   * Bytes of those items: a string counts its `length`, a value with a numeric `byteLength`
+   * (Buffer, typed array, ArrayBuffer) that. A batch whose first item holds no bytes (objects,
+   * numbers) is not scanned, so a run of objects reports 0.
+   */
+  readonly bytes: number;
+  /** Items per second since the previous snapshot (since the start, for the first). */
+  readonly ratePerSec: number;
+  /** Milliseconds since the run started. */
+  readonly elapsedMs: number;
+  readonly source: {
+    readonly name: string;
+    /** 'pending': not opened yet (runs are lazy); 'open': holding its resource; 'closed': released. */
+    readonly state: 'pending' | 'open' | 'closed';
+    /** Items the source produced. */
+    readonly items: number;
+    /** Bytes of those items, counted as `bytes` is (a file's text chunks: how far into the file). */
+    readonly bytes: number;
+    /** How long it has held (or held) its resource. */
+    readonly heldMs: number;
+  };
+  /** Each link of the chain after the source; adjacent fused operators are one entry (`map+filter`). */
+  readonly stages: readonly { readonly name: string; readonly fused: boolean; readonly itemsIn: number; readonly itemsOut: number }[];
+  /** True for the snapshot made when the run settled (then `outcome` is set). */
+  readonly final: boolean;
+  readonly outcome?: RunOutcome;
 }
 
 /** How a run ended, decided by state (who stopped it), never by an error's name. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Pipeline, RunReport } from '@sluice/core';
+import { SluiceTypeError, type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
 import { HeadersSentError } from '../internal/errors.js';
 import { resolveOptions } from '../internal/http-options.js';
 import { Sender } from '../internal/http-sender.js';
@@ -43,6 +43,13 @@ export interface SendPipelineOptions {
   readonly signal?: AbortSignal;
   /** Called with the report before the promise settles, for every outcome (failures included). */
   readonly onReport?: (report: SendReport) => void;
+  /**
+   * The run's progress while the response is sent (`RunOptions.onProgress`): `items` and `bytes`
+   * are the body chunks and bytes written (after gzip), `source` the rows read.
+   */
+  readonly onProgress?: RunOptions['onProgress'];
+  /** Milliseconds between two `onProgress` calls (default 1000). */
+  readonly progressInterval?: number;
 }
 
 /** What happened to a response sent by `sendPipeline`. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
-import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
+import { SluiceRangeError, SluiceTypeError, type RunOptions } from '@sluice/core';
 import {
   describeValue,
   validateFunction,
@@ -9,6 +9,7 @@ import {
   validateNumber,
   validateObject,
   validateSignal,
+  validateRunOptions,
   validateTimeout,
 } from '@sluice/core/kit';
 import type { SendPipelineOptions, SendReport } from '../http/send-pipeline.js';
@@ -22,9 +23,11 @@ export interface SendPlan {
   readonly timeout: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onReport: ((report: SendReport) => void) | undefined;
+  /** onProgress and progressInterval, handed to the run as they are. */
+  readonly progress: Pick<RunOptions, 'onProgress' | 'progressInterval'>;
 }
 
-const OPTIONS = ['status', 'contentType', 'filename', 'headers', 'gzip', 'timeout', 'signal', 'onReport'] as const;
+const OPTIONS = ['status', 'contentType', 'filename', 'headers', 'gzip', 'timeout', 'signal', 'onReport', 'onProgress', 'progressInterval'] as const;
 const WHERE = 'sendPipeline(req, res, pipeline, options)';
 
 function header(name: string, value: unknown, where: string): void {
@@ -154,5 +157,7 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
   const timeout = o.timeout === undefined ? undefined : validateTimeout(o.timeout, `${WHERE}.timeout`);
   const signal = o.signal === undefined ? undefined : validateSignal(o.signal, `${WHERE}.signal`);
   if (o.onReport !== undefined) validateFunction(o.onReport as unknown, `${WHERE}.onReport`);
-  return { status, headers, gzip, timeout: timeout === Infinity ? undefined : timeout, signal, onReport: o.onReport };
+  // The run's own validator words the errors (its `where` names sendPipeline's options).
+  const progress = validateRunOptions({ onProgress: o.onProgress, progressInterval: o.progressInterval }, WHERE);
+  return { status, headers, gzip, timeout: timeout === Infinity ? undefined : timeout, signal, onReport: o.onReport, progress };
 }

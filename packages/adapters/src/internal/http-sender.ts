@@ -131,6 +131,7 @@ export class Sender {
     const options: RunOptions = {
       signal: this.controller.signal,
       onReport: (r) => (report = r),
+      ...this.plan.progress,
       ...(this.plan.timeout === undefined ? {} : { timeout: this.plan.timeout }),
     };
     // HEAD: Node drops the body anyway, so the source is never opened (the run reports 'stopped').

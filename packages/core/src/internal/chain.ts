@@ -1,8 +1,9 @@
-import type { SourceHooks } from './protocol.js';
+import type { BatchIterator, SourceHooks } from './protocol.js';
 import type { StageContext, StageReport } from '../types.js';
 import type { SourceSpec } from '../source.js';
 import { FusedIterator } from './fused.js';
 import { Link, type LinkOwner } from './link.js';
+import type { RunProbe } from './probe.js';
 import { BatchStageIterator, ItemStageIterator, type StageSpec, type StageStats } from './stage-iterators.js';
 
 /** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
@@ -22,10 +23,12 @@ export class Chain {
   private readonly fused: FusedIterator[] = [];
   private readonly stats: { stat: StageStats; input?: Link<unknown>; output?: Link<unknown> }[] = [];
 
-  constructor(plan: Plan, owner: LinkOwner, ctx: StageContext, hooks: SourceHooks) {
+  /** `probe`: an observed run's (probe.ts), which wraps every link's iterator at setup. */
+  constructor(plan: Plan, owner: LinkOwner, ctx: StageContext, hooks: SourceHooks, probe?: RunProbe) {
     const stages = plan.stages;
+    const probed = <I>(iterator: BatchIterator<I>, name: string, fused: boolean) => probe?.wrap(iterator, name, fused) ?? iterator;
     const position = (next: number) => (next >= stages.length ? 'top' : 'inner');
-    let link = new Link<unknown>(owner, plan.source.open(ctx, hooks), plan.source.name, position(0));
+    let link = new Link<unknown>(owner, probed(plan.source.open(ctx, hooks), plan.source.name, false), plan.source.name, position(0));
     this.links.push(link);
     for (let i = 0; i < stages.length; ) {
       const spec = stages[i]!;
@@ -39,7 +42,8 @@ export class Chain {
         for (const stat of stats) this.stats.push({ stat });
         const fused = new FusedIterator(input, kernels, ctx, stats);
         this.fused.push(fused);
-        link = new Link(owner, fused, kernels.map((k) => k.name).join('+'), position(i));
+        const name = kernels.map((k) => k.name).join('+');
+        link = new Link(owner, probed(fused, name, true), name, position(i));
       } else {
         i++;
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
@@ -47,7 +51,7 @@ export class Chain {
           spec.kind === 'batch'
             ? new BatchStageIterator(input, spec.kernel, ctx, hooks.bounded)
             : new ItemStageIterator(input, spec, ctx, hooks.bounded);
-        link = new Link(owner, iterator, name, position(i));
+        link = new Link(owner, probed(iterator, name, false), name, position(i));
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }
       this.links.push(link);

@@ -40,6 +40,7 @@ import type { Link, LinkOwner } from './link.js';
 import type { DemandBatchIterator, DemandHint, SourceHooks } from './protocol.js';
 import { linkSignal } from './signal-link.js';
 import { ItemView } from './stage-iterators.js';
+import { probeRun, type RunProbe } from './probe.js';
 
 
 /** How long teardown waits for the closes before settling anyway (tracked in report.closed). */
@@ -86,6 +87,8 @@ export class Run<T> implements LinkOwner {
   private settling: Promise<RunReport> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly unlinkParent: (() => void) | undefined;
+  /** observe: diagnostics_channel and progress (probe.ts); undefined, and free, when nobody listens. */
+  private readonly probe: RunProbe | undefined;
 
   constructor(
     plan: Plan,
@@ -103,17 +106,20 @@ export class Run<T> implements LinkOwner {
     if (timeout !== undefined && timeout !== Infinity) {
       this.timer = setTimeout(() => this.fail(timeoutReason(timeout), 'timed-out'), timeout);
     }
+    this.probe = probeRun(plan.stages, plan.source.name, options, this);
     const hooks: SourceHooks = {
       opened: () => {
         this.sourceOpenedAt ??= performance.now() - this.started;
+        this.probe?.sourceOpened();
       },
       released: () => {
         this.sourceClosedAt ??= performance.now() - this.started;
+        this.probe?.sourceReleased();
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
       bounded: this.ledger.bounded,
     };
-    this.chain = new Chain(plan, this, this.ctx, hooks);
+    this.chain = new Chain(plan, this, this.ctx, hooks, this.probe);
     this.top = this.chain.top as Link<T>;
     // Under an already-aborted signal nothing is opened: the run fails before its first pull.
     if (signal?.aborted) this.fail(signal.reason, 'aborted');
@@ -393,6 +399,7 @@ export class Run<T> implements LinkOwner {
 
   /** The run ended: hands the report to `onReport`. */
   private finish(report: RunReport): void {
+    this.probe?.settled(report, (error) => this.ledger.tell(error, 'onProgress'));
     if (!this.options.onReport) return;
     try {
       this.options.onReport(report);

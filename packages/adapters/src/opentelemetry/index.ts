@@ -1,0 +1,1 @@
+export { traceRuns, type TraceRunsOptions, type RunTracing } from './trace-runs.js';
