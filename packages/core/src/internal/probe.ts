@@ -7,7 +7,7 @@ import {
   type RunTraceContext,
   type StageCloseMessage,
 } from '../observe.js';
-import type { BatchIterator } from './protocol.js';
+import type { BatchIterator, PullRecord } from './protocol.js';
 import type { RunOptions, RunOutcome, RunReport } from '../types.js';
 import { Progress } from './progress.js';
 import type { StageSpec } from './stage-iterators.js';
@@ -46,7 +46,12 @@ export class ProbedIterator implements BatchIterator<unknown> {
     readonly fused: boolean,
     /** Only for progress, which reports the bytes the source read and the chain delivered. */
     private readonly countBytes: boolean,
-  ) {}
+  ) {
+    // A fused loop reports its pulls to its link itself (protocol.ts): it still may, through us.
+    if (inner.reportTo) this.reportTo = (record) => inner.reportTo!(record);
+  }
+
+  readonly reportTo?: (record: PullRecord<unknown>) => void;
 
   get returnWhilePending(): boolean {
     return this.inner.returnWhilePending === true;
