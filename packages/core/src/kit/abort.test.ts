@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { abortListenerCount, deferred } from '../testing/index.js';
+import { abortListenerCount, deferred, liveAbortListenersAfter } from '../testing/index.js';
 import { Notifier, onAbort, pullOnce, raceSignal } from './index.js';
 
 setFlagsFromString('--expose-gc');
@@ -308,5 +308,25 @@ describe('pullOnce', () => {
   it('accepts a result returned synchronously (not a promise), as for await does', async () => {
     const it = { next: () => ({ done: false, value: 2 }) } as unknown as AsyncIterator<number>;
     await expect(pullOnce(it, 'test')).resolves.toEqual({ done: false, value: 2 });
+  });
+});
+
+describe('liveAbortListenersAfter (testing kit)', () => {
+  it('counts a listener left on a signal that never aborted, and not one removed or dropped by an abort', async () => {
+    const kept = new AbortController();
+    const aborted = new AbortController();
+    const leaked = () => undefined;
+    expect(
+      await liveAbortListenersAfter(async () => {
+        kept.signal.addEventListener('abort', leaked);
+        const removed = () => undefined;
+        kept.signal.addEventListener('abort', removed);
+        kept.signal.removeEventListener('abort', removed);
+        aborted.signal.addEventListener('abort', () => undefined, { once: true });
+        aborted.abort();
+      }),
+    ).toBe(1);
+    kept.signal.removeEventListener('abort', leaked);
+    expect(await liveAbortListenersAfter(async () => onAbort(kept.signal, () => undefined)())).toBe(0);
   });
 });
