@@ -14,12 +14,10 @@ export interface Waiting<T> {
 /**
  * The adapters' wait for "X, unless Y first" on Node emitters (`'drain'` unless `'close'`,
  * `'error'` or the signal), the one thing the kit's `raceSignal` and `Notifier` do not cover:
- * `arm` registers everything that can end the wait; the first `resolve`/`reject` wins and removes every listener and runs every cleanup,
- * whoever won. Nothing is left behind on a long-lived emitter, signal or promise — unlike
- * `Promise.race` against a promise that lives for the whole run, which keeps one reaction, and
- * with it the value of every race it ever won, reachable until that promise settles.
- *
- * Arm with `.then` only on promises that settle soon (a pull, one write's flush).
+ * `arm` registers everything that can end the wait; the first `resolve`/`reject` wins and
+ * removes every listener and runs every cleanup, whoever won. Nothing is left behind on a
+ * long-lived emitter or signal. Arm with `.then` only on promises that settle soon (one write's
+ * flush); race a promise that may stay pending with the kit's `raceSignal`.
  */
 export function waitFor<T>(arm: (waiting: Waiting<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -52,9 +50,4 @@ export function waitFor<T>(arm: (waiting: Waiting<T>) => void): Promise<T> {
 /** Rejects `waiting` with the signal's reason when it aborts (at once if it already has). */
 export function rejectOnAbort(waiting: Waiting<unknown>, signal: AbortSignal | undefined): void {
   if (signal) waiting.onSettle(onAbort(signal, waiting.reject));
-}
-
-/** Settles `waiting` as `promise` does (a short-lived promise: one pull, one flush). */
-export function follow<T>(waiting: Waiting<T>, promise: PromiseLike<T>): void {
-  promise.then(waiting.resolve, waiting.reject);
 }
