@@ -202,6 +202,27 @@ describe('raceSignal', () => {
     pending.resolve(1);
   });
 
+  it('adds nothing per race to a promise that stays pending: 40 000 lost races leave the heap where it was', async () => {
+    const pending = deferred<number>();
+    const lose = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const controller = new AbortController();
+        if (i % 2 === 0) controller.abort();
+        const racing = raceSignal(pending.promise, controller.signal);
+        controller.abort();
+        await racing.catch(() => undefined);
+      }
+    };
+    await lose(1000);
+    await collected(new WeakRef({}));
+    const before = process.memoryUsage().heapUsed;
+    await lose(40_000);
+    await collected(new WeakRef({}));
+    // One reaction (a closure and its promise) per race would be several MiB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(1024 * 1024);
+    pending.resolve(1);
+  });
+
   it('follows one pending promise through many races with one reaction (every race settles with it)', async () => {
     const pending = deferred<number>();
     const { signal } = new AbortController();

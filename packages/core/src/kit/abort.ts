@@ -83,32 +83,40 @@ type Follower = (ok: boolean, value: unknown) => void;
  * One reaction per promise, however many races follow it: a reaction cannot be removed, so a
  * reaction per race on a promise that stays pending for a whole run (a pull that outlives many
  * batch timers) would keep every race, and what it settled with, reachable until that promise
- * settles. Here a race that ends first just leaves the set.
+ * settles. Here a race that ends first just leaves the entry: one follower (the usual case, no
+ * set), several, or null once all left (still subscribed, so a new race adds no reaction).
  */
-const followers = new WeakMap<PromiseLike<unknown>, Set<Follower>>();
+const followers = new WeakMap<PromiseLike<unknown>, Follower | Set<Follower> | null>();
 
 // Its own function: closures share their function's context, so a reaction made inside
 // `follow` would keep the first follower (and the race it settles) alive with the promise.
-function subscribe(promise: PromiseLike<unknown>): Set<Follower> {
-  const set = new Set<Follower>();
-  followers.set(promise, set);
+function subscribe(promise: PromiseLike<unknown>): void {
   const settle = (ok: boolean, value: unknown) => {
+    const entry = followers.get(promise);
     followers.delete(promise);
-    for (const follower of set) follower(ok, value);
-    set.clear();
+    if (typeof entry === 'function') entry(ok, value);
+    else if (entry) for (const follower of entry) follower(ok, value);
   };
   // Promise.resolve: a foreign thenable's then() may throw or call back synchronously.
   Promise.resolve(promise).then(
     (value) => settle(true, value),
     (error: unknown) => settle(false, error),
   );
-  return set;
 }
 
 function follow(promise: PromiseLike<unknown>, follower: Follower): () => void {
-  const set = followers.get(promise) ?? subscribe(promise);
-  set.add(follower);
-  return () => set.delete(follower);
+  const entry = followers.get(promise);
+  if (entry === undefined) {
+    followers.set(promise, follower);
+    subscribe(promise);
+  } else if (entry === null) followers.set(promise, follower);
+  else if (typeof entry === 'function') followers.set(promise, new Set([entry, follower]));
+  else entry.add(follower);
+  return () => {
+    const current = followers.get(promise);
+    if (current === follower) followers.set(promise, null);
+    else if (current instanceof Set) current.delete(follower);
+  };
 }
 
 /**
@@ -131,7 +139,11 @@ function follow(promise: PromiseLike<unknown>, follower: Follower): () => void {
 export function raceSignal<T>(promise: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return Promise.resolve(promise);
   if (signal.aborted) {
-    follow(promise, () => undefined);
+    // Subscribed with nobody following: its rejection is handled, and nothing piles up on it.
+    if (!followers.has(promise)) {
+      followers.set(promise, null);
+      subscribe(promise);
+    }
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
