@@ -1,6 +1,8 @@
 import { SluiceRangeError, SluiceTypeError, type Stage } from '@sluice/core';
 import {
   defineSyncStage,
+  pullOnce,
+  raceSignal,
   validateFunction,
   validateInteger,
   validateKeys,
@@ -9,8 +11,7 @@ import {
   validateTimeout,
 } from '@sluice/core/kit';
 import { Batcher } from './internal/async-batcher.js';
-import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
-import { raceSignal } from './internal/async-signal.js';
+import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 
 /** Options of `batch`: any combination of a count, a time and a weight bound (at least one). */
 export interface BatchOptions<T> {
@@ -93,7 +94,9 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
     const batcher = new Batcher<T>(size, maxWeight, weigh);
     let pending: Promise<IteratorResult<T>> | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let expiry: Promise<typeof EXPIRED> | undefined;
+    // Aborted with EXPIRED when the open batch's maxWaitMs is up: the pull in flight is raced
+    // against it, and may outlive several such deadlines without anything piling up on it.
+    let deadline: AbortController | undefined;
     let expired = false;
     let upstreamDone = false;
     let failing = false;
@@ -102,7 +105,7 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
     const clearTimer = () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      expiry = undefined;
+      deadline = undefined;
       expired = false;
     };
     const takeBatch = (): T[] => {
@@ -127,8 +130,13 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
             throw error;
           },
         );
-        const winner = await raceSignal(expiry ? Promise.race([pending, expiry]) : pending, signal);
-        if (winner === EXPIRED) continue;
+        let winner: IteratorResult<T>;
+        try {
+          winner = await raceSignal(raceSignal(pending, deadline?.signal), signal);
+        } catch (error) {
+          if (error === EXPIRED) continue;
+          throw error;
+        }
         pending = undefined;
         if (winner.done) {
           upstreamDone = true;
@@ -141,14 +149,15 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
           // Counted from the first item's arrival, not from when this loop got to it.
           const wait = maxWaitMs - (Date.now() - arrivedAt);
           if (wait <= 0) expired = true;
-          else
-            expiry = new Promise((resolve) => {
-              timer = setTimeout(() => {
-                timer = undefined;
-                expired = true;
-                resolve(EXPIRED);
-              }, wait);
-            });
+          else {
+            const expiry = new AbortController();
+            deadline = expiry;
+            timer = setTimeout(() => {
+              timer = undefined;
+              expired = true;
+              expiry.abort(EXPIRED);
+            }, wait);
+          }
         }
         for (const full of out) yield full;
       }

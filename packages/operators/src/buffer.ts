@@ -1,7 +1,6 @@
 import { type Stage } from '@sluice/core';
-import { validateInteger } from '@sluice/core/kit';
-import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
-import { Notifier } from './internal/async-notifier.js';
+import { Notifier, pullOnce, validateInteger } from '@sluice/core/kit';
+import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 
 /**
  * Reads upstream eagerly, up to `size` items ahead of the consumer: explicit, bounded read-ahead.

@@ -1,8 +1,15 @@
 import { type Stage } from '@sluice/core';
-import { validateBoolean, validateFunction, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
-import { Notifier } from './internal/async-notifier.js';
-import { stoppedReason, whenAborted } from './internal/async-signal.js';
+import {
+  Notifier,
+  onAbort,
+  pullOnce,
+  validateBoolean,
+  validateFunction,
+  validateInteger,
+  validateKeys,
+  validateObject,
+} from '@sluice/core/kit';
+import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 import type { MapFn } from './map.js';
 
 /** Options of `mapConcurrent` (and of `map` with a concurrency above 1). */
@@ -45,7 +52,7 @@ export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurren
   const ordered = options.ordered === undefined ? true : validateBoolean(options.ordered, 'mapConcurrent(fn, options).ordered');
   return async function* mapConcurrentStage(source, { signal }) {
     const window = new Window<In, Awaited<Out>>(asyncIteratorOf(source, 'mapConcurrent'), fn as MapFn<In, Awaited<Out>>, concurrency, ordered, signal);
-    const unlink = whenAborted(signal, (reason) => window.abortTasks(reason));
+    const unlink = onAbort(signal, (reason) => window.abortTasks(reason));
     let failing = false;
     try {
       for (;;) {
@@ -175,7 +182,7 @@ class Window<In, Out> {
   /** Aborts what is in flight, drops what is held, and returns upstream once unless it ended by itself. */
   async close(failing: boolean): Promise<void> {
     this.closed = true;
-    this.abortTasks(this.signal.aborted ? this.signal.reason : stoppedReason('mapConcurrent'));
+    this.abortTasks(this.signal.aborted ? this.signal.reason : new DOMException('mapConcurrent: the consumer stopped before the end', 'AbortError'));
     this.byIndex.clear();
     this.completed.length = 0;
     if (this.exhausted) return;

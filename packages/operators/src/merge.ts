@@ -1,7 +1,6 @@
 import { SluiceTypeError, type Stage } from '@sluice/core';
-import { isPipeline } from '@sluice/core/kit';
-import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
-import { Notifier } from './internal/async-notifier.js';
+import { Notifier, isPipeline, pullOnce } from '@sluice/core/kit';
+import { asyncIteratorOf, closeIterators, isIterableInput } from './internal/async-iterators.js';
 
 /** What `merge` interleaves with its upstream: async or sync iterables, sluice pipelines included. */
 export type MergeInput<T> = AsyncIterable<T> | Iterable<T>;

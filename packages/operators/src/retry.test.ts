@@ -1,5 +1,5 @@
 import { from } from '@sluice/core';
-import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { retry, type RetryContext } from './retry.js';
 
@@ -132,5 +132,21 @@ describe('retry', () => {
       expect(vi.getTimerCount()).toBe(0);
       await flushMacrotask();
     });
+  });
+});
+
+describe('retry and the run signal', () => {
+  it('leaves no abort listener from its backoff sleeps once the retried calls succeeded', async () => {
+    const failures = new Map<number, number>();
+    const flaky = async (n: number) => {
+      const failed = failures.get(n) ?? 0;
+      failures.set(n, failed + 1);
+      if (failed < 2) throw new Error(`flaky ${n}`);
+      return n * 2;
+    };
+    const live = await liveAbortListenersAfter(async () => {
+      expect(await from([1, 2]).pipe(retry(flaky, { attempts: 3, backoff: { initialMs: 1 } })).toArray()).toEqual([2, 4]);
+    });
+    expect(live).toBe(0);
   });
 });

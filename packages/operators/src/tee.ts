@@ -1,8 +1,16 @@
 import { SluiceTypeError } from '@sluice/core';
-import { DONE, isPipeline, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
-import { asyncIteratorOf, closeIterators, isIterableInput, pullOnce } from './internal/async-iterators.js';
-import { Notifier } from './internal/async-notifier.js';
-import { whenAborted } from './internal/async-signal.js';
+import {
+  DONE,
+  Notifier,
+  isPipeline,
+  onAbort,
+  pullOnce,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  validateSignal,
+} from '@sluice/core/kit';
+import { asyncIteratorOf, closeIterators, isIterableInput } from './internal/async-iterators.js';
 
 /** Options of `tee`. */
 export interface TeeOptions {
@@ -77,7 +85,7 @@ class Tee<T> {
     this.positions = Array.from({ length: n }, () => 0);
     this.changed = Array.from({ length: n }, () => new Notifier());
     this.branches = this.positions.map((_, i) => this.branch(i));
-    if (signal) this.unlink = whenAborted(signal, () => this.abort());
+    if (signal) this.unlink = onAbort(signal, () => this.abort());
   }
 
   private get head(): number {

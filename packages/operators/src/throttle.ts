@@ -1,7 +1,6 @@
 import { SluiceRangeError, type Stage } from '@sluice/core';
-import { validateDelay, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
-import { raceSignal } from './internal/async-signal.js';
+import { pullOnce, raceSignal, validateDelay, validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
+import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 import { sleep } from './internal/async-sleep.js';
 
 /** Options of `throttle`. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunReport } from '@sluice/core';
-import { NO_LEAKS, leakCheck } from '@sluice/core/testing';
+import { NO_LEAKS, abortListenerCount, leakCheck, liveAbortListenersAfter } from '@sluice/core/testing';
 import { LineTooLongError as KitLineTooLongError } from '@sluice/core/kit';
 import { LineTooLongError, forEach, take } from '@sluice/operators';
 import { fromFile } from './from-file.js';
@@ -160,5 +160,19 @@ describe('fromFile', () => {
     expect(() => fromFile('x', { encoding: 'klingon' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
     expect(() => fromFile('x', { highWaterMark: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
     expect(() => fromFile('x', { line: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+  });
+});
+
+describe('fromFile and its signal', () => {
+  it('leaves no abort listener on its signal or the run\'s after reading a file in many reads', async () => {
+    const path = join(dir, `signal-${n++}.txt`);
+    await writeFile(path, 'x'.repeat(10_000));
+    const controller = new AbortController();
+    const live = await liveAbortListenersAfter(async () => {
+      const chunks = await fromFile(path, { signal: controller.signal, highWaterMark: 1000 }).toArray();
+      expect(chunks).toHaveLength(10);
+    });
+    expect(live).toBe(0);
+    expect(abortListenerCount(controller.signal)).toBe(0);
   });
 });

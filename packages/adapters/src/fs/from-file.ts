@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { fromResource, type Pipeline } from '@sluice/core';
-import { validateBoolean, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
+import { raceSignal, validateBoolean, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
 import { splitLines } from '@sluice/operators';
 import { ChunkText } from './file-text.js';
 import { validateEncoding, validatePath, type FilePath } from './path.js';
@@ -25,29 +25,10 @@ interface OpenFile {
   eof: boolean;
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** Reads the next chunk; null at the end of the file. */
 async function readChunk(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<Buffer | null> {
   const buffer = Buffer.allocUnsafe(size);
-  const { bytesRead } = await abortable(file.handle.read(buffer, 0, size, null), signal);
+  const { bytesRead } = await raceSignal(file.handle.read(buffer, 0, size, null), signal);
   return bytesRead === 0 ? null : buffer.subarray(0, bytesRead);
 }
 

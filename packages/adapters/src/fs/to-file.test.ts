@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { from, type RunReport } from '@sluice/core';
-import { NO_LEAKS, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, deferred, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
 import { toFile } from './to-file.js';
 
 const root = await mkdtemp(join(tmpdir(), 'sluice-to-file-'));
@@ -134,5 +134,19 @@ describe('toFile', () => {
     expect(() => toFile('x', { fsync: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
     expect(() => toFile('x', { mode: 0o10000 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
     expect(() => toFile('x', { atomic: false } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+  });
+});
+
+describe('toFile and the run signal', () => {
+  it('unlinks its abort listener (which removes the temporary file) when the file is complete, and when the source fails', async () => {
+    const done = join(root, 'signal-done.txt');
+    const failed = join(root, 'signal-failed.txt');
+    const boom = new Error('boom');
+    const live = await liveAbortListenersAfter(async () => {
+      await from(['a', 'b']).to(toFile(done));
+      await expect(from(trackedSource({ items: ['a', 'b'], throwAt: { index: 1, error: boom } })).to(toFile(failed))).rejects.toBe(boom);
+    });
+    expect(live).toBe(0);
+    expect(await readFile(done, 'utf8')).toBe('ab');
   });
 });

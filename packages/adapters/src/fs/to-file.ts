@@ -7,6 +7,7 @@ import type { Sink } from '@sluice/core';
 import {
   chunkTypeError,
   defineBatchSink,
+  onAbort,
   reportCleanupError,
   validateBoolean,
   validateInteger,
@@ -108,7 +109,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       }
     };
     // Synchronous, so the temporary file is gone before the aborted run settles.
-    signal.addEventListener('abort', removeTemp, { once: true });
+    const unlinkSignal = onAbort(signal, removeTemp);
     let handle: FileHandle | undefined;
     try {
       // Counted as ours from the moment it may exist: the name is random and opened exclusively.
@@ -130,7 +131,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       handle = undefined;
       await closing.close();
       if (signal.aborted) throw signal.reason;
-      signal.removeEventListener('abort', removeTemp);
+      unlinkSignal();
       // Synchronous: no abort can slip in between the last check and the rename.
       renameSync(temp, target);
       removed = true;
@@ -140,7 +141,7 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       if (handle) await handle.close().catch((closeError: unknown) => reportCleanupError(signal, closeError, `the temporary file ${temp}`));
       throw error;
     } finally {
-      signal.removeEventListener('abort', removeTemp);
+      unlinkSignal();
     }
   });
 }

@@ -2,7 +2,7 @@ import http, { type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { NO_LEAKS, captureWarnings, deferred, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
 import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
 import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
@@ -265,5 +265,19 @@ describe('sendPipeline', () => {
     expect(maxBufferedAtPull).toBeLessThanOrEqual(hwm);
     expect(maxAhead).toBeLessThanOrEqual(1);
     expect((await done.promise).report?.outcome).toBe('completed');
+  });
+});
+
+describe('sendPipeline and the caller signal', () => {
+  it('unlinks from the caller signal once the response finished, on every signal the send used', async () => {
+    const controller = new AbortController();
+    const live = await liveAbortListenersAfter(async () => {
+      const served = serve(() => ['a', 'b', 'c'], { signal: controller.signal });
+      const got = await fetchRaw(lb.port, '/');
+      expect(got.body.toString()).toBe('abc');
+      expect((await served).report?.outcome).toBe('completed');
+    });
+    expect(live).toBe(0);
+    expect(abortListenerCount(controller.signal)).toBe(0);
   });
 });

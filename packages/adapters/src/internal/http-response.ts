@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody } from './http-options.js';
 import type { SendPlan } from './http-options.js';
+import { onAbort } from '@sluice/core/kit';
 import { waitFor } from './wait.js';
 
 /** Sets the status and the planned headers; they go out with the first byte. */
@@ -36,7 +37,7 @@ export function responseEnd(res: ServerResponse, deadlineMs: number | undefined,
   return waitFor<ResponseEnd>((waiting) => {
     waiting.listen(res, 'finish', () => waiting.resolve('finished'));
     waiting.listen(res, 'close', () => waiting.resolve(res.writableFinished ? 'finished' : 'closed'));
-    if (signal) waiting.listen(signal, 'abort', () => waiting.resolve('aborted'));
+    if (signal) waiting.onSettle(onAbort(signal, () => waiting.resolve('aborted')));
     if (deadlineMs !== undefined) {
       const timer = setTimeout(() => waiting.resolve('timed-out'), deadlineMs);
       waiting.onSettle(() => clearTimeout(timer));

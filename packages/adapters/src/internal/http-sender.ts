@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
-import { defineBatchSink, timeoutReason, warnReportError } from '@sluice/core/kit';
+import { defineBatchSink, onAbort, timeoutReason, warnReportError } from '@sluice/core/kit';
 import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
 import { FlushTracker, socketGone, waitForDrain } from '../node/write.js';
 import { ClientGoneError, DestinationClosedError } from './errors.js';
@@ -69,7 +69,6 @@ export class Sender {
   }
 
   private lastWrite = 0;
-  private readonly onAbort = () => this.stop('aborted', this.plan.signal?.reason);
 
   /** Stops the run when the response was taken away: ended by someone else, or its client left. */
   private noticeGone(): void {
@@ -185,9 +184,8 @@ export class Sender {
     res.on('close', this.onClose);
     res.on('finish', this.onFinish);
     res.on('error', this.onError);
-    plan.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (res.destroyed) this.onClose();
-    if (plan.signal?.aborted) this.onAbort();
+    const unlinkSignal = plan.signal ? onAbort(plan.signal, (reason) => this.stop('aborted', reason)) : () => undefined;
     let result: { outcome: SendOutcome; error?: unknown };
     let run: RunReport;
     try {
@@ -201,7 +199,7 @@ export class Sender {
       res.off('close', this.onClose);
       res.off('finish', this.onFinish);
       res.off('error', this.onError);
-      plan.signal?.removeEventListener('abort', this.onAbort);
+      unlinkSignal();
     }
     const report: SendReport = {
       outcome: result.outcome,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { abortListenerCount, deferred } from '@sluice/core/testing';
-import { follow, rejectOnAbort, waitFor } from './wait.js';
+import { rejectOnAbort, waitFor } from './wait.js';
 
 function armed(emitter: EventEmitter, signal: AbortSignal, cleanups: string[]) {
   return waitFor<string>((waiting) => {
@@ -47,7 +47,7 @@ describe('waitFor', () => {
     for (let i = 0; i < 10_000; i++) {
       const step = deferred<number>();
       const waiting = waitFor<number>((w) => {
-        follow(w, step.promise);
+        void step.promise.then(w.resolve);
         w.listen(emitter, 'gone', () => w.reject(new Error('gone')));
         rejectOnAbort(w, signal);
       });
@@ -56,15 +56,5 @@ describe('waitFor', () => {
     }
     expect(emitter.listenerCount('gone')).toBe(0);
     expect(abortListenerCount(signal)).toBe(0);
-  });
-
-  it('never leaves a followed rejection unhandled when something else won', async () => {
-    const step = deferred<number>();
-    const waiting = waitFor<number>((w) => {
-      follow(w, step.promise);
-      w.reject(new Error('first'));
-    });
-    step.reject(new Error('late'));
-    await expect(waiting).rejects.toThrow('first');
   });
 });

@@ -1,23 +1,23 @@
 import type { EventEmitter } from 'node:events';
+import { onAbort } from '@sluice/core/kit';
 
 /** What `waitFor`'s arming function gets: settle the wait, and listen until it settles. */
 export interface Waiting<T> {
   resolve(value: T): void;
   reject(error: unknown): void;
-  /** Adds `listener` to `target` (an emitter or an `AbortSignal`); it is removed when the wait settles. */
-  listen(target: EventEmitter | AbortSignal, event: string, listener: (...args: never[]) => void): void;
-  /** Runs `cleanup` when the wait settles (clear a timer, drop a registration). */
+  /** Adds `listener` to `emitter`; it is removed when the wait settles. */
+  listen(emitter: EventEmitter, event: string, listener: (...args: never[]) => void): void;
+  /** Runs `cleanup` when the wait settles (clear a timer, unlink from a signal: `onSettle(onAbort(signal, …))`). */
   onSettle(cleanup: () => void): void;
 }
 
 /**
- * The one way the adapters wait for "X, unless Y first": `arm` registers everything that can end
- * the wait; the first `resolve`/`reject` wins and removes every listener and runs every cleanup,
- * whoever won. Nothing is left behind on a long-lived emitter, signal or promise — unlike
- * `Promise.race` against a promise that lives for the whole run, which keeps one reaction, and
- * with it the value of every race it ever won, reachable until that promise settles.
- *
- * Arm with `.then` only on promises that settle soon (a pull, one write's flush).
+ * The adapters' wait for "X, unless Y first" on Node emitters (`'drain'` unless `'close'`,
+ * `'error'` or the signal), the one thing the kit's `raceSignal` and `Notifier` do not cover:
+ * `arm` registers everything that can end the wait; the first `resolve`/`reject` wins and
+ * removes every listener and runs every cleanup, whoever won. Nothing is left behind on a
+ * long-lived emitter or signal. Arm with `.then` only on promises that settle soon (one write's
+ * flush); race a promise that may stay pending with the kit's `raceSignal`.
  */
 export function waitFor<T>(arm: (waiting: Waiting<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -32,16 +32,11 @@ export function waitFor<T>(arm: (waiting: Waiting<T>) => void): Promise<T> {
     const waiting: Waiting<T> = {
       resolve: (value) => settle() && resolve(value),
       reject: (error) => settle() && reject(error),
-      listen(target, event, listener) {
+      listen(emitter, event, listener) {
         if (settled) return;
         const fn = listener as (...args: unknown[]) => void;
-        if (isSignal(target)) {
-          target.addEventListener(event, fn, { once: true });
-          cleanups.push(() => target.removeEventListener(event, fn));
-        } else {
-          target.on(event, fn);
-          cleanups.push(() => target.off(event, fn));
-        }
+        emitter.on(event, fn);
+        cleanups.push(() => emitter.off(event, fn));
       },
       onSettle(cleanup) {
         if (settled) cleanup();
@@ -52,18 +47,7 @@ export function waitFor<T>(arm: (waiting: Waiting<T>) => void): Promise<T> {
   });
 }
 
-function isSignal(target: EventEmitter | AbortSignal): target is AbortSignal {
-  return typeof (target as AbortSignal).addEventListener === 'function' && typeof (target as EventEmitter).on !== 'function';
-}
-
 /** Rejects `waiting` with the signal's reason when it aborts (at once if it already has). */
 export function rejectOnAbort(waiting: Waiting<unknown>, signal: AbortSignal | undefined): void {
-  if (!signal) return;
-  if (signal.aborted) waiting.reject(signal.reason);
-  else waiting.listen(signal, 'abort', () => waiting.reject(signal.reason));
-}
-
-/** Settles `waiting` as `promise` does (a short-lived promise: one pull, one flush). */
-export function follow<T>(waiting: Waiting<T>, promise: PromiseLike<T>): void {
-  promise.then(waiting.resolve, waiting.reject);
+  if (signal) waiting.onSettle(onAbort(signal, waiting.reject));
 }

@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers';
-import { DONE } from '@sluice/core/kit';
+import { DONE, Notifier, onAbort } from '@sluice/core/kit';
 
 function stoppedReason(): DOMException {
   return new DOMException('The stage stopped reading its input', 'AbortError');
@@ -14,7 +14,7 @@ function stoppedReason(): DOMException {
  */
 export class InputChannel<T> {
   private slot: { readonly value: T; readonly taken: () => void; readonly refused: (reason: unknown) => void } | undefined;
-  private waiter: ((step: { value: T } | { end: true } | { error: unknown }) => void) | undefined;
+  private readonly changed = new Notifier();
   private ended = false;
   private failure: { readonly error: unknown } | undefined;
   private closed: { readonly reason: unknown } | undefined;
@@ -25,31 +25,21 @@ export class InputChannel<T> {
   write(value: T): Promise<void> {
     if (this.closed) return Promise.reject(this.closed.reason);
     return new Promise((taken, refused) => {
-      const waiter = this.waiter;
-      if (waiter) {
-        this.waiter = undefined;
-        waiter({ value });
-        taken();
-      } else this.slot = { value, taken, refused };
+      this.slot = { value, taken, refused };
+      this.changed.notify();
     });
   }
 
   /** The writable side closed: the run sees the end of its input after the last chunk. */
   end(): void {
     this.ended = true;
-    this.wake({ end: true });
+    this.changed.notify();
   }
 
   /** The writable side was aborted: the run fails with `reason`. */
   fail(reason: unknown): void {
     this.failure = { error: reason };
-    this.wake({ error: reason });
-  }
-
-  private wake(step: { end: true } | { error: unknown }): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.(step);
+    this.changed.notify();
   }
 
   /** Stops taking input (idempotent): refuses the waiting write and errors the writable side. */
@@ -58,16 +48,32 @@ export class InputChannel<T> {
     this.closed = { reason };
     this.slot?.refused(reason);
     this.slot = undefined;
-    this.wake({ end: true });
+    this.changed.notify();
     this.errorWritable(reason);
+  }
+
+  /** The next chunk, waiting for a write; done once closed or ended. */
+  private async take(): Promise<IteratorResult<T>> {
+    for (;;) {
+      if (this.closed) return DONE;
+      if (this.failure) throw this.failure.error;
+      const slot = this.slot;
+      if (slot) {
+        this.slot = undefined;
+        slot.taken();
+        return { done: false, value: slot.value };
+      }
+      if (this.ended) return DONE;
+      // No signal here: an abort closes the channel, which wakes this wait.
+      await this.changed.wait();
+    }
   }
 
   /** The run's source: one iteration per run, tied to the run's signal. */
   iterate(signal: AbortSignal): AsyncIterableIterator<T> {
-    const onAbort = () => this.close(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unlink = onAbort(signal, (reason) => this.close(reason));
     const release = (reason: unknown) => {
-      signal.removeEventListener('abort', onAbort);
+      unlink();
       this.close(reason);
     };
     const channel = this;
@@ -76,33 +82,14 @@ export class InputChannel<T> {
         return this;
       },
       async next(): Promise<IteratorResult<T>> {
-        if (channel.closed) return DONE;
-        if (channel.failure) {
-          signal.removeEventListener('abort', onAbort);
-          throw channel.failure.error;
+        try {
+          const r = await channel.take();
+          if (r.done) unlink();
+          return r;
+        } catch (error) {
+          unlink();
+          throw error;
         }
-        const slot = channel.slot;
-        if (slot) {
-          channel.slot = undefined;
-          slot.taken();
-          return { done: false, value: slot.value };
-        }
-        if (channel.ended) {
-          signal.removeEventListener('abort', onAbort);
-          return DONE;
-        }
-        const step = await new Promise<{ value: T } | { end: true } | { error: unknown }>((resolve) => {
-          channel.waiter = resolve;
-        });
-        if ('error' in step) {
-          signal.removeEventListener('abort', onAbort);
-          throw step.error;
-        }
-        if ('end' in step) {
-          if (!channel.closed) signal.removeEventListener('abort', onAbort);
-          return DONE;
-        }
-        return { done: false, value: step.value };
       },
       async return(): Promise<IteratorResult<T>> {
         if (signal.aborted) release(signal.reason);

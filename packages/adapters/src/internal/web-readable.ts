@@ -1,5 +1,5 @@
 import { SluiceTypeError, type Pipeline, type RunOptions } from '@sluice/core';
-import { describeValue, isPipeline, validateRunOptions } from '@sluice/core/kit';
+import { describeValue, hasShape, isPipeline, onAbort, validateRunOptions } from '@sluice/core/kit';
 
 export { validateRunOptions };
 
@@ -29,11 +29,9 @@ export function pullStream<T>(pipeline: Pipeline<T>, options: RunOptions): PullS
   let it: AsyncIterator<T> | undefined;
   let stream: ReadableStreamDefaultController<T> | undefined;
   let finished = false;
-  const onParentAbort = () => controller.abort(parent?.reason);
-  const unlink = () => parent?.removeEventListener('abort', onParentAbort);
+  let unlink = () => {};
   const start = () => {
-    if (parent?.aborted) controller.abort(parent.reason);
-    else parent?.addEventListener('abort', onParentAbort, { once: true });
+    if (parent) unlink = onAbort(parent, (reason) => controller.abort(reason));
     return pipeline.iterate({
       ...options,
       signal: controller.signal,

@@ -3,7 +3,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { chain } from '@sluice/core';
-import { trackedSource } from '@sluice/core/testing';
+import { abortListenerCount, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
 import { map, take } from '@sluice/operators';
 import { compose } from './compose.js';
 import { closeOf, collector, probe, readItems } from '../test-support/node-streams.js';
@@ -138,5 +138,19 @@ describe('compose', () => {
     expect(() => compose(map((n: number) => n), { highWaterMark: -1 })).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
     );
+  });
+});
+
+describe('compose and its signal', () => {
+  it('unlinks from its signal once the duplex finished, and leaves no listener from the waits for input', async () => {
+    const controller = new AbortController();
+    const live = await liveAbortListenersAfter(async () => {
+      const double = compose(map((n: number) => n * 2), { signal: controller.signal });
+      const out = collector<number>();
+      await pipeline(Readable.from([1, 2, 3]), double, out.sink);
+      expect(out.items).toEqual([2, 4, 6]);
+    });
+    expect(live).toBe(0);
+    expect(abortListenerCount(controller.signal)).toBe(0);
   });
 });

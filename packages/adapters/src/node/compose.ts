@@ -1,6 +1,6 @@
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { fromResource, type Pipeline, type Sink, type Stage } from '@sluice/core';
-import { validateSignal } from '@sluice/core/kit';
+import { onAbort, validateSignal } from '@sluice/core/kit';
 import { duplexOptions, nodeCodedError, planParts, splitArgs, type ComposeOptions } from './compose-parts.js';
 import { InputQueue } from './input-queue.js';
 
@@ -212,14 +212,9 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
   });
 
   let unlinkSignal = () => {};
-  if (signal) {
-    const onAbort = () => duplex.destroy(signal.reason);
-    if (signal.aborted) process.nextTick(onAbort);
-    else {
-      signal.addEventListener('abort', onAbort, { once: true });
-      unlinkSignal = () => signal.removeEventListener('abort', onAbort);
-    }
-  }
+  // Already aborted: destroyed a tick later, once the caller holds the duplex (and its 'error' listener).
+  if (signal?.aborted) process.nextTick(() => duplex.destroy(signal.reason));
+  else if (signal) unlinkSignal = onAbort(signal, (reason) => duplex.destroy(reason as Error));
   // Nothing will read or write it: like node:stream's compose(), it runs at once.
   if (!modes.readable && !modes.writable) startSink();
   return duplex;

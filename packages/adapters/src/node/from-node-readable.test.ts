@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { NO_LEAKS, flushMacrotask, leakCheck, listenerCounts } from '@sluice/core/testing';
+import { NO_LEAKS, flushMacrotask, leakCheck, listenerCounts, liveAbortListenersAfter } from '@sluice/core/testing';
 import { map, take } from '@sluice/operators';
 import { fromNodeReadable } from './from-node-readable.js';
 import { closeOf } from '../test-support/node-streams.js';
@@ -137,5 +137,21 @@ describe('fromNodeReadable', () => {
     expect(() => fromNodeReadable(new PassThrough(), { destroy: true } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
+  });
+});
+
+describe('fromNodeReadable and the run signal', () => {
+  it('leaves no abort listener from the waits for data of a readable written to slowly', async () => {
+    const live = await liveAbortListenersAfter(async () => {
+      const input = new PassThrough({ objectMode: true });
+      const reading = fromNodeReadable<number>(input).toArray();
+      for (let i = 0; i < 5; i++) {
+        await flushMacrotask();
+        input.write(i);
+      }
+      input.end();
+      expect(await reading).toEqual([0, 1, 2, 3, 4]);
+    });
+    expect(live).toBe(0);
   });
 });

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { SluiceTypeError, fromResource, type Pipeline, type ReadContext } from '@sluice/core';
-import { hasShape, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
-import { Waker } from '../internal/waker.js';
+import { Notifier, hasShape, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 
 /** Options of `fromNodeReadable()`. */
 export interface FromNodeReadableOptions {
@@ -18,12 +17,12 @@ function prematureClose(): Error {
 
 /** A run's hold on the readable: its listeners and the one wake-up a pending read waits for. */
 class ReadableCursor {
-  private readonly waker = new Waker();
+  private readonly changed = new Notifier();
   private error: { readonly value: unknown } | undefined;
-  private readonly onReadable = () => this.notify();
+  private readonly onReadable = () => this.changed.notify();
   private readonly onError = (error: unknown) => {
     this.error ??= { value: error };
-    this.notify();
+    this.changed.notify();
   };
 
   constructor(readonly readable: Readable) {
@@ -52,7 +51,7 @@ class ReadableCursor {
       if (r.readableEnded) return null;
       if (r.destroyed) throw prematureClose();
       if (signal.aborted) throw signal.reason;
-      await this.waker.wait(signal);
+      await this.changed.wait(signal);
     }
   }
 
@@ -72,11 +71,7 @@ class ReadableCursor {
     else r.off('error', this.onError);
     // Without an error: a destroy(err) would emit an 'error' nobody listens to any more.
     if (destroy && !r.destroyed && !r.readableEnded) r.destroy();
-    this.notify();
-  }
-
-  private notify(): void {
-    this.waker.notify();
+    this.changed.notify();
   }
 }
 

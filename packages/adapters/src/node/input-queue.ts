@@ -1,4 +1,4 @@
-import { Waker } from '../internal/waker.js';
+import { Notifier } from '@sluice/core/kit';
 
 type Callback = (error?: Error | null) => void;
 
@@ -14,7 +14,7 @@ export class InputQueue<T> {
   private final: Callback | undefined;
   private ended = false;
   private closed = false;
-  private readonly waker = new Waker();
+  private readonly changed = new Notifier();
 
   /** Hands over the chunks of one write; `callback` runs when the run takes them. */
   offer(chunks: T[], callback: Callback): void {
@@ -25,7 +25,7 @@ export class InputQueue<T> {
     }
     this.chunks = chunks;
     this.pending = callback;
-    this.notify();
+    this.changed.notify();
   }
 
   /** The writer called `end()`; `callback` runs when the run has seen the end. */
@@ -36,7 +36,7 @@ export class InputQueue<T> {
     }
     this.ended = true;
     this.final = callback;
-    this.notify();
+    this.changed.notify();
   }
 
   /** The next written chunks, or null at the end of the input; wakes up on abort. */
@@ -56,7 +56,7 @@ export class InputQueue<T> {
         this.close();
         return null;
       }
-      await this.waker.wait(signal);
+      await this.changed.wait(signal);
     }
   }
 
@@ -71,10 +71,6 @@ export class InputQueue<T> {
     this.chunks = [];
     pending?.();
     final?.();
-    this.notify();
-  }
-
-  private notify(): void {
-    this.waker.notify();
+    this.changed.notify();
   }
 }

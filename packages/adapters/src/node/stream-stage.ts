@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Stage } from '@sluice/core';
+import { onAbort } from '@sluice/core/kit';
 import { write } from './write.js';
 
 /**
@@ -39,8 +40,7 @@ export function streamStage(stream: Duplex): Stage<unknown, unknown> {
     let feeding = true;
     void feed(stream, input, signal).then(() => (feeding = false));
     // The stage may be parked in the stream's read when the run is torn down: wake it.
-    const onAbort = () => stream.destroy();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unlink = onAbort(signal, () => stream.destroy());
     try {
       // Not the default iterator: its return() destroys the stream with an AbortError event,
       // which would race the run's own error to be the first.
@@ -51,7 +51,7 @@ export function streamStage(stream: Duplex): Stage<unknown, unknown> {
       if (signal.aborted && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') throw signal.reason;
       throw error;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      unlink();
       if (!stream.destroyed) stream.destroy();
       // The feed may be waiting on a pull from upstream: returning the input ends it (the
       // runner's link defers and tracks that return), and the feed then stops on its own.

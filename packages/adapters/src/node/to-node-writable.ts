@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import { type Sink } from '@sluice/core';
-import { defineBatchSink, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
+import { defineBatchSink, raceSignal, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
-import { follow, waitFor } from '../internal/wait.js';
+import { waitFor } from '../internal/wait.js';
 import { FlushTracker, assertWritable, closedError, isClosed, waitForDrain } from './write.js';
 
 /** Options of `toNodeWritable()`. */
@@ -15,14 +15,13 @@ export interface ToNodeWritableOptions {
 
 /**
  * A writable watched for being taken away under the run: `'close'`, an `'error'`, a `'finish'`
- * the sink did not cause, or a write callback reporting an error. Waits go through `until`, which
- * adds one registration per wait and removes it when the wait settles: nothing the sink waited
- * for stays reachable from this long-lived object.
+ * the sink did not cause, or a write callback reporting an error. Being taken away aborts `gone`
+ * with the reason; waits go through `until`, the kit's `raceSignal` against it, which links for
+ * the wait only: nothing the sink waited for stays reachable from this long-lived object.
  */
 class Destination {
-  failure: { readonly error: unknown } | undefined;
+  private readonly gone = new AbortController();
   private ending = false;
-  private readonly waits = new Set<(error: unknown) => void>();
   readonly flushes = new FlushTracker((error) => this.fail(error));
 
   constructor(private readonly writable: Writable) {
@@ -32,9 +31,7 @@ class Destination {
   }
 
   private readonly fail = (error: unknown): void => {
-    if (this.failure) return;
-    this.failure = { error };
-    for (const wake of this.waits) wake(error);
+    if (!this.gone.signal.aborted) this.gone.abort(error);
   };
 
   private readonly onClose = () => {
@@ -47,20 +44,13 @@ class Destination {
 
   /** Throws when the destination was taken away (its state, or an event seen since). */
   check(): void {
-    if (this.failure) throw this.failure.error;
+    this.gone.signal.throwIfAborted();
     if (isClosed(this.writable)) throw closedError(this.writable);
   }
 
   /** Waits for `promise` unless the destination is taken away first. */
   until<T>(promise: PromiseLike<T>): Promise<T> {
-    return waitFor<T>((waiting) => {
-      // Followed even when already failed, so that its rejection is never unhandled.
-      follow(waiting, promise);
-      if (this.failure) return waiting.reject(this.failure.error);
-      const wake = (error: unknown) => waiting.reject(error);
-      this.waits.add(wake);
-      waiting.onSettle(() => this.waits.delete(wake));
-    });
+    return raceSignal(promise, this.gone.signal);
   }
 
   /** Ends the writable, marking the coming `'finish'` as ours; resolves once it happened. */

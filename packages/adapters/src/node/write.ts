@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { SluiceTypeError } from '@sluice/core';
-import { hasShape, validateObject, validateSignal } from '@sluice/core/kit';
+import { Notifier, hasShape, validateObject, validateSignal } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
 import { rejectOnAbort, waitFor } from '../internal/wait.js';
 
@@ -120,7 +120,7 @@ export function waitForDrain(writable: Writable, signal?: AbortSignal, flushed?:
 export class FlushTracker {
   private written = 0;
   private done = 0;
-  private waiters: { at: number; resolve: () => void }[] = [];
+  private readonly flushed = new Notifier();
   /** The first error a write callback reported. */
   failure: { readonly error: unknown } | undefined;
 
@@ -134,7 +134,7 @@ export class FlushTracker {
       this.failure = { error };
       this.onFailure?.(error);
     }
-    while (this.waiters.length > 0 && this.waiters[0]!.at <= this.done) this.waiters.shift()!.resolve();
+    this.flushed.notify();
   };
 
   /** Call after each `write()`; returns the number of that write. */
@@ -143,9 +143,8 @@ export class FlushTracker {
   }
 
   /** Resolves once write number `n` has been flushed (or failed: check `failure`). */
-  until(n: number): Promise<void> {
-    if (this.done >= n) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ at: n, resolve }));
+  async until(n: number): Promise<void> {
+    while (this.done < n) await this.flushed.wait();
   }
 }
 

@@ -1,3 +1,4 @@
+import { raceSignal } from '@sluice/core/kit';
 import type { PgClientLike, PgPoolLike } from './pg-like.js';
 
 /** A client the run took from the pool, with the listener that keeps a dead backend from crashing the process. */
@@ -14,33 +15,24 @@ export interface Checkout {
  * aborted): on abort the promise rejects with the reason at once, and a client that arrives
  * later is released straight back.
  */
-export function checkOut(pool: PgPoolLike, signal: AbortSignal): Promise<Checkout> {
-  return new Promise<Checkout>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    pool.connect().then(
-      (client) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) {
-          client.release();
-          return;
-        }
-        const checkout: Checkout = {
-          client,
-          broken: undefined,
-          released: false,
-          // Without a listener, an 'error' from a terminated backend is an uncaught exception.
-          onError: (error) => (checkout.broken ??= error),
-        };
-        client.on('error', checkout.onError);
-        resolve(checkout);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+export async function checkOut(pool: PgPoolLike, signal: AbortSignal): Promise<Checkout> {
+  const connecting = pool.connect();
+  let client: PgClientLike;
+  try {
+    client = await raceSignal(connecting, signal);
+  } catch (error) {
+    if (signal.aborted) connecting.then((late) => late.release(), () => undefined);
+    throw error;
+  }
+  const checkout: Checkout = {
+    client,
+    broken: undefined,
+    released: false,
+    // Without a listener, an 'error' from a terminated backend is an uncaught exception.
+    onError: (error) => (checkout.broken ??= error),
+  };
+  client.on('error', checkout.onError);
+  return checkout;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { RunReport, Stage } from '@sluice/core';
+import { liveAbortListenersAfter } from '@sluice/core/testing';
 import { take } from '@sluice/operators';
 import { fromPostgres } from './index.js';
 import { describePg, tableName, testPool } from './test-server.js';
@@ -28,6 +29,15 @@ describePg('fromPostgres', () => {
     setup = testPool(1);
     await setup.query(`create table ${ORDERS} (id int primary key, customer text not null)`);
     await setup.query(`insert into ${ORDERS} select g, 'customer ' || (g % 7) from generate_series(1, 1234) g`);
+  });
+
+  it('leaves no abort listener from the checkout and the cursor reads once the query was read out', async () => {
+    const pool = testPool(1);
+    const live = await liveAbortListenersAfter(async () => {
+      const rows = await fromPostgres<Order>(pool, `select id from ${ORDERS} order by id`, [], { batchSize: 100 }).toArray();
+      expect(rows).toHaveLength(1234);
+    });
+    expect(live).toBe(0);
   });
 
   it('reads every row of the query in order, with its parameters bound', async () => {

@@ -1,6 +1,6 @@
 import Cursor from 'pg-cursor';
 import { fromResource, type Pipeline } from '@sluice/core';
-import { validateInteger } from '@sluice/core/kit';
+import { onAbort, validateInteger } from '@sluice/core/kit';
 import { validateDriver, validateParams, validateQueryOptions, validateSql } from '../internal/query-args.js';
 import { sendCancelRequest } from './cancel.js';
 import { checkOut, giveBack, within, type Checkout } from './checkout.js';
@@ -98,18 +98,17 @@ function readRows<Row>(query: OpenQuery<Row>, want: number, signal: AbortSignal,
   const { checkout } = query;
   return new Promise<Row[]>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
+    const unlink = onAbort(signal, () => {
       query.cancel ??= sendCancelRequest(checkout.client as PgBackendKey, cancelTimeout);
       timer = setTimeout(() => {
         checkout.broken ??= new Error(`The cancelled query did not stop within ${cancelTimeout} ms`);
         reject(signal.reason);
       }, cancelTimeout);
-    };
+    });
     const settle = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      unlink();
     };
-    signal.addEventListener('abort', onAbort, { once: true });
     query.cursor.read(want).then(
       (rows) => {
         settle();

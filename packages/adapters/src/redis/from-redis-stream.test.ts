@@ -1,5 +1,5 @@
 import { ackAfter, type Delivery, type Sink } from '@sluice/core';
-import { abortListenerCount } from '@sluice/core/testing';
+import { abortListenerCount, liveAbortListenersAfter } from '@sluice/core/testing';
 import { batch, buffer, take } from '@sluice/operators';
 import { expect, it } from 'vitest';
 import { fromRedisStream, type RedisStreamEntry } from './index.js';
@@ -14,6 +14,21 @@ async function drain<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 describeRedis('fromRedisStream', () => {
+  it('unlinks the abort that ends a blocking read once a run until idle ended', async () => {
+    const client = await testClient();
+    const stream = streamName('unlink');
+    await fill(client, stream, 3);
+    const live = await liveAbortListenersAfter(async () => {
+      const seen: number[] = [];
+      const sink = ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => {
+        for await (const e of items) seen.push(Number(e.fields.n));
+      });
+      await fromRedisStream({ client, stream, group: 'g', consumer: 'a', blockMs: 20, untilIdle: true }).to(sink);
+      expect(seen).toEqual([0, 1, 2]);
+    });
+    expect(live).toBe(0);
+  });
+
   it('creates the group and the stream on first use, and a second run on the existing group ignores BUSYGROUP', async () => {
     const client = await testClient();
     const stream = streamName('create');

@@ -1,5 +1,5 @@
 import { fromResource, type Delivery, type Pipeline, type StageContext } from '@sluice/core';
-import { AckLedger, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
+import { AckLedger, onAbort, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { dedicated, shared, validateClient, type RedisClientLike, type RedisConnection } from './client.js';
 import { readReply, reclaim, type ClaimSpec, type RedisStreamEntry } from './entries.js';
 import { validateName } from './validate.js';
@@ -33,7 +33,8 @@ interface Consumer {
   readonly ledger: AckLedger<string>;
   /** Delivered in this run and not acked yet: a claim must not hand them out a second time. */
   readonly held: Set<string>;
-  readonly onAbort: () => void;
+  /** Unlinks the abort that destroys `blocking` (ending a pending BLOCK at once). */
+  readonly unlink: () => void;
   readonly signal: AbortSignal;
   pending: RedisStreamEntry[];
   nextClaim: number;
@@ -102,10 +103,8 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
       for (const id of ids) held.delete(id);
     });
     const blocking = await dedicated(client);
-    const onAbort = () => blocking.destroy();
-    if (ctx.signal.aborted) onAbort();
-    else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    return { blocking, ledger, held, onAbort, signal: ctx.signal, pending: [], nextClaim: 0, claimCursor: '0-0' };
+    const unlink = onAbort(ctx.signal, () => blocking.destroy());
+    return { blocking, ledger, held, unlink, signal: ctx.signal, pending: [], nextClaim: 0, claimCursor: '0-0' };
   };
 
   const read = async (state: Consumer, { hint }: { hint: number | undefined }) => {
@@ -140,7 +139,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
   };
 
   const close = (state: Consumer) => {
-    state.signal.removeEventListener('abort', state.onAbort);
+    state.unlink();
     state.blocking.destroy();
   };
 

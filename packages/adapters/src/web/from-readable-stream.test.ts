@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { NO_LEAKS, deferred, leakCheck } from '@sluice/core/testing';
+import { NO_LEAKS, deferred, leakCheck, liveAbortListenersAfter } from '@sluice/core/testing';
+import { take } from '@sluice/operators';
 import { fromReadableStream } from './from-readable-stream.js';
 
 /** A stream that enqueues `items` on demand and records pulls and cancellation. */
@@ -120,5 +121,17 @@ describe('fromReadableStream', () => {
     expect(() => fromReadableStream(stream, { preventCancel: 'yes' } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
+  });
+});
+
+describe('fromReadableStream and the run signal', () => {
+  it('unlinks the abort that cancels the stream once the stream ended, and after an early stop', async () => {
+    const live = await liveAbortListenersAfter(async () => {
+      expect(await fromReadableStream(trackedStream([1, 2, 3]).stream).toArray()).toEqual([1, 2, 3]);
+      const stopped = trackedStream([1, 2, 3]);
+      expect(await fromReadableStream(stopped.stream).pipe(take(1)).toArray()).toEqual([1]);
+      expect(stopped.stats.cancelled).toBe(1);
+    });
+    expect(live).toBe(0);
   });
 });

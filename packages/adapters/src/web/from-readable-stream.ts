@@ -1,5 +1,5 @@
 import { SluiceTypeError, from, type Pipeline } from '@sluice/core';
-import { DONE, hasShape, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
+import { DONE, hasShape, onAbort, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 
 export interface FromReadableStreamOptions {
   /** On an early exit, release the reader without cancelling the stream (like `pipeTo`'s option). Default false. */
@@ -17,7 +17,7 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
   let closing: Promise<void> | undefined;
   const finish = (cancel: boolean): Promise<void> => {
     closing ??= (async () => {
-      signal.removeEventListener('abort', onAbort);
+      unlink();
       try {
         if (cancel && !preventCancel) await reader.cancel(signal.aborted ? signal.reason : undefined);
       } finally {
@@ -26,11 +26,10 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
     })();
     return closing;
   };
-  const onAbort = () => {
-    // An error from the stream's cancel is reported through return(), which the runner awaits.
-    finish(true).catch(() => undefined);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
+  // Assigned after the call: an aborted signal runs the callback (and finish) before onAbort returns.
+  let unlink = (): void => undefined;
+  // An error from the stream's cancel is reported through return(), which the runner awaits.
+  unlink = onAbort(signal, () => finish(true).catch(() => undefined));
   return {
     [Symbol.asyncIterator]() {
       return this;

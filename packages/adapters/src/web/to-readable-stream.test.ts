@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { from, type RunReport } from '@sluice/core';
-import { NO_LEAKS, abortListenerCount, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, abortListenerCount, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
 import { toReadableStream } from './to-readable-stream.js';
 
 describe('toReadableStream', () => {
@@ -107,5 +107,18 @@ describe('toReadableStream', () => {
     expect(() => toReadableStream(from([1]), { highWaterMark: 2 } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
+  });
+});
+
+describe('toReadableStream and the caller signal', () => {
+  it('unlinks from the caller signal once the stream was read to its end', async () => {
+    const parent = new AbortController();
+    const live = await liveAbortListenersAfter(async () => {
+      const seen: number[] = [];
+      for await (const n of toReadableStream(from([1, 2, 3]), { signal: parent.signal }) as unknown as AsyncIterable<number>) seen.push(n);
+      expect(seen).toEqual([1, 2, 3]);
+    });
+    expect(live).toBe(0);
+    expect(abortListenerCount(parent.signal)).toBe(0);
   });
 });

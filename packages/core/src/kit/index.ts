@@ -52,3 +52,4 @@ export {
   MAX_TIMEOUT,
 } from '../validate.js';
 export { AckLedger, splitDelivery, type Delivery, type Receipt, type Delivered } from '../ack.js';
+export { onAbort, raceSignal, Notifier, pullOnce } from './abort.js';

@@ -14,6 +14,7 @@ export {
 } from './tracked-source.js';
 export { slowWritable, SlowWritable, type SlowWritableOptions } from './slow-writable.js';
 export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheckOptions, type LeakReport } from './leak-check.js';
+export { liveAbortListenersAfter } from './abort-listeners.js';
 export { withoutUnhandledRejections } from './unhandled.js';
 export { cleanupRecorder } from './cleanup-recorder.js';
 export { conformance, type ConformanceCase, type ConformanceOptions } from './conformance.js';

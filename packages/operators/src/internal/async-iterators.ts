@@ -35,25 +35,6 @@ export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>, operat
   };
 }
 
-/**
- * Pulls once from an iterator driven by hand, as a promise that never throws synchronously and
- * rejects with a coded TypeError when `next()` breaks the protocol (a result that is not an
- * object), where `for await` would throw: a hand-written pull loop must not read `done` off null
- * inside a callback, where the TypeError would go unhandled and the loop wait forever.
- */
-export function pullOnce<T>(it: AsyncIterator<T>, operator: string): Promise<IteratorResult<T>> {
-  let pulled: unknown;
-  try {
-    pulled = it.next();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return Promise.resolve(pulled).then((r) => {
-    if (r === null || typeof r !== 'object') throw brokenIterator(operator, 'the result of next()', r);
-    return r as IteratorResult<T>;
-  });
-}
-
 /** True for an object that can be merged or teed: an async or a sync iterable. */
 export function isIterableInput(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;

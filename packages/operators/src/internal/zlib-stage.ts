@@ -1,7 +1,7 @@
 import type { Buffer } from 'node:buffer';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { defineBatchStage, validateInteger, validateObject, validateKeys, type FusableStage } from '@sluice/core/kit';
+import { Notifier, defineBatchStage, validateInteger, validateObject, validateKeys, type FusableStage } from '@sluice/core/kit';
 import { Coalescer } from './coalesce.js';
 
 /**
@@ -17,12 +17,8 @@ export class ZlibPump {
   private writing = false;
   private ended = false;
   private failure: { readonly error: unknown } | undefined;
-  private wake: (() => void) | undefined;
-  private readonly notify = (): void => {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  };
+  private readonly changed = new Notifier();
+  private readonly notify = (): void => this.changed.notify();
 
   constructor(
     private readonly stream: Transform,
@@ -44,7 +40,6 @@ export class ZlibPump {
       this.ended = true;
       this.notify();
     });
-    signal.addEventListener('abort', this.notify);
   }
 
   /** Writes `chunk` once zlib is done with the previous one, yielding output meanwhile. */
@@ -64,7 +59,8 @@ export class ZlibPump {
       if (this.signal.aborted) throw this.signal.reason;
       if (this.outBytes >= this.limit) yield this.take();
       else if (untilEnd ? this.ended : !this.writing) return;
-      else await new Promise<void>((resolve) => (this.wake = resolve));
+      // Rejects with signal.reason on abort; its listener lives only while it waits.
+      else await this.changed.wait(this.signal);
     }
   }
 
@@ -91,7 +87,6 @@ export class ZlibPump {
 
   /** Releases the zlib handle (idempotent): on completion, error, abort and early exit alike. */
   close(): void {
-    this.signal.removeEventListener('abort', this.notify);
     this.stream.destroy();
   }
 }
