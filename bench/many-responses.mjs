@@ -194,6 +194,7 @@ async function server() {
         const cpu = process.cpuUsage(c0);
         if (done.min !== done.max) throw new Error(`${path}: clients received between ${done.min} and ${done.max} bytes`);
         const key = `${path} ${n}`;
+        console.error(`round ${round + 1}: ${key}: CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${wall.toFixed(0)} ms`);
         (results[key] ??= []).push({
           wall,
           cpu: (cpu.user + cpu.system) / 1000,
