@@ -9,7 +9,8 @@
 // server's CPU time (process.cpuUsage) is the server's alone; wall time is reported too.
 // Memory per waiting connection: the server's heap + arrayBuffers (after a full GC) while all N
 // clients wait, minus before, divided by N.
-// Run: pnpm build && node --expose-gc bench/many-responses.mjs [clients,…] [rounds]
+// Run: pnpm build && node --expose-gc bench/many-responses.mjs [clients,…] [rounds] [servers,…]
+//   servers: any of sluice, plain, plain-64k (default all three; the ratios need plain-64k and plain)
 //   e.g. node --expose-gc bench/many-responses.mjs 200,1000,5000 3   (each client needs a socket
 //   on both sides: raise `ulimit -n` above the largest N if it is lower)
 import { fork } from 'node:child_process';
@@ -61,6 +62,7 @@ async function client(port) {
 async function server() {
   const counts = (process.argv[2] ?? '200,1000').split(',').map(Number);
   const ROUNDS = Number(process.argv[3] ?? 3);
+  const SERVERS = (process.argv[4] ?? 'sluice,plain,plain-64k').split(',').map((name) => `/${name}`);
   const { from } = await import('@sluice/core');
   const { formatCsv } = await import('@sluice/operators');
   const { sendPipeline } = await import('@sluice/adapters/http');
@@ -175,7 +177,7 @@ async function server() {
   })()) / 1e6).toFixed(2)} MB), gzip off; clients: ${counts.join(', ')}; ${ROUNDS} interleaved rounds, medians; Node ${process.version}; load average before: ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}\n`);
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of counts) {
-      const all = ['/sluice', '/plain', '/plain-64k'];
+      const all = SERVERS;
       const paths = all.map((_, k) => all[(k + round) % all.length]);
       for (const path of paths) {
         const before = memory();
@@ -213,9 +215,9 @@ async function server() {
   console.log('| clients | server | median server CPU ms | × plain per row (CPU) | × plain 64 Ki (CPU) | median wall ms (open → all read) | × plain 64 Ki (wall) | heap + arrayBuffers per waiting connection | RSS per waiting connection |');
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of counts) {
-    for (const path of Object.keys(names)) {
+    for (const path of SERVERS) {
       const key = `${path} ${n}`;
-      const ratio = (field, base) => (stat(key, field) / stat(`${base} ${n}`, field)).toFixed(2);
+      const ratio = (field, base) => (results[`${base} ${n}`] ? (stat(key, field) / stat(`${base} ${n}`, field)).toFixed(2) : '–');
       console.log(
         `| ${n} | ${names[path]} | ${stat(key, 'cpu').toFixed(0)} | ${ratio('cpu', '/plain')} | ${ratio('cpu', '/plain-64k')} | ${stat(key, 'wall').toFixed(0)} | ${ratio('wall', '/plain-64k')} | ${(stat(key, 'perConnection') / 1024).toFixed(1)} KiB | ${(stat(key, 'rss') / 1024).toFixed(1)} KiB |`,
       );
