@@ -112,7 +112,9 @@ async function server() {
       await pipeline(Readable.from(plainCsvChunks()), res).catch((error) => console.error('plain response failed', error));
     },
   };
-  const httpServer = http.createServer((req, res) => {
+  // No request timeouts: with a thousand responses filling the kernel's socket buffers, the
+  // server may reach a request's headers only after Node's default 60 s headersTimeout.
+  const httpServer = http.createServer({ requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
     started++;
     handlers[req.url](req, res);
   });
@@ -180,6 +182,8 @@ async function server() {
       const all = SERVERS;
       const paths = all.map((_, k) => all[(k + round) % all.length]);
       for (const path of paths) {
+        // The previous server's sockets must be gone first, or their teardown counts against this one.
+        while (open.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
         const before = memory();
         started = 0;
         const c0 = process.cpuUsage();
