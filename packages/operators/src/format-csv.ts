@@ -1,6 +1,6 @@
 import { SluiceRangeError, SluiceTypeError } from '@sluice/core';
 import {
-  defineBatchStage,
+  defineSyncStage,
   describeValue,
   isUnreadable,
   validateBoolean,
@@ -10,6 +10,8 @@ import {
   type FusableStage,
 } from '@sluice/core/kit';
 import { validateDelimiter } from './internal/csv-options.js';
+import { makeQuoter } from './internal/csv-cell.js';
+import { CsvText } from './internal/csv-text.js';
 import { CsvRowWriter } from './internal/csv-rows.js';
 
 export { CsvFormatError } from './internal/csv-errors.js';
@@ -115,7 +117,9 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
  * - Read-ahead and latency: text is held until `chunkSize` characters are ready, so at most that
  *   much text (plus one batch) is held, and a row's text can wait for the rows after it; the rest is
  *   emitted when the input ends. With a source that trickles, lower `chunkSize` (0: one chunk per batch).
- * - A batch stage; stateful per run. Errors surface when the offending row's batch is formatted; the
+ *   Each chunk is one flat string; the text held back lives in a buffer outside the JavaScript heap
+ *   (one byte per character below U+0100), released when the chunk is emitted.
+ * - A synchronous stage, fused with its neighbours (no promise per batch); stateful per run. Errors surface when the offending row's batch is formatted; the
  *   text held back is dropped. Cancellation stops at the next batch.
  *
  * @example
@@ -141,18 +145,20 @@ export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, 
     escapeFormulas: options.escapeFormulas === undefined ? false : validateBoolean(options.escapeFormulas, 'formatCsv(options).escapeFormulas'),
   };
   const chunkSize = options.chunkSize === undefined ? 65_536 : validateInteger(options.chunkSize, 'formatCsv(options).chunkSize', 0);
-  return defineBatchStage<CsvRow, string>('formatCsv', async function* formatCsvBatches(batches) {
+  return defineSyncStage<CsvRow, string>('formatCsv', () => {
     const writer = new CsvRowWriter(writerOptions);
-    let held = '';
-    for await (const batch of batches) {
-      held += writer.write(batch);
-      if (held.length > 0 && held.length >= chunkSize) {
-        const text = held;
-        held = '';
-        yield [text];
-      }
-    }
-    held += writer.end();
-    if (held.length > 0) yield [held];
+    // Room for a chunk and the row that crosses its end, so a buffer rarely grows.
+    const text = new CsvText(delimiter, makeQuoter(delimiter), Math.min(chunkSize, 1 << 20) + 4096);
+    return {
+      push(batch, out) {
+        writer.write(batch, text);
+        if (text.length > 0 && text.length >= chunkSize) out.push(text.take());
+        return true;
+      },
+      flush(out) {
+        writer.end(text);
+        if (text.length > 0) out.push(text.take());
+      },
+    };
   });
 }

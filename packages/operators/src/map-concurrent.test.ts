@@ -35,7 +35,7 @@ describe('mapConcurrent', () => {
   for (const ordered of [true, false]) {
     for (const c of conformance(`mapConcurrent(ordered: ${ordered})`, () => mapConcurrent(async (n: number) => n * 2, { concurrency: 3, ordered }), {
       input: [1, 2, 3, 4],
-      maxPulledForFirst: 3,
+      maxPulledForFirst: 6,
     })) {
       it(c.name, c.run);
     }
@@ -83,31 +83,63 @@ describe('mapConcurrent', () => {
     expect(await running).toEqual(['C', 'A', 'B']);
   });
 
-  it('does not pull item i + concurrency while item i is unfinished (bounded reorder window)', async () => {
-    const { fn, calls } = controlled<number>();
-    const source = trackedSource([0, 1, 2, 3, 4, 5, 6, 7]);
+  it('runs the calls behind a slow item while the window (2 × concurrency) has room, and pulls nothing past it', async () => {
+    const { fn, calls, max } = controlled<number>();
+    const source = trackedSource([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const running = from(source).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
     await flushMacrotask();
+    expect(calls).toHaveLength(3);
     calls[1]!.result.resolve('1');
     calls[2]!.result.resolve('2');
     await flushMacrotask();
-    expect(source.stats.produced).toBe(3);
-    expect(calls).toHaveLength(3);
+    expect(calls.map((c) => c.item)).toEqual([0, 1, 2, 3, 4]);
+    calls[3]!.result.resolve('3');
+    calls[4]!.result.resolve('4');
+    await flushMacrotask();
+    calls[5]!.result.resolve('5');
+    await flushMacrotask();
+    // Item 0 is still held, with five results behind it: the window of 6 is full.
+    expect(source.stats.produced).toBe(6);
+    expect(calls).toHaveLength(6);
+    calls[0]!.result.resolve('0');
+    for (let settled = 6; settled < 10; settled++) {
+      await flushMacrotask();
+      calls[settled]!.result.resolve(String(settled));
+    }
+    expect(await running).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(max()).toBe(3);
+  });
+
+  it('takes a window of its own, never below the concurrency', async () => {
+    const { fn, calls, max } = controlled<number>();
+    const source = trackedSource([0, 1, 2, 3, 4, 5]);
+    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 2, window: 4 })).toArray();
+    for (let settled = 1; settled < 4; settled++) {
+      await flushMacrotask();
+      calls[settled]!.result.resolve(String(settled));
+    }
+    await flushMacrotask();
+    expect(source.stats.produced).toBe(4);
+    expect(calls).toHaveLength(4);
     calls[0]!.result.resolve('0');
     await flushMacrotask();
-    expect(calls).toHaveLength(6);
-    for (const call of calls.slice(3)) call.result.resolve(String(call.item));
-    await flushMacrotask();
-    for (const call of calls.slice(6)) call.result.resolve(String(call.item));
-    expect(await running).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
+    for (const call of calls.slice(4)) call.result.resolve(String(call.item));
+    expect(await running).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(max()).toBe(2);
+    expect(() => mapConcurrent(fn, { concurrency: 3, window: 2 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', message: expect.stringMatching(/window must be an integer >= 3/) }),
+    );
+    expect(() => mapConcurrent(fn, { concurrency: 3, window: 'wide' as never })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 
   it('bounds the unordered window too: finished results the consumer has not taken count', async () => {
-    const source = trackedSource([1, 2, 3, 4, 5, 6]);
+    const source = trackedSource([1, 2, 3, 4, 5, 6, 7, 8]);
     const it = from(source).pipe(mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: false }))[Symbol.asyncIterator]();
     await it.next();
     await flushMacrotask();
-    expect(source.stats.produced).toBe(2);
+    expect(source.stats.produced).toBe(4);
     await it.return?.();
     expect(source.stats.closes).toBe(1);
   });

@@ -14,8 +14,14 @@ import type { MapFn } from './map.js';
 
 /** Options of `mapConcurrent` (and of `map` with a concurrency above 1). */
 export interface MapConcurrentOptions {
-  /** The size of the window: at most this many items are in flight or finished and waiting to be handed on. */
+  /** The most calls of `fn` running at once. */
   readonly concurrency: number;
+  /**
+   * The most items held at once, in flight or finished and waiting to be handed on (default
+   * `2 * concurrency`, at least `concurrency`). Above `concurrency`, a slow item does not stop the
+   * calls behind it: they run on while the window has room.
+   */
+  readonly window?: number;
   /** Hand results on in input order (default `true`) or as soon as each finishes (`false`). */
   readonly ordered?: boolean;
 }
@@ -24,11 +30,13 @@ export interface MapConcurrentOptions {
  * Transforms every item with an asynchronous `fn`, running up to `concurrency` calls at once.
  *
  * Contract:
- * - The window: at most `concurrency` items are held at any time, counting both calls in flight and
- *   results that finished but wait to be handed on (in order, or until the consumer pulls). Item
- *   `i + concurrency` is not even pulled while item `i` is held, so one slow item stalls new work
- *   instead of letting finished results pile up: memory stays bounded by the window.
- * - Read-ahead is `concurrency` items: a background pull keeps the window full while the consumer is busy.
+ * - At most `concurrency` calls run at once.
+ * - The window: at most `window` items (default `2 * concurrency`) are held at any time, counting
+ *   both calls in flight and results that finished but wait to be handed on (in order, or until
+ *   the consumer pulls). Item `i + window` is not even pulled while item `i` is held, so memory
+ *   stays bounded by the window; the room above `concurrency` lets the calls behind one slow item
+ *   go on (with jittered tasks, ordered output then runs close to the unordered speed).
+ * - Read-ahead is `window` items: background pulls keep the window full while the consumer is busy.
  * - `ordered: true` (default) keeps input order; `ordered: false` emits in completion order.
  * - Every call gets `{ signal, index }`; the signal is its own, aborted when the run's signal aborts,
  *   when another call fails, or when the consumer stops early (one listener on the run's signal, removed at the end).
@@ -47,15 +55,25 @@ export interface MapConcurrentOptions {
 export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurrentOptions): Stage<In, Awaited<Out>> {
   validateFunction(fn, 'mapConcurrent(fn)');
   validateObject(options, 'mapConcurrent(fn, options)');
-  validateKeys(options, ['concurrency', 'ordered'], 'mapConcurrent(fn, options)');
+  validateKeys(options, ['concurrency', 'ordered', 'window'], 'mapConcurrent(fn, options)');
   const concurrency = validateInteger(options.concurrency, 'mapConcurrent(fn, options).concurrency', 1);
   const ordered = options.ordered === undefined ? true : validateBoolean(options.ordered, 'mapConcurrent(fn, options).ordered');
+  const size =
+    options.window === undefined
+      ? 2 * concurrency
+      : validateInteger(options.window, 'mapConcurrent(fn, options).window', concurrency);
+  const limits = { concurrency, size };
   return async function* mapConcurrentStage(source, { signal }) {
-    const window = new Window<In, Awaited<Out>>(asyncIteratorOf(source, 'mapConcurrent'), fn as MapFn<In, Awaited<Out>>, concurrency, ordered, signal);
-    const unlink = onAbort(signal, (reason) => window.abortTasks(reason));
+    const window = new Window<In, Awaited<Out>>(asyncIteratorOf(source, 'mapConcurrent'), fn as MapFn<In, Awaited<Out>>, limits, ordered, signal);
+    // One listener for the whole run wakes the consumer too: a listener per wait costs more than the item.
+    const unlink = onAbort(signal, (reason) => {
+      window.abortTasks(reason);
+      window.changed.notify();
+    });
     let failing = false;
     try {
       for (;;) {
+        signal.throwIfAborted();
         window.fill();
         if (window.failure) throw window.failure.error;
         if (window.hasReady()) {
@@ -64,7 +82,7 @@ export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurren
           continue;
         }
         if (window.finished) return;
-        await window.changed.wait(signal);
+        await window.changed.wait();
       }
     } catch (error) {
       failing = true;
@@ -80,8 +98,10 @@ export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurren
 class Window<In, Out> {
   readonly changed = new Notifier();
   failure: { readonly error: unknown } | undefined;
-  /** Items pulled (or being pulled) and not yet handed downstream: never above `concurrency`. */
+  /** Items pulled (or being pulled) and not yet handed downstream: never above the window's size. */
   held = 0;
+  /** Calls of `fn` started and not settled: never above `concurrency` (a pull in progress counts). */
+  private running = 0;
   private readonly tasks = new Set<AbortController>();
   private readonly byIndex = new Map<number, Out>();
   private readonly completed: Out[] = [];
@@ -95,7 +115,7 @@ class Window<In, Out> {
   constructor(
     private readonly it: AsyncIterator<In>,
     private readonly fn: MapFn<In, Out>,
-    private readonly concurrency: number,
+    private readonly limits: { readonly concurrency: number; readonly size: number },
     private readonly ordered: boolean,
     private readonly signal: AbortSignal,
   ) {}
@@ -118,15 +138,17 @@ class Window<In, Out> {
   /** Starts one pull if the window has room; the pull starts the item's task and refills. */
   fill(): void {
     if (this.pulling || this.exhausted || this.closed || this.failure || this.signal.aborted) return;
-    if (this.held >= this.concurrency) return;
+    if (this.held >= this.limits.size || this.running >= this.limits.concurrency) return;
     this.pulling = true;
     this.held++;
+    this.running++;
     pullOnce(this.it, 'mapConcurrent').then(
       (r) => {
         this.pulling = false;
         if (r.done) {
           this.exhausted = true;
           this.held--;
+          this.running--;
           this.changed.notify();
           return;
         }
@@ -154,13 +176,17 @@ class Window<In, Out> {
     result.then(
       (value) => {
         this.tasks.delete(controller);
+        this.running--;
         if (this.closed || this.failure) return;
         if (this.ordered) this.byIndex.set(index, value);
         else this.completed.push(value);
         this.changed.notify();
+        // A finished call frees a slot: the next item starts now, not when the consumer pulls.
+        this.fill();
       },
       (error: unknown) => {
         this.tasks.delete(controller);
+        this.running--;
         this.fail(error);
       },
     );

@@ -143,7 +143,7 @@ describe('map', () => {
 describe('map with { concurrency }', () => {
   for (const c of conformance('map(fn, { concurrency: 3 })', () => map((n: number) => n * 2, { concurrency: 3 }), {
     input: [1, 2, 3, 4],
-    maxPulledForFirst: 4,
+    maxPulledForFirst: 7,
   })) {
     it(c.name, c.run);
   }

@@ -32,7 +32,7 @@ export interface MapOptions {
  *
  * Contract:
  * - With `{ concurrency: n }` (n > 1) it is `mapConcurrent(fn, { concurrency: n, ordered })`: up to
- *   n calls at once, a window of n items (read-ahead n), fail-fast with per-call signals; see there.
+ *   n calls at once, a window of 2n items (read-ahead 2n), fail-fast with per-call signals; see there.
  *   The rest of this list is about the default, concurrency 1.
  * - Order is kept; one output per input; no read-ahead (a promise returned by `fn` is awaited
  *   before the next item is mapped).

@@ -1,4 +1,5 @@
 import { describeValue } from '@sluice/core/kit';
+import { CsvText } from './csv-text.js';
 import { cellText, escapeFormula, makeQuoter } from './csv-cell.js';
 import { CsvFormatError } from './csv-errors.js';
 
@@ -17,6 +18,9 @@ export interface CsvWriterOptions {
 /** Characters that can occur in `String(number)`: a delimiter among them forces numbers through the quoter. */
 const NUMBER_CHARS = /[0-9.eE+\-InfityNa]/;
 
+/** Characters of an ISO 8601 date (years 1000 to 9999). */
+const DATE_CHARS = /[0-9\-T:.Z]/;
+
 /**
  * Formats rows into CSV text, one call per batch, keeping what a run needs between batches: the
  * columns (given, or taken from the first row), whether the header was written, the row index.
@@ -32,18 +36,21 @@ export class CsvRowWriter {
   private index = 0;
   private readonly quote: (text: string) => string;
   private readonly quoteNumbers: boolean;
+  /** An ISO 8601 date can be written as it is: the delimiter is none of its characters, and no formula escaping. */
+  private readonly plainDates: boolean;
 
   constructor(private readonly options: CsvWriterOptions) {
     this.keys = options.keys;
     this.width = options.keys ? options.keys.length : -1;
     this.quote = makeQuoter(options.delimiter);
     this.quoteNumbers = NUMBER_CHARS.test(options.delimiter);
+    this.plainDates = !options.escapeFormulas && !DATE_CHARS.test(options.delimiter);
   }
 
-  /** Formats a batch; the first call also returns the BOM and the header row. Throws `CsvFormatError`. */
-  write(batch: readonly unknown[]): string {
-    if (batch.length === 0) return '';
-    let text = this.started ? '' : this.begin(batch[0]);
+  /** Formats a batch into `out` (the first call also writes the BOM and the header row). Throws `CsvFormatError`. */
+  write(batch: readonly unknown[], out: CsvText): void {
+    if (batch.length === 0) return;
+    if (!this.started) out.raw(this.begin(batch[0]));
     const { delimiter, eol } = this.options;
     for (let r = 0; r < batch.length; r++) {
       const row = batch[r];
@@ -53,7 +60,8 @@ export class CsvRowWriter {
           throw new CsvFormatError(`formatCsv: row ${index} has ${row.length} cells, expected ${this.width} (one per column)`, index, undefined);
         }
         for (let c = 0; c < row.length; c++) {
-          text += c === 0 ? this.cell(row[c], index, c) : delimiter + this.cell(row[c], index, c);
+          if (c > 0) out.raw(delimiter);
+          this.cell(row[c], index, c, out);
         }
       } else if (typeof row === 'object' && row !== null) {
         const keys = this.keys;
@@ -73,31 +81,38 @@ export class CsvRowWriter {
           if (typeof value === 'function' && value === (Object.prototype as Record<string, unknown>)[key] && !Object.hasOwn(record, key)) {
             value = undefined;
           }
-          text += c === 0 ? this.cell(value, index, key) : delimiter + this.cell(value, index, key);
+          if (c > 0) out.raw(delimiter);
+          this.cell(value, index, key, out);
         }
       } else {
         throw new CsvFormatError(`formatCsv: row ${index} is ${describeValue(row)}, expected an object or an array`, index, undefined);
       }
-      text += eol;
+      out.raw(eol);
     }
-    return text;
   }
 
   /** What is still owed at the end: the BOM and header of an input without rows, when `columns` named them. */
-  end(): string {
-    return this.started || this.keys === undefined ? '' : this.begin(undefined);
+  end(out: CsvText): void {
+    if (!this.started && this.keys !== undefined) out.raw(this.begin(undefined));
   }
 
-  private cell(value: unknown, row: number, column: string | number): string {
-    if (typeof value === 'number' && !this.quoteNumbers) return '' + value;
-    let text: string;
+  private cell(value: unknown, row: number, column: string | number, out: CsvText): void {
     if (typeof value === 'string') {
-      text = value;
-    } else {
-      text = cellText(value, row, column);
-      if (typeof value === 'number' || typeof value === 'bigint') return this.quote(text);
+      out.cell(this.options.escapeFormulas ? escapeFormula(value) : value);
+      return;
     }
-    return this.quote(this.options.escapeFormulas ? escapeFormula(text) : text);
+    if (typeof value === 'number' && !this.quoteNumbers) {
+      out.number(value);
+      return;
+    }
+    if (value === undefined || value === null) return;
+    if (this.plainDates && value instanceof Date && !Number.isNaN(value.getTime())) {
+      out.iso(value);
+      return;
+    }
+    const text = cellText(value, row, column);
+    if (typeof value === 'number' || typeof value === 'bigint') out.cell(text);
+    else out.cell(this.options.escapeFormulas ? escapeFormula(text) : text);
   }
 
   /** Fixes the columns from the first row when `columns` was not given; returns BOM and header. */
