@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { from, fromResource } from './index.js';
+import { from, fromResource, type RunReport } from './index.js';
+import { defineSyncStage } from './kit/index.js';
 import { cleanupRecorder, deferred, withoutUnhandledRejections } from './testing/index.js';
 
 describe('an abort that arrives synchronously from inside a pull', () => {
@@ -53,5 +54,36 @@ describe('an abort that arrives synchronously from inside a pull', () => {
       expect(await running.catch((error: unknown) => error)).toBe(controller.signal.reason);
       await rec.report.closed;
       expect(rec.hooked).toEqual([closing]);
+    }));
+
+  it('returns an async iterator whose next() answers plain results and aborts the run, through fused stages', () =>
+    withoutUnhandledRejections(async () => {
+      const controller = new AbortController();
+      let returned = 0;
+      let pulls = 0;
+      const source: AsyncIterable<number> = {
+        [Symbol.asyncIterator]: () => ({
+          next: () => {
+            if (++pulls === 3) controller.abort();
+            // Not a promise: `for await` accepts a plain result, and so does the runner.
+            return { done: false, value: pulls } as unknown as Promise<IteratorResult<number>>;
+          },
+          return: () => {
+            returned++;
+            return { done: true, value: undefined } as unknown as Promise<IteratorResult<number>>;
+          },
+        }),
+      };
+      const same = defineSyncStage<number, number>('same', () => ({
+        push(batch, out) {
+          for (const n of batch) out.push(n);
+          return true;
+        },
+      }));
+      let report: RunReport | undefined;
+      const running = from(source).pipe(same).run({ signal: controller.signal, onReport: (r) => (report = r) });
+      expect(await running.catch((error: unknown) => error)).toBe(controller.signal.reason);
+      await report!.closed;
+      expect(returned).toBe(1);
     }));
 });
