@@ -8,6 +8,7 @@ export function validateFunction(value: unknown, name: string): asserts value is
   }
 }
 
+/** Asserts a plain object (not null, not an array). */
 export function validateObject(value: unknown, name: string): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be an object, got ${describe(value)}`);
@@ -38,6 +39,7 @@ export function validateNumber(value: unknown, name: string, min = 0): number {
   return value;
 }
 
+/** Returns `value` when it is a boolean. */
 export function validateBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be a boolean, got ${describe(value)}`);
@@ -45,6 +47,7 @@ export function validateBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
+/** Returns `value` when it is an `AbortSignal`. */
 export function validateSignal(value: unknown, name: string): AbortSignal {
   if (
     typeof value !== 'object' ||

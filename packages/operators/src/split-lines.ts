@@ -10,6 +10,7 @@ import {
 
 export { LineTooLongError, DEFAULT_MAX_LINE_LENGTH } from './internal/utf8-lines.js';
 
+/** Options of `splitLines`. */
 export interface SplitLinesOptions {
   /**
    * Longest line accepted, in UTF-16 code units, terminator excluded (default 1 MiB = 1,048,576).

@@ -21,6 +21,7 @@ export type SendOutcome =
   /** Someone else ended the response (a framework timeout's `res.end()`) or `res` emitted an error. */
   | 'destination-closed';
 
+/** Options of `sendPipeline`; all optional. */
 export interface SendPipelineOptions {
   /** Status of a successful response, 200–299 except 204/205. Default 200. */
   readonly status?: number;

@@ -26,10 +26,12 @@ function nameOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
 }
 
+/** True for a `DestinationClosedError` (checked by name, so it works across copies of the package). */
 export function isDestinationClosed(error: unknown): boolean {
   return nameOf(error) === 'DestinationClosedError';
 }
 
+/** True for a `ClientGoneError` (checked by name, so it works across copies of the package). */
 export function isClientGone(error: unknown): boolean {
   return nameOf(error) === 'ClientGoneError';
 }

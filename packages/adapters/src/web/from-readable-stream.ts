@@ -2,6 +2,7 @@ import { SluiceTypeError, from, type Pipeline } from '@sluice/core';
 import { validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { hasShape } from '../internal/shape.js';
 
+/** Options of `fromReadableStream`. */
 export interface FromReadableStreamOptions {
   /** On an early exit, release the reader without cancelling the stream (like `pipeTo`'s option). Default false. */
   readonly preventCancel?: boolean;

@@ -5,6 +5,8 @@
  * share lives here, once: the validators and the value describer that word every "got …" in an
  * error, the `define*` functions and symbols of the fusion protocol, cleanup-error reporting and
  * the acknowledgement ledger. Nothing here is needed to build or run a pipeline.
+ *
+ * @module @sluice/core/kit
  */
 export {
   kSluiceStage,
