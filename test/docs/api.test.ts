@@ -26,6 +26,7 @@ function tree(dir: string): Map<string, string> {
 
 describe('the API reference (docs/api, built by pnpm docs:api)', () => {
   const built = typedoc(out);
+  built.catch(() => undefined); // reported by the tests that await it, even when a filter skips them
 
   it('builds with TypeDoc: every export of every public entry point documented, every {@link} resolved', async () => {
     await expect(built).resolves.toContain('generated');
