@@ -45,10 +45,14 @@ export function markdownFiles(dir: string): string[] {
 
 /**
  * The relative links of `files` (inline `[text](target)` outside code) whose file does not exist,
- * or whose `#anchor` names no heading of the Markdown file it points to. `root` makes the
- * reported paths short.
+ * or whose `#anchor` names no heading of the Markdown file it points to, or (given `within`) that
+ * lead out of that directory. `root` makes the reported paths short.
  */
-export function brokenLinks(files: readonly string[], root: string, { checkAnchors = true } = {}): BrokenLink[] {
+export function brokenLinks(
+  files: readonly string[],
+  root: string,
+  { checkAnchors = true, within }: { checkAnchors?: boolean; within?: string } = {},
+): BrokenLink[] {
   const broken: BrokenLink[] = [];
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
@@ -63,7 +67,8 @@ export function brokenLinks(files: readonly string[], root: string, { checkAncho
         const [path = '', anchor] = target.split('#');
         const resolved = path === '' ? file : join(dirname(file), decodeURIComponent(path));
         const report = (why: string) => broken.push({ file: relative(root, file), line: i + 1, target, why });
-        if (!existsSync(resolved)) report('no such file');
+        if (within !== undefined && relative(within, resolved).startsWith('..')) report('outside the package');
+        else if (!existsSync(resolved)) report('no such file');
         else if (checkAnchors && anchor && resolved.endsWith('.md') && statSync(resolved).isFile()) {
           if (!anchors(readFileSync(resolved, 'utf8')).has(anchor.toLowerCase())) report('no such heading');
         }
