@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, PACKAGES, packAndInstall, publishedExports, REPO, run, runBin, typecheck } from './pack-app.js';
 import { readmeBlocks } from './readme-blocks.js';
+import { brokenLinks, markdownFiles } from '../docs/links.js';
 
-const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`), 'packages/core/KIT.md'];
+// The READMEs and the guides in docs/ whose examples run against the tarballs.
+const GUIDES = ['writing-a-stage', 'sources-that-own-resources', 'choosing-a-database-driver', 'troubleshooting'].map((g) => `docs/${g}.md`);
+const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`), ...GUIDES, 'packages/core/KIT.md'];
 const blocks = readmes.flatMap((f) => readmeBlocks(readFileSync(join(REPO, f), 'utf8'), f));
 const runnable = blocks.filter((b) => b.mode === 'runnable').map((b, i) => ({ ...b, name: `readme-${i}.${b.lang}` }));
 
@@ -40,6 +43,23 @@ describe.each(PACKAGES)('the packed @sluice/%s', (pkg) => {
     expect(readFileSync(join(unpacked(), 'README.md'), 'utf8')).toContain(`# @sluice/${pkg}`);
     if (pkg === 'core') expect(readFileSync(join(unpacked(), 'TESTING.md'), 'utf8')).toContain('@sluice/core/testing');
     if (pkg === 'core') expect(readFileSync(join(unpacked(), 'KIT.md'), 'utf8')).toContain('@sluice/core/kit');
+  });
+
+  it('packs dist, package.json, README, LICENSE and the docs its manifest lists: no sources, tests or build leftovers', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarballs[pkg]!], REPO);
+    const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const manifest = JSON.parse(readFileSync(join(REPO, 'packages', pkg, 'package.json'), 'utf8')) as { files: string[] };
+    const docs = manifest.files.filter((f) => f.endsWith('.md'));
+    expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['LICENSE', 'package.json', ...docs].sort());
+    expect(docs).toContain('README.md');
+    expect(files.filter((f) => /\.(test|test-d|memory)\.|\.tsbuildinfo$|(^|\/)src\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(0);
+  });
+
+  it('has no Markdown link that points outside the installed package', () => {
+    const packedDocs = markdownFiles(unpacked());
+    expect(packedDocs.length).toBeGreaterThan(0);
+    expect(brokenLinks(packedDocs, unpacked(), { within: unpacked() })).toEqual([]);
   });
 
   it('has the workspace exports without sluice-source, and versions for workspace:* dependencies', () => {

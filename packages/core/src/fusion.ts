@@ -38,6 +38,7 @@ export interface KernelInstance<In, Out> {
  */
 export interface InlineOp {
   readonly op: InlineKind;
+  /** The user's function, called with the item and `{ signal, index }`. */
   readonly fn: (item: any, ctx: { readonly signal: AbortSignal; readonly index: number }) => unknown;
 }
 
@@ -47,6 +48,7 @@ export interface SyncKernel<In, Out> {
   readonly name: string;
   /** One output per input (map, tap): lets a downstream `take` bound how much is pulled. */
   readonly oneToOne: boolean;
+  /** Makes the per-run state (one instance per run). */
   create(ctx: StageContext): KernelInstance<In, Out>;
   /** Present on stages made by `defineInlineStage`: lets adjacent ones compile into one loop. */
   readonly inline?: InlineOp;
@@ -56,9 +58,11 @@ export interface SyncKernel<In, Out> {
 export interface BatchKernel<In, Out> {
   readonly kind: 'batch';
   readonly name: string;
+  /** Transforms the upstream batches into output batches; `ctx.signal` aborts with the run. */
   run(source: AsyncIterable<In[]>, ctx: StageContext): AsyncIterable<Out[]>;
 }
 
+/** What a fusable stage carries under `kSluiceStage`: a synchronous or a batch kernel. */
 export type StageDescriptor<In, Out> = SyncKernel<In, Out> | BatchKernel<In, Out>;
 
 /** A `Stage` that the builder can run on batches. */
@@ -186,9 +190,11 @@ async function* singletons<T>(source: AsyncIterable<T>): AsyncGenerator<T[]> {
 /** A sink that can consume whole batches (a writable that takes many items per write). */
 export interface BatchSinkDescriptor<In, R> {
   readonly name: string;
+  /** Consumes the batches; what it resolves with is what `pipeline.to(sink)` resolves with. */
   run(source: DemandBatches<In>, ctx: StageContext): Promise<R>;
 }
 
+/** The symbol under which a sink carries its `BatchSinkDescriptor` (see `defineBatchSink`). */
 export const kSluiceSink: unique symbol = Symbol.for('sluice.sink') as never;
 
 export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, unknown> | undefined {

@@ -3,6 +3,8 @@
  *
  * Authors of operators and adapters find validators, the fusion protocol and signal helpers in
  * `@sluice/core/kit`; the testing kit is `@sluice/core/testing`.
+ *
+ * @module @sluice/core
  */
 export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, StageReport, SourceReport, ProgressSnapshot } from './types.js';
 export { CHANNELS as diagnosticsChannels, type RunTraceContext, type SourceMessage, type StageMessage, type StageCloseMessage } from './observe.js';

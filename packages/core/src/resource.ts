@@ -36,6 +36,10 @@ export interface ResourceSourceOptions<R, T> {
   close(resource: R): void | Promise<void>;
 }
 
+/**
+ * What `read` may return: an array of items, a `ResourceBatch` (`{ items, last }`), or `null` /
+ * `undefined`. An empty array, `null` or `undefined` ends the source.
+ */
 export type ReadResult<T> = readonly T[] | ResourceBatch<T> | null | undefined;
 
 export function resourceSpec<R, T>(options: ResourceSourceOptions<R, T>): SourceSpec<T> {

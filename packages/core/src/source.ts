@@ -18,8 +18,11 @@ export type SourceInput<T> = Iterable<T> | AsyncIterable<T> | ReadableStreamLike
 
 /** The part of a Web `ReadableStream` sluice uses (Node's and the global one both fit). */
 export interface ReadableStreamLike<T> {
+  /** Tells a stream apart from other iterables. */
   getReader(): unknown;
+  /** Async iteration, which sluice reads the stream with. */
   [Symbol.asyncIterator]?: () => AsyncIterator<T>;
+  /** Async iteration with options (`preventCancel`). */
   values?: (options?: { preventCancel?: boolean }) => AsyncIterator<T>;
 }
 

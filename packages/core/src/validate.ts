@@ -12,6 +12,7 @@ export function validateFunction(value: unknown, name: string): asserts value is
   }
 }
 
+/** Asserts a plain object (not null, not an array). */
 export function validateObject(value: unknown, name: string): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || isUnreadable(value) || Array.isArray(value)) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be an object, got ${describeValue(value)}`);
@@ -42,6 +43,7 @@ export function validateNumber(value: unknown, name: string, min = 0): number {
   return value;
 }
 
+/** Returns `value` when it is a boolean. */
 export function validateBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be a boolean, got ${describeValue(value)}`);
@@ -49,6 +51,7 @@ export function validateBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
+/** Returns `value` when it is an `AbortSignal`. */
 export function validateSignal(value: unknown, name: string): AbortSignal {
   const signal = value as AbortSignal;
   const isSignal = () =>

@@ -1,6 +1,7 @@
 import { defineInlineStage, validateFunction, type FusableStage } from '@sluice/core/kit';
 import type { ItemContext } from './internal/each-item.js';
 
+/** Decides whether `filter` keeps an item: true (or a promise of true) keeps it. */
 export type Predicate<T> = (item: T, ctx: ItemContext) => boolean | PromiseLike<boolean>;
 
 /**

@@ -5,6 +5,7 @@ import { itemContext, type ItemContext } from './internal/each-item.js';
 /** What `flatMap`'s function may return for one item: its outputs, in order. Strings are not accepted. */
 export type FlatMapResult<Out> = readonly Out[] | (Iterable<Out> & object) | AsyncIterable<Out>;
 
+/** `flatMap`'s function: one item in, its outputs (or a promise of them) out. */
 export type FlatMapFn<In, Out> = (item: In, ctx: ItemContext) => FlatMapResult<Out> | PromiseLike<FlatMapResult<Out>>;
 
 /**

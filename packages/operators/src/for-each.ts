@@ -2,6 +2,7 @@ import { type Sink } from '@sluice/core';
 import { defineBatchSink, isThenable, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
+/** `forEach`'s function: called for every item; a promise it returns is awaited before the next item. */
 export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;
 
 /**

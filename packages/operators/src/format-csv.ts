@@ -25,6 +25,7 @@ export type CsvColumn = string | { readonly key: string; readonly header?: strin
  */
 export type CsvRow = object;
 
+/** Options of `formatCsv`. */
 export interface FormatCsvOptions {
   /**
    * Selects, orders and names the columns: `['id', { key: 'name', header: 'Full name' }]`. Keys

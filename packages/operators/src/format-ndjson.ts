@@ -25,6 +25,7 @@ export class NdjsonFormatError extends Error {
   }
 }
 
+/** Options of `formatNdjson`. */
 export interface FormatNdjsonOptions {
   /**
    * Lines are joined into one string until it reaches this many UTF-16 code units (default 65,536);

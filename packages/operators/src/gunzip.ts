@@ -13,6 +13,7 @@ export interface GunzipZlibOptions {
   readonly chunkSize?: number;
 }
 
+/** Options of `gunzip`. */
 export interface GunzipOptions {
   /**
    * The byte chunks of one input batch are coalesced into chunks of at least this many bytes

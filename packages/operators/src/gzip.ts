@@ -19,6 +19,7 @@ export interface GzipZlibOptions {
  */
 const DEFAULT_GZIP_CHUNK = 256 * 1024;
 
+/** Options of `gzip`. */
 export interface GzipOptions {
   /** Compression level, -1 (zlib's default, 6) or 0 (none) to 9 (smallest). */
   readonly level?: number;

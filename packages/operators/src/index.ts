@@ -1,3 +1,9 @@
+/**
+ * `@sluice/operators`: the stages (`map`, `filter`, `batch`, `formatCsv`, `gzip`, …) and the
+ * terminals (`reduce`, `forEach`, `first`) to put between a source and a sink.
+ *
+ * @module @sluice/operators
+ */
 export { map, type MapFn, type ItemContext, type MapOptions } from './map.js';
 export { mapConcurrent, type MapConcurrentOptions } from './map-concurrent.js';
 export { filter, type Predicate } from './filter.js';

@@ -13,6 +13,7 @@ import { mapConcurrent } from './map-concurrent.js';
 
 export { itemContext, type ItemContext } from './internal/each-item.js';
 
+/** `map`'s function: one item in, one item (or a promise of it) out. */
 export type MapFn<In, Out> = (item: In, ctx: ItemContext) => Out | PromiseLike<Out>;
 
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {

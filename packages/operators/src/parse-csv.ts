@@ -17,6 +17,7 @@ import type { CsvCastContext } from './internal/csv-records.js';
 export { CsvParseError } from './internal/csv-errors.js';
 export type { CsvCastContext } from './internal/csv-records.js';
 
+/** Options of `parseCsv`; `V` is the type of a field after `cast`. */
 export interface ParseCsvOptions<V = string> {
   /** One character between fields (default `,`); not a quote, CR or LF. */
   readonly delimiter?: string;

@@ -38,6 +38,7 @@ export interface ParseNdjsonStats {
   skipped: number;
 }
 
+/** Options of `parseNdjson`. */
 export interface ParseNdjsonOptions {
   /** `'fail'` (default): a bad line fails the run. `'skip'`: it is skipped, counted and reported to `onSkip`. */
   readonly onError?: 'fail' | 'skip';

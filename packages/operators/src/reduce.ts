@@ -2,6 +2,7 @@ import { type Sink } from '@sluice/core';
 import { defineBatchSink, isThenable, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
+/** `reduce`'s function: the accumulator so far and one item in, the next accumulator (or a promise of it) out. */
 export type ReduceFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | PromiseLike<Acc>;
 
 /**

@@ -1,6 +1,7 @@
 import { defineSyncStage, isThenable, validateFunction, type FusableStage } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
+/** `scan`'s function: the accumulator so far and one item in, the next accumulator (or a promise of it) out. */
 export type ScanFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | PromiseLike<Acc>;
 
 /**

@@ -11,6 +11,7 @@ import { attempt } from './internal/attempt.js';
 
 export { LineTooLongError, DEFAULT_MAX_LINE_LENGTH } from '@sluice/core/kit';
 
+/** Options of `splitLines`. */
 export interface SplitLinesOptions {
   /**
    * Longest line accepted, in UTF-16 code units, terminator excluded (default 1 MiB = 1,048,576).

@@ -1,6 +1,7 @@
 import { defineInlineStage, validateFunction, type FusableStage } from '@sluice/core/kit';
 import type { ItemContext } from './internal/each-item.js';
 
+/** `tap`'s function: called for every item for its side effect; its result is ignored (a promise is awaited). */
 export type TapFn<T> = (item: T, ctx: ItemContext) => unknown;
 
 /**

@@ -22,6 +22,7 @@ export interface TeeOptions {
 
 /** One consumer's view of a teed source: iterate it, or hand it to `from()`. `return()` ends the branch. */
 export interface TeeBranch<T> extends AsyncIterableIterator<T> {
+  /** Ends this branch: the others go on, and the source no longer waits for this one. */
   return(): Promise<IteratorResult<T, undefined>>;
 }
 

@@ -156,6 +156,7 @@ describe('sendPipeline teardown', () => {
         attempt(() => sendPipeline(req, res, from(source), { status: 404 }));
         attempt(() => sendPipeline(req, res, from(source), { headers: { 'bad header': 'x' } }));
         attempt(() => sendPipeline(req, res, from(source), { filename: 'a\r\nb' }));
+        attempt(() => sendPipeline(req, res, from(source), { filename: 'half \uD83D.csv' }));
         attempt(() => sendPipeline(req, res, from(source), { timeout: -1 }));
         attempt(() => sendPipeline(req, res, from(source), { colour: 'blue' } as never));
         res.write('already started');
@@ -170,6 +171,7 @@ describe('sendPipeline teardown', () => {
         'ERR_SLUICE_INVALID_ARGUMENT',
         'ERR_SLUICE_INVALID_OPTION',
         'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+        'ERR_SLUICE_INVALID_OPTION',
         'ERR_SLUICE_INVALID_OPTION',
         'ERR_SLUICE_INVALID_OPTION',
         'ERR_SLUICE_OPTION_OUT_OF_RANGE',

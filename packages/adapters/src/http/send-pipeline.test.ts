@@ -38,7 +38,7 @@ describe('sendPipeline', () => {
       await reported.promise;
       expect(got.status).toBe(200);
       expect(got.headers['content-type']).toBe('text/csv');
-      expect(got.headers['content-disposition']).toBe('attachment; filename="people.csv"');
+      expect(got.headers['content-disposition']).toBe('attachment; filename=people.csv');
       expect(got.headers['content-encoding']).toBe('gzip');
       expect(got.headers.vary).toBe('Accept-Encoding');
       expect(gunzipSync(got.body).toString()).toBe('id,name\n1,Ada\n2,Grace\n');
@@ -122,7 +122,7 @@ describe('sendPipeline', () => {
     const got = await fetchRaw(lb.port, '/');
     await settled;
     expect(got.headers['content-disposition']).toBe(
-      `attachment; filename="r_sum_ (final).csv"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.csv`,
+      `attachment; filename="r?sum? (final).csv"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.csv`,
     );
   });
 

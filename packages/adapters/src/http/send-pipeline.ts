@@ -22,19 +22,26 @@ export type SendOutcome =
   /** Someone else ended the response (a framework timeout's `res.end()`) or `res` emitted an error. */
   | 'destination-closed';
 
+/** Options of `sendPipeline`; all optional. */
 export interface SendPipelineOptions {
   /** Status of a successful response, 200–299 except 204/205. Default 200. */
   readonly status?: number;
   /** The `Content-Type` header. */
   readonly contentType?: string;
-  /** Sends `Content-Disposition: attachment` with this name (RFC 6266; non-ASCII per RFC 5987). */
+  /**
+   * Sends `Content-Disposition: attachment` with this name (RFC 6266, written by jshttp's
+   * content-disposition): a non-ASCII name goes out as `filename*` (UTF-8, RFC 8187) with an ASCII
+   * `filename` fallback whose other characters are `?`.
+   */
   readonly filename?: string;
   /** More headers, set with the first byte (after the ones set on `res` before the call). */
   readonly headers?: Readonly<Record<string, string | number | readonly string[]>>;
   /**
-   * `true`: gzip when `Accept-Encoding` allows it; `'auto'`: also only for text-like content
-   * types and when no `Content-Encoding` is set; `false` (default): never. Both negotiating
-   * modes send `Vary: Accept-Encoding`.
+   * `true`: gzip when `Accept-Encoding` prefers it to identity (negotiated by jshttp's negotiator:
+   * q-values, `*`, a tie goes to gzip; `x-gzip` alone is not taken as gzip); `'auto'`: also only
+   * for content types mime-db marks compressible (jshttp's compressible; NDJSON too) and when no
+   * `Content-Encoding` is set; `false` (default): never. Both negotiating modes add
+   * `Accept-Encoding` to `Vary` (jshttp's vary: kept as is when it is `*` or already there).
    */
   readonly gzip?: 'auto' | boolean;
   /** Milliseconds for the whole response: the run is torn down (source released) when it elapses. */

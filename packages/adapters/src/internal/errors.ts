@@ -35,10 +35,12 @@ export class HeadersSentError extends Error {
   }
 }
 
+/** True for a `DestinationClosedError` (checked by name, so it works across copies of the package). */
 export function isDestinationClosed(error: unknown): boolean {
   return nameOf(error) === 'DestinationClosedError';
 }
 
+/** True for a `ClientGoneError` (checked by name, so it works across copies of the package). */
 export function isClientGone(error: unknown): boolean {
   return nameOf(error) === 'ClientGoneError';
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { acceptsGzip, contentDisposition, errorBody, errorStatus, isCompressible } from './http-options.js';
 
 describe('contentDisposition', () => {
-  it('quotes a plain ASCII name', () => {
+  it('quotes a plain ASCII name unless it is a token', () => {
     expect(contentDisposition('report 2024.csv')).toBe('attachment; filename="report 2024.csv"');
+    expect(contentDisposition('report-2024.csv')).toBe('attachment; filename=report-2024.csv');
   });
 
   it('escapes quotes and backslashes in the quoted name', () => {
@@ -12,7 +13,7 @@ describe('contentDisposition', () => {
 
   it('adds a UTF-8 filename* for non-ASCII names, with an ASCII fallback', () => {
     expect(contentDisposition('Übersicht €.csv')).toBe(
-      `attachment; filename="_bersicht _.csv"; filename*=UTF-8''%C3%9Cbersicht%20%E2%82%AC.csv`,
+      `attachment; filename="?bersicht ?.csv"; filename*=UTF-8''%C3%9Cbersicht%20%E2%82%AC.csv`,
     );
   });
 
@@ -21,7 +22,7 @@ describe('contentDisposition', () => {
   });
 
   it('adds filename* when the name contains a percent sequence a client could decode', () => {
-    expect(contentDisposition('100%20.txt')).toBe(`attachment; filename="100%20.txt"; filename*=UTF-8''100%2520.txt`);
+    expect(contentDisposition('100%20.txt')).toBe(`attachment; filename=100%20.txt; filename*=UTF-8''100%2520.txt`);
   });
 });
 
@@ -32,7 +33,16 @@ describe('acceptsGzip', () => {
     ['gzip', true],
     ['deflate, gzip;q=0.5', true],
     ['GZIP', true],
-    ['x-gzip', true],
+    // RFC 9110 asks to treat x-gzip as gzip; negotiator (and Express's compression) does not: identity.
+    ['x-gzip', false],
+    ['identity, gzip', true],
+    ['identity;q=0.5, gzip;q=0.5', true],
+    ['gzip;q=0.5, identity', false],
+    ['gzip;q=0, *;q=0.5', false],
+    ['identity;q=0', false],
+    ['gzip;q=abc', false],
+    ['gzip, deflate, br, zstd', true],
+    [['deflate', 'gzip;q=0.1'], true],
     ['gzip;q=0', false],
     ['*', true],
     ['*;q=0', false],
@@ -52,7 +62,12 @@ describe('isCompressible', () => {
     ['image/svg+xml', true],
     ['image/png', false],
     ['application/zip', false],
-    ['application/octet-stream', false],
+    // mime-db marks application/octet-stream compressible; 'auto' follows it.
+    ['application/octet-stream', true],
+    ['application/ndjson', true],
+    ['application/jsonl; charset=utf-8', true],
+    ['application/x-unknown', false],
+    ['TEXT/CSV', true],
     [undefined, false],
   ])('%j → %s', (type, expected) => {
     expect(isCompressible(type)).toBe(expected);

@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http';
+import compressible from 'compressible';
+import { create as createDisposition } from 'content-disposition';
+import Negotiator from 'negotiator';
+import { append as appendVary } from 'vary';
 import { SluiceRangeError, SluiceTypeError, type RunOptions } from '@sluice/core';
 import {
   describeValue,
@@ -39,45 +43,41 @@ function header(name: string, value: unknown, where: string): void {
   }
 }
 
-/** RFC 5987 `attr-char`s stay as they are; everything else is percent-encoded UTF-8. */
-function encodeExtValue(value: string): string {
-  return encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/**
+ * `attachment` with the file name (RFC 6266), by jshttp's content-disposition: a quoted ASCII
+ * `filename` every client reads, plus `filename*` in UTF-8 (RFC 8187) when the name is not plain
+ * ASCII or holds a percent sequence a client could decode.
+ */
+export function contentDisposition(filename: string): string {
+  return createDisposition(filename);
 }
 
 /**
- * `attachment` with the file name (RFC 6266): a quoted ASCII `filename` every client reads, plus
- * `filename*` in UTF-8 (RFC 5987) when the name is not plain ASCII, which modern clients prefer.
+ * True when negotiation over `gzip` and `identity` picks gzip (negotiator: q-values, `*`,
+ * `identity;q=0`; a tie goes to gzip). No header means identity, as browsers always send one.
  */
-export function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]/g, '_');
-  const quoted = `attachment; filename="${ascii.replace(/["\\]/g, '\\$&')}"`;
-  const needsExt = ascii !== filename || /%[0-9A-Fa-f]{2}/.test(filename);
-  return needsExt ? `${quoted}; filename*=UTF-8''${encodeExtValue(filename)}` : quoted;
-}
-
-/** True when `Accept-Encoding` accepts gzip (explicitly, or through `*`) with a non-zero q. */
 export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
   if (acceptEncoding === undefined) return false;
   const value = Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : acceptEncoding;
-  let gzip: number | undefined;
-  let star: number | undefined;
-  for (const entry of value.split(',')) {
-    const [coding = '', ...params] = entry.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
-    const weight = Number.isNaN(q) ? 0 : q;
-    if (coding === 'gzip' || coding === 'x-gzip') gzip = Math.max(gzip ?? 0, weight);
-    else if (coding === '*') star = weight;
-  }
-  return (gzip ?? star ?? 0) > 0;
+  const negotiator = new Negotiator({ headers: { 'accept-encoding': value } }) as PreferringNegotiator;
+  return negotiator.encoding(CODINGS, { preferred: GZIP }) === 'gzip';
 }
 
-const COMPRESSIBLE = /^(text\/|application\/(json|x-ndjson|ndjson|xml|javascript|csv|x-csv|sql|yaml)$)|\+(json|xml)$/;
+/** negotiator 1.x takes `{ preferred }` to break ties; @types/negotiator still describes 0.6. */
+interface PreferringNegotiator {
+  encoding(available: readonly string[], options: { preferred: readonly string[] }): string | undefined;
+}
 
-/** Whether a media type is worth compressing ('auto'): text-like types are, images and archives are not. */
+const CODINGS = ['gzip', 'identity'];
+const GZIP = ['gzip'];
+/** Text formats sluice itself writes that mime-db does not list (formatNdjson's output). */
+const UNLISTED_TEXT = /^application\/(x-)?(ndjson|jsonl|jsonlines)$/;
+
+/** Whether a media type is worth compressing ('auto'): mime-db's verdict, via jshttp's compressible. */
 export function isCompressible(contentType: string | undefined): boolean {
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
-  return type !== undefined && COMPRESSIBLE.test(type);
+  const verdict = compressible(contentType ?? '');
+  if (verdict !== undefined) return verdict;
+  return UNLISTED_TEXT.test(contentType!.split(';')[0]!.trim().toLowerCase());
 }
 
 function headerText(value: unknown): string | undefined {
@@ -131,8 +131,9 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
     headers.push(['content-type', o.contentType]);
   }
   if (o.filename !== undefined) {
-    if (typeof o.filename !== 'string' || o.filename === '' || /[\x00-\x1f\x7f]/.test(o.filename)) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.filename must be a non-empty string without control characters`);
+    // A lone surrogate (the only kind \p{Surrogate} matches under /u) has no UTF-8 form: encodeURIComponent would throw.
+    if (typeof o.filename !== 'string' || o.filename === '' || /[\x00-\x1f\x7f]|\p{Surrogate}/u.test(o.filename)) {
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.filename must be a non-empty, well-formed string without control characters`);
     }
     headers.push(['content-disposition', contentDisposition(o.filename)]);
   }
@@ -149,9 +150,9 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
   let gzip = false;
   if (mode !== false && !encoded) {
     gzip = acceptsGzip(req.headers['accept-encoding']) && (mode === true || isCompressible(headerText(find('content-type'))));
-    const vary = headerText(find('vary'));
-    if (vary === undefined || vary.trim() === '') headers.push(['vary', 'Accept-Encoding']);
-    else if (!/(^|,)\s*(\*|accept-encoding)\s*(,|$)/i.test(vary)) headers.push(['vary', `${vary}, Accept-Encoding`]);
+    const vary = headerText(find('vary')) ?? '';
+    const merged = appendVary(vary, 'Accept-Encoding');
+    if (merged !== vary) headers.push(['vary', merged]);
     if (gzip) headers.push(['content-encoding', 'gzip']);
   }
   const timeout = o.timeout === undefined ? undefined : validateTimeout(o.timeout, `${WHERE}.timeout`);

@@ -4,7 +4,9 @@ import { Notifier, hasShape, validateObject, validateSignal } from '@sluice/core
 import { DestinationClosedError } from '../internal/errors.js';
 import { rejectOnAbort, waitFor } from '../internal/wait.js';
 
+/** Options of `write` and `waitForDrain`. */
 export interface WriteOptions {
+  /** Aborting it ends the wait for `'drain'` with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
 }
 

@@ -5,16 +5,19 @@
 
 /** A checked-out client: `pg.PoolClient`. */
 export interface PgClientLike {
-  // The overloads of `pg.ClientBase#query` differ per version; sluice only submits a cursor or a COPY stream.
+  /** Submits a cursor or a COPY stream (typed loosely: the overloads of `pg.ClientBase#query` differ per version). */
   query: (...args: never[]) => unknown;
   /** `release()` returns it to the pool; `release(error)` destroys it. */
   release(error?: Error | boolean): void;
+  /** Listens for the client's connection errors while sluice holds it. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Removes that listener before the client goes back. */
   removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** A pool of clients: `pg.Pool`. */
 export interface PgPoolLike {
+  /** Checks a client out; called on the source's first pull. */
   connect(): Promise<PgClientLike>;
 }
 

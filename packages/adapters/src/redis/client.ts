@@ -5,16 +5,23 @@ import { SluiceTypeError } from '@sluice/core';
  * the adapters independent of the typed command helpers, which differ between clients and versions.
  */
 export interface NodeRedisLike {
+  /** Sends one command as its argument list. */
   sendCommand(args: string[]): Promise<unknown>;
+  /** A new client with the same options: the consumer's own connection for blocking reads. */
   duplicate(): NodeRedisLike;
+  /** Connects a duplicate. */
   connect(): Promise<unknown>;
+  /** Closes a duplicate at once (ends a blocking read on abort). */
   destroy(): void;
 }
 
 /** The part of an ioredis client the Redis adapters use. */
 export interface IoRedisLike {
+  /** Sends one command. */
   call(command: string, ...args: string[]): Promise<unknown>;
+  /** A new client with the same options: the consumer's own connection for blocking reads. */
   duplicate(): IoRedisLike;
+  /** Closes a duplicate at once (ends a blocking read on abort). */
   disconnect(): void;
 }
 

@@ -6,12 +6,13 @@ import { validateDriver, validateParams, validateQueryOptions, validateSql } fro
  * the rows one `next()` at a time, and `return()` resets the statement.
  */
 export interface SqliteStatementLike {
-  // `any[]`: each driver declares its own parameter types, and a narrower list must still fit.
+  /** Runs the statement and yields its rows one by one (typed `any[]`: each driver declares its own parameters). */
   iterate(...params: any[]): Iterator<unknown>;
 }
 
 /** A database: better-sqlite3's `Database` or `node:sqlite`'s `DatabaseSync`. */
 export interface SqliteDatabaseLike {
+  /** Prepares a statement; `fromSqlite` prepares a fresh one per run. */
   prepare(sql: string): SqliteStatementLike;
 }
 

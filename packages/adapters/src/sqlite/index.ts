@@ -1,3 +1,8 @@
+/**
+ * `@sluice/adapters/sqlite`: a query's rows as a source, over better-sqlite3 or `node:sqlite`.
+ *
+ * @module @sluice/adapters/sqlite
+ */
 export {
   fromSqlite,
   type FromSqliteOptions,

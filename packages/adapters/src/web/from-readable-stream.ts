@@ -1,6 +1,7 @@
 import { SluiceTypeError, from, type Pipeline } from '@sluice/core';
 import { DONE, hasShape, onAbort, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 
+/** Options of `fromReadableStream`. */
 export interface FromReadableStreamOptions {
   /** On an early exit, release the reader without cancelling the stream (like `pipeTo`'s option). Default false. */
   readonly preventCancel?: boolean;

@@ -13,6 +13,7 @@ import { Piscina } from 'piscina';
 
 /** The part of a piscina pool `mapInWorkers` uses; pass your own to share it across runs. */
 export interface WorkerPoolLike {
+  /** Runs one task on a thread; rejects when `signal` aborts it (piscina's `run`). */
   run(task: unknown, options: { filename?: string; signal?: AbortSignal; transferList?: TransferListItem[] }): Promise<unknown>;
 }
 

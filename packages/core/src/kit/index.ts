@@ -11,6 +11,8 @@
  * - text helpers: a streaming UTF-8 decoder, the line splitter of `splitLines`, the surrogate carry;
  * - the acknowledgement ledger, and the list of every error code.
  * Nothing here is needed to build or run a pipeline.
+ *
+ * @module @sluice/core/kit
  */
 export {
   kSluiceStage,

@@ -15,7 +15,9 @@ export function cleanupRecorder() {
       return report;
     },
     options: {
+      /** Records a cleanup error into `hooked`. */
       onCleanupError: (error: unknown) => void hooked.push(error),
+      /** Keeps the report for `report`. */
       onReport: (r: RunReport) => {
         report = r;
       },

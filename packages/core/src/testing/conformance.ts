@@ -7,6 +7,7 @@ import { flushMacrotask } from './deferred.js';
 import { abortListenerCount } from './leak-check.js';
 import { trackedSource } from './tracked-source.js';
 
+/** What `conformance` needs to know about the stage under test. */
 export interface ConformanceOptions<In, Out> {
   /** Sample input; at least three items that make the stage produce output. */
   readonly input: readonly In[];
@@ -23,7 +24,9 @@ export interface ConformanceOptions<In, Out> {
 
 /** One check of the suite: register it with your test runner as `it(c.name, c.run)`. */
 export interface ConformanceCase {
+  /** The check's name, as a test title. */
   readonly name: string;
+  /** Runs the check; rejects with what failed. */
   run(): Promise<void>;
 }
 

@@ -1,7 +1,10 @@
 /** A promise with its settle functions outside: the way tests wait for a moment without sleeping. */
 export interface Deferred<T> {
+  /** Settles when `resolve` or `reject` is called. */
   readonly promise: Promise<T>;
+  /** Resolves `promise`. */
   resolve(value: T | PromiseLike<T>): void;
+  /** Rejects `promise`. */
   reject(reason?: unknown): void;
   /** True once resolve or reject was called. */
   readonly settled: boolean;

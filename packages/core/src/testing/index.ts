@@ -1,6 +1,8 @@
 /**
  * The sluice testing kit: what our own operators and adapters are tested with, for your stages.
  * See packages/core/TESTING.md.
+ *
+ * @module @sluice/core/testing
  */
 export { deferred, flushMacrotask, type Deferred } from './deferred.js';
 export {

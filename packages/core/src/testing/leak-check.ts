@@ -22,6 +22,7 @@ function activeResources(): Map<string, number> {
   return counts;
 }
 
+/** What `leakCheck` watches besides the process's resources. */
 export interface LeakCheckOptions {
   /** Emitters and signals whose listener counts must be back to their baseline. */
   readonly watch?: readonly (EventEmitter | EventTarget)[];
@@ -58,6 +59,7 @@ export function leakCheck(options: LeakCheckOptions = {}) {
   process.on('unhandledRejection', onRejection);
   process.on('warning', onWarning);
   return {
+    /** Waits an event-loop turn, stops listening and reports what grew since `leakCheck()`. */
     async finish(): Promise<LeakReport> {
       // Let rejections be noticed (they are reported after the microtask queue drains) and
       // handles that are closing finish closing.

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 
+/** Options of `slowWritable`. */
 export interface SlowWritableOptions {
   readonly highWaterMark?: number;
   readonly objectMode?: boolean;
@@ -27,12 +28,14 @@ export class SlowWritable extends Writable {
     this.on('drain', () => this.drains++);
   }
 
+  /** `Writable.write`, recording the largest `writableLength` seen in `maxBuffered`. */
   override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     const ok = super.write(chunk as never, encoding as never, cb as never);
     this.maxBuffered = Math.max(this.maxBuffered, this.writableLength);
     return ok;
   }
 
+  /** @internal */
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const index = this.writes++;
     const done = () => {
@@ -46,6 +49,7 @@ export class SlowWritable extends Writable {
   }
 }
 
+/** A `SlowWritable`: an object-mode writable that completes writes at the pace asked, recording what it got. */
 export function slowWritable(options?: SlowWritableOptions): SlowWritable {
   return new SlowWritable(options);
 }

@@ -8,6 +8,7 @@ export type Step<T> =
   | { readonly hang: true }
   | { readonly end: true };
 
+/** Options of `trackedSource`: its items, or a script of steps, and the faults to inject. */
 export interface TrackedSourceOptions<T> {
   /** Items to yield in order (ignored when `script` is given). */
   readonly items?: Iterable<T>;
@@ -68,6 +69,7 @@ export class TrackedSource<T> implements AsyncIterable<T> {
     return this.stats.opens > this.stats.closes;
   }
 
+  /** Opens a new iterator over the items or script, counted in `stats`. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const stats = this.stats;
     stats.opens++;
@@ -150,10 +152,12 @@ export function trackedResource<T>(
   const released = deferred<void>();
   const options = {
     name: 'tracked-resource',
+    /** Counts an open; the resource is a cursor position. */
     open: () => {
       stats.opens++;
       return { position: 0 };
     },
+    /** The next `batchSize` rows, after `readGate` when given. */
     read: async (cursor: { position: number }) => {
       const n = stats.reads++;
       await readGate?.(n);
@@ -162,6 +166,7 @@ export function trackedResource<T>(
       stats.produced += batch.length;
       return batch;
     },
+    /** Counts a close; a second close throws. */
     close: () => {
       stats.closes++;
       if (stats.closes > 1) throw new Error('tracked resource closed twice');
