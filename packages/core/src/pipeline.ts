@@ -4,6 +4,7 @@ import { Run, type Plan } from './internal/run.js';
 import { STAGE_HINT, type StageSpec } from './internal/segments.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
+import type { Piped, PipedFirst, PipedLast } from './pipe-types.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
 import { MAX_TIMEOUT, validateFunction, validateInteger, validateKeys, validateObject, validateSignal, validateTimeout } from './validate.js';
 
@@ -69,11 +70,6 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
   return specs;
 }
 
-/** `pipe([a, b])` is `pipe(a, b)`: a list assembled at run time. */
-function flatten(stages: readonly unknown[]): readonly unknown[] {
-  return stages.length === 1 && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
-}
-
 const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError'] as const;
 
 /** Validates run options (`signal`, `timeout`, …) with coded errors; for adapters that take them. */
@@ -103,19 +99,17 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 
   /** Appends stages; returns a new pipeline (this one is unchanged and can still run). */
-  pipe<A>(s1: Stage<T, A>): Pipeline<A>;
-  pipe<A, B>(s1: Stage<T, A>, s2: Stage<A, B>): Pipeline<B>;
-  pipe<A, B, C>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>): Pipeline<C>;
-  pipe<A, B, C, D>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Pipeline<D>;
-  pipe<A, B, C, D, E>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Pipeline<E>;
-  pipe<A, B, C, D, E, F>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Pipeline<F>;
-  pipe<A, B, C, D, E, F, G>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Pipeline<G>;
-  pipe<A, B, C, D, E, F, G, H>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Pipeline<H>;
-  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Pipeline<I>;
-  /** Appends a list of stages assembled at run time; the result's item type is not inferred. */
-  pipe(stages: readonly Stage<any, any>[]): Pipeline<unknown>;
+  pipe<R>(s1: Stage<T, R>): Pipeline<R>;
+  pipe<O1, I2, R>(s1: PipedFirst<T, O1, I2>, s2: PipedLast<O1, I2, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Pipeline<R>;
   pipe(...stages: unknown[]): Pipeline<unknown> {
-    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(flatten(stages), 'pipe()', this.#plan.stages.length)] });
+    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()', this.#plan.stages.length)] });
   }
 
   /** Runs to the end, discarding the items, and resolves to the run's report. */
@@ -262,17 +256,15 @@ export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeli
 
 /** A reusable typed chain of stages: itself a `Stage`, and inlined (and fused) when piped. */
 export interface Chain<In, Out> extends Stage<In, Out> {
-  /** Appends a list of stages assembled at run time; the result's output type is not inferred. */
-  pipe(stages: readonly Stage<any, any>[]): Chain<In, unknown>;
-  pipe<A>(s1: Stage<Out, A>): Chain<In, A>;
-  pipe<A, B>(s1: Stage<Out, A>, s2: Stage<A, B>): Chain<In, B>;
-  pipe<A, B, C>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>): Chain<In, C>;
-  pipe<A, B, C, D>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Chain<In, D>;
-  pipe<A, B, C, D, E>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Chain<In, E>;
-  pipe<A, B, C, D, E, F>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Chain<In, F>;
-  pipe<A, B, C, D, E, F, G>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Chain<In, G>;
-  pipe<A, B, C, D, E, F, G, H>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Chain<In, H>;
-  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Chain<In, I>;
+  pipe<R>(s1: Stage<Out, R>): Chain<In, R>;
+  pipe<O1, I2, R>(s1: PipedFirst<Out, O1, I2>, s2: PipedLast<O1, I2, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Chain<In, R>;
 }
 
 function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
@@ -285,7 +277,7 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
   };
   return Object.assign(stage, {
     [kChain]: specs,
-    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(flatten(stages), 'chain().pipe()', specs.length)]),
+    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(stages, 'chain().pipe()', specs.length)]),
   }) as unknown as Chain<In, Out>;
 }
 

@@ -102,7 +102,7 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
       read: (q, ctx) => q.take(ctx.signal),
       close: (q) => q.close(),
     });
-  const chainPipeline = input.pipe(plan.stages);
+  const chainPipeline = plan.stages.reduce((pipeline, stage) => pipeline.pipe(stage), input);
   const controller = new AbortController();
   let output: AsyncIterator<unknown> | undefined;
   let sinkRun: Promise<void> | undefined;
