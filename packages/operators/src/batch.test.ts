@@ -69,11 +69,6 @@ describe('batch', () => {
     it(c.name, c.run);
   }
 
-  it('runs the documented examples', async () => {
-    expect(await from([1, 2, 3, 4, 5]).pipe(batch(2)).toArray()).toEqual([[1, 2], [3, 4], [5]]);
-    expect(await from(['ab', 'cde', 'f']).pipe(batch({ maxWeight: 4, weigh: (s) => s.length })).toArray()).toEqual([['ab'], ['cde', 'f']]);
-  });
-
   it('is a fused synchronous stage without maxWaitMs and an asynchronous one with it', () => {
     expect(batch(2)[kSluiceStage as never]).toMatchObject({ kind: 'sync', name: 'batch' });
     expect(batch({ size: 2, maxWaitMs: 10 })[kSluiceStage as never]).toBeUndefined();

@@ -16,9 +16,10 @@ export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;
  * - `fn` receives `{ signal, index }`: pass the signal to what it awaits so a cancelled run stops it.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const seen: string[] = [];
- * await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); })); // seen is ['0:a', '1:b']
+ * await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); })); // => undefined
+ * seen; // => ['0:a', '1:b']
  * ```
  */
 export function forEach<T>(fn: ForEachFn<T>): Sink<T, void> {

@@ -41,8 +41,8 @@ export interface MapOptions {
  * - `fn` receives `{ signal, index }`: pass the signal to whatever it awaits so an abort reaches it.
  *
  * @example
- * ```ts
- * await from([1, 2, 3]).pipe(map((n) => n * 10)).toArray(); // [10, 20, 30]
+ * ```ts doctest
+ * await from([1, 2, 3]).pipe(map((n) => n * 10)).toArray(); // => [10, 20, 30]
  * ```
  */
 export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableStage<In, Awaited<Out>> {

@@ -16,8 +16,8 @@ export type ReduceFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | Pr
  * - Every run starts again from `seed`: keep it immutable, or return new accumulators, to run a pipeline twice.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4]).to(reduce((sum, n: number) => sum + n, 0)); // 10
+ * ```ts doctest
+ * await from([1, 2, 3, 4]).to(reduce((sum, n: number) => sum + n, 0)); // => 10
  * ```
  */
 export function reduce<T, Acc>(fn: ReduceFn<T, Acc>, seed: Acc): Sink<T, Acc> {

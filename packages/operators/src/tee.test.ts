@@ -17,13 +17,6 @@ describe('tee', () => {
   for (const c of conformance('tee(1)', () => teeStage(1), { input: [1, 2, 3] })) it(c.name, c.run);
   for (const c of conformance('tee(3) with two branches ended at once', () => teeStage(3), { input: [1, 2, 3] })) it(c.name, c.run);
 
-  it('runs the documented example', async () => {
-    const [all, evens] = tee<number>(2, { bufferSize: 4 })(from([1, 2, 3, 4]));
-    const [a, b] = await Promise.all([from(all!).toArray(), from(evens!).pipe(filter((n) => n % 2 === 0)).toArray()]);
-    expect(a).toEqual([1, 2, 3, 4]);
-    expect(b).toEqual([2, 4]);
-  });
-
   it('lets the fastest branch run at most bufferSize items ahead of the slowest (slowest wins)', async () => {
     const source = trackedSource(Array.from({ length: 10 }, (_, i) => i));
     const [fast, slow] = tee<number>(2, { bufferSize: 3 })(source);

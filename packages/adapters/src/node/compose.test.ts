@@ -9,23 +9,6 @@ import { compose } from './compose.js';
 import { closeOf, collector, probe, readItems } from './test-fixtures.js';
 
 describe('compose', () => {
-  it('runs the documented example inside stream.pipeline()', async () => {
-    const double = compose(map((n: number) => n * 2));
-    const out: number[] = [];
-    await pipeline(
-      Readable.from([1, 2, 3]),
-      double,
-      new Writable({
-        objectMode: true,
-        write(n, _enc, cb) {
-          out.push(n);
-          cb();
-        },
-      }),
-    );
-    expect(out).toEqual([2, 4, 6]);
-  });
-
   it('runs every stage to its end and emits close when the input ends', async () => {
     const log: string[] = [];
     const d = compose(probe('a', log), map((n: number) => n + 1), probe('b', log));
