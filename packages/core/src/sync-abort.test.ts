@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { from, fromResource } from './index.js';
+import { fromResource } from './index.js';
 import { cleanupRecorder, deferred, withoutUnhandledRejections } from './testing/index.js';
 
 describe('an abort that arrives synchronously from inside a pull', () => {

@@ -1,4 +1,4 @@
-import { type Stage } from '@sluice/core';
+import type { Stage } from '@sluice/core';
 import { validateInteger } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';

@@ -98,7 +98,7 @@ describe('batch({ maxWaitMs }) latency', () => {
 describe('gzip', () => {
   it('keeps a surrogate pair split across two string chunks whole through compression', async () => {
     // A string producer that cuts text by code units (text.slice(i, i + n)) can split a pair.
-    const text = 'x'.repeat(15) + '😀' + 'y'.repeat(15);
+    const text = `${'x'.repeat(15)}😀${'y'.repeat(15)}`;
     const at = 16; // between the two halves of 😀
     const chunks = [text.slice(0, at), text.slice(at)];
     const parts = await from(chunks).pipe(gzip({ chunkSize: 16 })).toArray();
@@ -151,7 +151,7 @@ describe('CSV', () => {
         cuts(),
         async (rows, positions) => {
           const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
-          const text = rows.map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';
+          const text = `${rows.map((r) => r.map(quote).join(',')).join('\r\n')}\r\n`;
           const expected = csvParseSync(text, { bom: true, relax_column_count: false });
           const bytes = Buffer.from(text, 'utf8');
           const got = await from(cut(bytes, positions)).pipe(parseCsv({ header: false })).toArray();

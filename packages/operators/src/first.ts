@@ -1,4 +1,4 @@
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink } from '@sluice/core/kit';
 
 /**

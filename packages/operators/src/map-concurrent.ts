@@ -1,4 +1,4 @@
-import { type Stage } from '@sluice/core';
+import type { Stage } from '@sluice/core';
 import { validateBoolean, validateFunction, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators, pullOnce } from './internal/async-iterators.js';
 import { Notifier } from './internal/async-notifier.js';

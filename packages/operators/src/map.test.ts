@@ -72,7 +72,7 @@ describe('map', () => {
     const controller = new AbortController();
     const reason = new Error('caller gave up');
     const started = deferred<AbortSignal>();
-    const running = from([1, 2]).pipe(map((n, { signal }) => {
+    const running = from([1, 2]).pipe(map((_n, { signal }) => {
       started.resolve(signal);
       return new Promise<number>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
     })).toArray({ signal: controller.signal });

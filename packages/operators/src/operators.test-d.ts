@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { chain, from, type Chain, type Pipeline, type Sink } from '@sluice/core';
-import { type FusableStage } from '@sluice/core/kit';
+import type { FusableStage } from '@sluice/core/kit';
 import { drop } from './drop.js';
 import { dropWhile } from './drop-while.js';
 import { filter } from './filter.js';

@@ -70,7 +70,7 @@ describe('reduce', () => {
     const reason = new Error('caller gave up');
     const waiting = deferred<AbortSignal>();
     const source = trackedSource([1, 2, 3]);
-    const running = from(source).to(reduce((acc, _n: number, { signal }) => {
+    const running = from(source).to(reduce((_acc, _n: number, { signal }) => {
       waiting.resolve(signal);
       return new Promise<number>(() => undefined);
     }, 0), { signal: controller.signal });

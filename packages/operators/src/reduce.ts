@@ -1,5 +1,5 @@
 import { isThenable } from './internal/thenable.js';
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 

@@ -1,7 +1,6 @@
 import { from, type Stage } from '@sluice/core';
 import { NO_LEAKS, abortListenerCount, conformance, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
 import { describe, expect, it } from 'vitest';
-import { filter } from './filter.js';
 import { tee } from './tee.js';
 
 /** tee as a stage for the conformance suite: branch 0 flows on, the others end at once (they must not stall it). */

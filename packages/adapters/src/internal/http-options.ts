@@ -5,7 +5,6 @@ import {
   validateFunction,
   validateInteger,
   validateKeys,
-  validateNumber,
   validateObject,
   validateSignal,
   validateTimeout,
@@ -127,6 +126,7 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
     headers.push(['content-type', o.contentType]);
   }
   if (o.filename !== undefined) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a filename with control characters is what it rejects
     if (typeof o.filename !== 'string' || o.filename === '' || /[\x00-\x1f\x7f]/.test(o.filename)) {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.filename must be a non-empty string without control characters`);
     }

@@ -92,7 +92,7 @@ export class CsvRowWriter {
   }
 
   private cell(value: unknown, row: number, column: string | number): string {
-    if (typeof value === 'number' && !this.quoteNumbers) return '' + value;
+    if (typeof value === 'number' && !this.quoteNumbers) return `${value}`;
     let text: string;
     if (typeof value === 'string') {
       text = value;
