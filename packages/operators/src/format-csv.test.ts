@@ -226,3 +226,13 @@ describe('formatCsv properties', () => {
     ));
   });
 });
+
+describe('found in review: formatCsv', () => {
+  it('regression: writes an empty cell for an explicit column the row lacks, even when Object.prototype has that name', async () => {
+    const rows: Record<string, unknown>[] = [{ id: 1 }, { id: 2, constructor: 'x' }];
+    const text = await from(rows)
+      .pipe(formatCsv({ columns: ['id', 'constructor'] }))
+      .toArray();
+    expect(text.join('')).toBe('id,constructor\n1,\n2,x\n');
+  });
+});

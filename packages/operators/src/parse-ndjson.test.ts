@@ -144,3 +144,12 @@ describe('parseNdjson', () => {
     });
   });
 });
+
+describe('found in review: parseNdjson', () => {
+  it('regression: drops a byte order mark at the start of string input instead of failing line 1', async () => {
+    // fs.createReadStream(path, { encoding: 'utf8' }) and res.setEncoding('utf8') keep the BOM.
+    // parseCsv strips it from strings; parseNdjson fails with NdjsonParseError on line 1.
+    const values = await from(['\uFEFF{"id":1}\n{"id":2}\n']).pipe(parseNdjson()).toArray();
+    expect(values).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});

@@ -1,5 +1,5 @@
 import { from, type Stage } from '@sluice/core';
-import { NO_LEAKS, abortListenerCount, conformance, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
+import { NO_LEAKS, abortListenerCount, conformance, deferred, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
 import { describe, expect, it } from 'vitest';
 import { tee } from './tee.js';
 
@@ -112,5 +112,35 @@ describe('tee', () => {
     expect(() => tee(2, { signal: {} as never })).toThrow(/must be an AbortSignal/);
     expect(() => tee(2, { size: 3 } as never)).toThrow(/unknown option "size"/);
     expect(() => tee(2)(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('found in review: tee', () => {
+  it('regression: resolves two next() calls on one tee branch made before the first settled, in order', async () => {
+    // The async-iterator protocol allows calling next() again before the previous call settled
+    // (sluice's own ItemView supports it). A branch keeps one waiter per branch in its Notifier,
+    // so the second wait replaces the first and the first next() never settles.
+    const gate = deferred<void>();
+    async function* source() {
+      await gate.promise;
+      yield 1;
+      yield 2;
+    }
+    const [a] = tee<number>(2)(source());
+    const p1 = a!.next();
+    const p2 = a!.next();
+    gate.resolve();
+    const timeout = Symbol('timeout');
+    const settled = await Promise.race([
+      Promise.all([p1, p2]),
+      (async () => {
+        for (let i = 0; i < 20; i++) await flushMacrotask();
+        return timeout;
+      })(),
+    ]);
+    expect(settled).toEqual([
+      { done: false, value: 1 },
+      { done: false, value: 2 },
+    ]);
   });
 });
