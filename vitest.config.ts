@@ -14,6 +14,8 @@ export default defineConfig({
         test: { name, root: `packages/${name}`, include: ['src/**/*.test.ts'] },
       })),
       { extends: true as const, test: { name: 'examples', root: 'examples', include: ['**/*.test.ts'] } },
+      // Every ```ts doctest block of the sources' TSDoc, executed (test/doctest/doctest.test.ts).
+      { extends: true as const, test: { name: 'doctest', include: ['test/doctest/*.test.ts'] } },
       // each case runs in its own child process; two at a time on a 2-core machine
       ...[
         ['memory', 'cases.memory.test.ts'],

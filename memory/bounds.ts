@@ -63,6 +63,6 @@ export function writeResults(file: string): void {
   const dir = new URL('../build/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   const path = new URL(`${file}-node${process.versions.node.split('.')[0]}.json`, dir);
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`memory results: ${path.pathname}`);
 }

@@ -140,7 +140,7 @@ export async function consume(bytes: number): Promise<void> {
   heldOnConsumed(bytes);
   if (consumed >= nextProgress) {
     nextProgress += 32 * MiB;
-    process.stdout.write(line('progress') + '\n');
+    process.stdout.write(`${line('progress')}\n`);
   }
   if ((consumed / CHUNK) % 16 < 1) await sleep(1);
   else await immediate();
@@ -163,7 +163,7 @@ function finish(buffered: number, expected: number): void {
     process.stderr.write(`${caseName}: the consumer saw ${consumed} bytes, expected ${expected}\n`);
     process.exit(2);
   }
-  process.stdout.write(line('result', { buffered }) + '\n');
+  process.stdout.write(`${line('result', { buffered })}\n`);
   process.exit(0);
 }
 

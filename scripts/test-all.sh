@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: build, typecheck, the whole vitest suite on this machine's Node (20), then the
+# Every test: lint and format check (Biome), build, typecheck, the whole vitest suite on this machine's Node (20), then the
 # runtime tests again on Node 22, 24 and 26 (most stream bugs live on one Node line only). The
 # memory suite (memory/) runs on every line; its 1 GB CSV soak (project memory-soak) on Node 20 only.
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero on any failure or if no test ran.
@@ -18,6 +18,7 @@ step() { # run a step, print how long it took
   local t0=$SECONDS; "$@"; local r=$?
   printf '[test-all] %-60s %4ss rc=%s\n' "$*" "$((SECONDS - t0))" "$r" >&2; return $r
 }
+step pnpm lint || rc=1
 step pnpm build || rc=1
 step pnpm typecheck || rc=1
 step pnpm exec vitest run --reporter=dot --reporter=json --outputFile.json=build/vitest-node20.json || rc=1

@@ -38,12 +38,34 @@ export function timeoutReason(ms: number): DOMException {
   return new DOMException(`The run did not finish within its timeout of ${ms} ms`, 'TimeoutError');
 }
 
-/** True for an `AbortError` (a `DOMException` or Node's `AbortError`), checked by name. */
+/**
+ * True for an `AbortError` (a `DOMException` or Node's `AbortError`), checked by name.
+ *
+ * Contract: checks `error.name` only, never the class, so it holds across realms and Node
+ * versions; any value is accepted (a non-object is not an abort error).
+ *
+ * @example
+ * ```ts doctest
+ * isAbortError(new DOMException('stop', 'AbortError')); // => true
+ * isAbortError(new Error('stop')); // => false
+ * ```
+ */
 export function isAbortError(error: unknown): boolean {
   return nameOf(error) === 'AbortError';
 }
 
-/** True for a `TimeoutError` (a run's `timeout`, or `AbortSignal.timeout()`), checked by name. */
+/**
+ * True for a `TimeoutError` (a run's `timeout`, or `AbortSignal.timeout()`), checked by name.
+ *
+ * Contract: checks `error.name` only, like `isAbortError`.
+ *
+ * @example
+ * ```ts doctest
+ * const never = async function* () { await new Promise(() => {}); };
+ * const error = await from(never).run({ timeout: 1, cleanupTimeout: 0 }).catch((e: unknown) => e);
+ * isTimeoutError(error); // => true
+ * ```
+ */
 export function isTimeoutError(error: unknown): boolean {
   return nameOf(error) === 'TimeoutError';
 }

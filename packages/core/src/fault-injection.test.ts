@@ -174,8 +174,8 @@ async function check(plan: Plan): Promise<void> {
 
   let report: RunReport | undefined;
   const hooked: unknown[] = [];
-  const running = from(source)
-    .pipe(stages)
+  const running = stages
+    .reduce((pipeline, stage) => pipeline.pipe(stage), from(source))
     .to(
       async (input: AsyncIterable<unknown>, { signal }) => {
         for await (const n of input) if ((await fault(plan.stages.length + 1, n as number, signal)) === 'break') break;

@@ -96,6 +96,25 @@ function named<F extends (...args: never[]) => unknown>(fn: F, name: string): F 
  * Defines a synchronous operator. The returned function is an ordinary `Stage` (it works item by
  * item in Node's `pipeline()` or any other host) that the sluice builder fuses with its
  * neighbours and runs on batches.
+ *
+ * Contract:
+ * - `create(ctx)` is called once per run (state lives in its closure); `push(batch, out)` appends
+ *   outputs to `out` and returns `false` to end the stage early (upstream is released at once);
+ *   `flush(out)`, if given, runs at the end of the input.
+ * - `want()` tells the source how many more items the stage can use (`take`); `oneToOne: true`
+ *   promises one output per input, so a downstream bound passes through.
+ * - `name` names the stage in reports and errors; bad arguments throw coded errors at call time.
+ *
+ * @example
+ * ```ts doctest
+ * const double = defineSyncStage<number, number>('double', () => ({
+ *   push(batch, out) {
+ *     for (const n of batch) out.push(n * 2);
+ *     return true;
+ *   },
+ * }), { oneToOne: true });
+ * await from([1, 2, 3]).pipe(double).toArray(); // => [2, 4, 6]
+ * ```
  */
 export function defineSyncStage<In, Out>(
   name: string,
@@ -169,6 +188,19 @@ function syncStage<In, Out>(kernel: SyncKernel<In, Out>): FusableStage<In, Out> 
 /**
  * Defines an asynchronous operator that consumes and produces batches. Outside sluice it runs
  * item by item (each item is a batch of one); inside, it receives the batches the source made.
+ *
+ * Contract:
+ * - `run(batches, ctx)` is called once per run, like a stage over batches; it must stop pulling
+ *   and return when `ctx.signal` aborts, and its `finally` runs on every exit.
+ * - Batches it yields are handed on as they are (an empty one is skipped); it is never fused.
+ *
+ * @example
+ * ```ts doctest
+ * const sizes = defineBatchStage<string, number>('sizes', async function* (batches) {
+ *   for await (const batch of batches) yield [batch.length];
+ * });
+ * await from(['a', 'b', 'c'], { batchSize: 2 }).pipe(sizes).toArray(); // => [2, 1]
+ * ```
  */
 export function defineBatchStage<In, Out>(
   name: string,
@@ -206,6 +238,21 @@ export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, un
  * receiving items (each item a batch of one). Inside sluice, the batches' `next(hint)` takes an
  * optional number: the most items the sink can use, passed up through synchronous operators to a
  * source that cuts batches (`first()` asks for one).
+ *
+ * Contract:
+ * - `run(batches, ctx)` is called once per run and its promise is the run's result; returning
+ *   before the end stops the run (`stopped`) and releases the source.
+ * - `name` names the sink in reports and errors; bad arguments throw coded errors at call time.
+ *
+ * @example
+ * ```ts doctest
+ * const count = defineBatchSink<unknown, number>('count', async (batches) => {
+ *   let n = 0;
+ *   for await (const batch of batches) n += batch.length;
+ *   return n;
+ * });
+ * await from([1, 2, 3]).to(count); // => 3
+ * ```
  */
 export function defineBatchSink<In, R>(
   name: string,

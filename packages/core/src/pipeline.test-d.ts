@@ -44,14 +44,85 @@ describe('type inference', () => {
     expectTypeOf(from([1]).pipe(c, toStr)).toEqualTypeOf<Pipeline<string>>();
   });
 
-  it('rejects a stage whose input does not match', () => {
-    // @ts-expect-error a Stage<string, number> cannot take numbers
-    from([1]).pipe(len);
-    // @ts-expect-error the mismatch is caught in the middle of a chain too
-    from([1]).pipe(toStr, toStr);
-    // @ts-expect-error and in chains
-    chain<string>().pipe(toStr);
+  it('gives an untyped callback the item type of the stage before it, at every position', () => {
+    const seen = <T>(check: (item: T) => void): Stage<T, T> =>
+      async function* (source) {
+        for await (const item of source) {
+          check(item);
+          yield item;
+        }
+      };
+    from([1]).pipe(
+      seen((n) => expectTypeOf(n).toEqualTypeOf<number>()),
+      toStr,
+      seen((s) => expectTypeOf(s).toEqualTypeOf<string>()),
+    );
+    chain<string>().pipe(len, seen((n) => expectTypeOf(n).toEqualTypeOf<number>()));
+  });
+
+  it('infers a generic stage that takes its type from its neighbours (as buffer(n) or take(n) do)', () => {
+    const pass = <T>(): Stage<T, T> =>
+      async function* (source) {
+        yield* source;
+      };
+    expectTypeOf(from([1]).pipe(pass())).toEqualTypeOf<Pipeline<number>>();
+    expectTypeOf(from([1]).pipe(pass(), toStr)).toEqualTypeOf<Pipeline<string>>();
+    expectTypeOf(from([1]).pipe(toStr, pass(), pass(), len)).toEqualTypeOf<Pipeline<number>>();
+    expectTypeOf(chain<number>().pipe(pass(), toStr)).toEqualTypeOf<Chain<number, string>>();
+  });
+
+  it('keeps Pipeline covariant in its item type', () => {
+    expectTypeOf(from(['a'])).toMatchTypeOf<Pipeline<string | Uint8Array>>();
+    expectTypeOf(from(['a']).pipe(toStr as unknown as Stage<string, string>)).toMatchTypeOf<Pipeline<string | Uint8Array>>();
+  });
+});
+
+// Each error is expected on the stage argument that cannot take its input, not on the stage
+// before it (pipe-errors.test.ts checks the position and the wording with tsc itself).
+describe('a stage that cannot take its input', () => {
+  it('is the error, in the first position', () => {
+    from([1]).pipe(
+      // @ts-expect-error a Stage<string, number> cannot take numbers
+      len,
+    );
+  });
+
+  it('is the error, in the middle and at the end of one pipe() call', () => {
+    from([1]).pipe(
+      toStr,
+      // @ts-expect-error toStr takes numbers, and receives strings
+      toStr,
+      len,
+    );
+    from([1]).pipe(
+      toStr,
+      len,
+      toStr,
+      // @ts-expect-error the last stage receives strings
+      toStr,
+    );
+  });
+
+  it('is the error in chains', () => {
+    chain<string>().pipe(
+      // @ts-expect-error a chain of strings cannot start with toStr
+      toStr,
+    );
+    chain<number>().pipe(
+      toStr,
+      // @ts-expect-error and in the middle of one
+      toStr,
+    );
+  });
+
+  it('is the error for a sink', () => {
     // @ts-expect-error a sink must accept the item type
     void from([1]).to(async (source: AsyncIterable<string>) => source);
+  });
+
+  it('has no list form: an array of stages is not a stage', () => {
+    const stages: Stage<number, number>[] = [];
+    // @ts-expect-error pipe() takes stages one argument each
+    from([1]).pipe(stages);
   });
 });

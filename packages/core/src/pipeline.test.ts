@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { chain, from, fromResource, type Stage } from './index.js';
+import { chain, from, fromResource, type Chain, type Stage } from './index.js';
 import { defineSyncStage } from './kit/index.js';
 import { trackedSource } from './testing/index.js';
 
@@ -235,10 +235,17 @@ describe('fromResource', () => {
   });
 });
 
-describe('pipe with a list', () => {
-  it('takes stages assembled at run time as one array', async () => {
-    const stages: Stage<any, any>[] = [plusOne, double];
-    expect(await from([1, 2]).pipe(stages).toArray()).toEqual([4, 6]);
-    expect(await from([1]).pipe(chain<number>().pipe(stages)).toArray()).toEqual([4]);
+describe('pipe with stages assembled at run time', () => {
+  it('takes them one pipe() call each', async () => {
+    const stages: Stage<number, number>[] = [plusOne, double];
+    expect(await stages.reduce((p, stage) => p.pipe(stage), from([1, 2])).toArray()).toEqual([4, 6]);
+    expect(await from([1]).pipe(stages.reduce<Chain<number, number>>((c, stage) => c.pipe(stage), chain<number>())).toArray()).toEqual([4]);
+  });
+
+  it('rejects an array passed as a stage, with a coded error (pipe has no list form)', () => {
+    const stages = [plusOne, double] as unknown as Stage<number, number>;
+    expect(() => from([1]).pipe(stages)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE', message: expect.stringMatching(/^pipe\(\): stage 1 must be a function .*array/i) }),
+    );
   });
 });

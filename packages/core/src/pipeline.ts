@@ -8,6 +8,7 @@ import { Run } from './internal/run.js';
 import { STAGE_HINT, type StageSpec } from './internal/stage-iterators.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
 import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
+import type { Piped, PipedFirst, PipedLast } from './pipe-types.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
 import { MAX_TIMEOUT, validateFunction, validateInteger, validateKeys, validateObject, validateSignal, validateTimeout } from './validate.js';
 
@@ -73,11 +74,6 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
   return specs;
 }
 
-/** `pipe([a, b])` is `pipe(a, b)`: a list assembled at run time. */
-function flatten(stages: readonly unknown[]): readonly unknown[] {
-  return stages.length === 1 && !isUnreadable(stages[0]) && Array.isArray(stages[0]) ? (stages[0] as unknown[]) : stages;
-}
-
 const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError', 'onProgress', 'progressInterval'] as const;
 
 /** Validates run options (`signal`, `timeout`, …) with coded errors; for adapters that take them. */
@@ -118,28 +114,83 @@ export class Pipeline<T> implements AsyncIterable<T> {
     this.#plan = plan;
   }
 
-  /** Appends stages; returns a new pipeline (this one is unchanged and can still run). */
-  pipe<A>(s1: Stage<T, A>): Pipeline<A>;
-  pipe<A, B>(s1: Stage<T, A>, s2: Stage<A, B>): Pipeline<B>;
-  pipe<A, B, C>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>): Pipeline<C>;
-  pipe<A, B, C, D>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Pipeline<D>;
-  pipe<A, B, C, D, E>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Pipeline<E>;
-  pipe<A, B, C, D, E, F>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Pipeline<F>;
-  pipe<A, B, C, D, E, F, G>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Pipeline<G>;
-  pipe<A, B, C, D, E, F, G, H>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Pipeline<H>;
-  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<T, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Pipeline<I>;
-  /** Appends a list of stages assembled at run time; the result's item type is not inferred. */
-  pipe(stages: readonly Stage<any, any>[]): Pipeline<unknown>;
+  /**
+   * Appends stages; returns a new pipeline (this one is unchanged and can still run).
+   *
+   * Contract:
+   * - Nothing runs: the stages are checked (each must be a function, not an async function) and
+   *   remembered; a bad one throws a coded `TypeError` now, naming its position.
+   * - Each stage's item type is inferred from the stage before it; a stage that cannot take its
+   *   input is a type error on that stage (`StageMismatch`). One call takes up to 9 stages; chain
+   *   calls for more, or `reduce` over a list built at run time.
+   * - Synchronous operators next to each other are fused; a `chain()` is inlined.
+   *
+   * @example
+   * ```ts doctest
+   * const base = from([1, 2, 3]);
+   * const doubled = base.pipe(async function* double(source) {
+   *   for await (const n of source) yield n * 2;
+   * });
+   * await doubled.toArray(); // => [2, 4, 6]
+   * await base.toArray(); // => [1, 2, 3]
+   * ```
+   */
+  pipe<R>(s1: Stage<T, R>): Pipeline<R>;
+  pipe<O1, I2, R>(s1: PipedFirst<T, O1, I2>, s2: PipedLast<O1, I2, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Pipeline<R>;
   pipe(...stages: unknown[]): Pipeline<unknown> {
-    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(flatten(stages), 'pipe()', this.#plan.stages.length)] });
+    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()', this.#plan.stages.length)] });
   }
 
-  /** Runs to the end, discarding the items, and resolves to the run's report. */
+  /**
+   * Runs to the end, discarding the items, and resolves to the run's report.
+   *
+   * Contract:
+   * - A new run: the source is opened on its first pull, each stage once, and every one of them is
+   *   released before the promise settles, whatever the outcome.
+   * - Resolves to the report when the run completed; rejects with the run's first error, the
+   *   signal's reason on abort, or a `TimeoutError` after `timeout` (the report then reaches
+   *   `onReport`). Errors raised while closing go to `onCleanupError` or a process warning.
+   * - Bad options throw a coded error when `run` is called, before anything opens.
+   *
+   * @example
+   * ```ts doctest
+   * const report = await from([1, 2, 3]).run();
+   * report.outcome; // => 'completed'
+   * report.items; // => 3
+   * ```
+   */
   run(options?: RunOptions): Promise<RunReport> {
     return this.#start(validateRunOptions(options, 'run(options)')).drain();
   }
 
-  /** Runs into a sink and resolves to what the sink returns. */
+  /**
+   * Runs into a sink and resolves to what the sink returns.
+   *
+   * Contract:
+   * - The sink receives the items as an async iterable and the run's signal; the run ends when
+   *   the sink's promise settles. A sink that returns before the end stops the run (`stopped`):
+   *   the source is released at once.
+   * - Rejects with the sink's error, the first error of the pipeline, the signal's reason or a
+   *   `TimeoutError`; resolves only after every stage and the source were released.
+   * - A sink that is not a function, or bad options, throw a coded error at call time.
+   *
+   * @example
+   * ```ts doctest
+   * const sum = async (source: AsyncIterable<number>) => {
+   *   let total = 0;
+   *   for await (const n of source) total += n;
+   *   return total;
+   * };
+   * await from([1, 2, 3]).to(sum); // => 6
+   * ```
+   */
   to<R>(sink: Sink<T, R>, options?: RunOptions): Promise<R> {
     if (typeof sink !== 'function') {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describeValue(sink)}`);
@@ -149,12 +200,45 @@ export class Pipeline<T> implements AsyncIterable<T> {
     return batched ? run.drainBatchesInto(batched.run as never) : run.drainInto(sink);
   }
 
-  /** Collects every item. */
+  /**
+   * Collects every item into an array.
+   *
+   * Contract:
+   * - Holds the whole output in memory: for bounded results (tests, small lookups); stream
+   *   anything large into a sink with `to`.
+   * - Settles like `run`: after every stage and the source were released, rejecting with the
+   *   run's first error, the signal's reason or a `TimeoutError`.
+   *
+   * @example
+   * ```ts doctest
+   * await from(new Set(['a', 'b'])).toArray(); // => ['a', 'b']
+   * ```
+   */
   toArray(options?: RunOptions): Promise<T[]> {
     return this.#start<T>(validateRunOptions(options, 'toArray(options)')).collect();
   }
 
-  /** Iterates the items with run options; `break` stops the run and releases the source. */
+  /**
+   * Iterates the items with run options (`for await (const x of pipeline)` is `iterate()`).
+   *
+   * Contract:
+   * - The run starts on the first `next()`; items come as the consumer pulls them, with the
+   *   read-ahead of the stages only.
+   * - `break` (or `return()`) stops the run and releases the source and every stage before it
+   *   returns; an error raised while closing is thrown from it.
+   * - An error of the run, the signal's reason or a `TimeoutError` is thrown from `next()`, after
+   *   everything was released.
+   *
+   * @example
+   * ```ts doctest
+   * const seen: number[] = [];
+   * for await (const n of from([1, 2, 3, 4]).iterate()) {
+   *   if (n > 2) break;
+   *   seen.push(n);
+   * }
+   * seen; // => [1, 2]
+   * ```
+   */
   iterate(options?: RunOptions): AsyncIterableIterator<T> {
     const opts = validateRunOptions(options, 'iterate(options)');
     let run: Run<T> | undefined;
@@ -212,12 +296,21 @@ function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
  * Starts a pipeline from an array, an iterable, an async iterable, a Node readable, a Web
  * `ReadableStream`, or a function returning one of those (called on the first pull of each run).
  *
+ * Contract:
+ * - Lazy: nothing is read (and a function input is not called) before a run's first pull; every
+ *   run reads the input anew (an iterator or stream, which can be read only once, runs once).
+ * - Arrays and sync iterables are cut into batches of up to `batchSize` items / `batchBytes`
+ *   bytes, which bounds the read-ahead; async sources hand on one item per pull.
+ * - Promises among the items are awaited, in order. An input of none of these kinds throws a
+ *   coded `TypeError` when `from` is called; a pipeline passed in is returned as it is.
+ *
  * @example
- * ```ts
+ * ```ts doctest
  * const report = await from([1, 2, 3]).pipe(async function* double(source) {
  *   for await (const n of source) yield n * 2;
  * }).run();
- * report.items; // 3
+ * report.items; // => 3
+ * await from(async function* () { yield 'a'; yield 'b'; }).toArray(); // => ['a', 'b']
  * ```
  */
 export function from<B extends Uint8Array>(input: B | ((ctx: StageContext) => B | Promise<B>), options?: FromOptions): Pipeline<B>;
@@ -239,6 +332,26 @@ export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions
 /**
  * Starts a pipeline from a resource the run owns: `open` on the first pull, `read` batch after
  * batch, `close` exactly once — the moment `read` reports the end, or on error, abort or early exit.
+ *
+ * Contract:
+ * - `open(ctx)` is called on a run's first pull (never if the run is aborted first); `read(r, ctx)`
+ *   returns the next batch (an array, maybe empty, sync or as a promise) or `null` at the end.
+ * - `close(r)` is called exactly once per opened resource: as soon as `read` returned `null`
+ *   (before the last items reach the consumer), or on error, abort or an early stop. The run
+ *   settles only after it finished; its error is a cleanup error, never lost.
+ * - No read-ahead beyond the batch `read` returned; the size of that batch is the caller's.
+ *
+ * @example
+ * ```ts doctest
+ * const log: string[] = [];
+ * const rows = fromResource({
+ *   open: () => ({ pages: [[1, 2], [3]] }),
+ *   read: (cursor) => cursor.pages.shift() ?? null,
+ *   close: () => void log.push('closed'),
+ * });
+ * await rows.toArray(); // => [1, 2, 3]
+ * log; // => ['closed']
+ * ```
  */
 export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeline<T> {
   return new Pipeline<T>({ source: resourceSpec(options) as SourceSpec<unknown>, stages: [] });
@@ -246,17 +359,15 @@ export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeli
 
 /** A reusable typed chain of stages: itself a `Stage`, and inlined (and fused) when piped. */
 export interface Chain<In, Out> extends Stage<In, Out> {
-  /** Appends a list of stages assembled at run time; the result's output type is not inferred. */
-  pipe(stages: readonly Stage<any, any>[]): Chain<In, unknown>;
-  pipe<A>(s1: Stage<Out, A>): Chain<In, A>;
-  pipe<A, B>(s1: Stage<Out, A>, s2: Stage<A, B>): Chain<In, B>;
-  pipe<A, B, C>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>): Chain<In, C>;
-  pipe<A, B, C, D>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>): Chain<In, D>;
-  pipe<A, B, C, D, E>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>): Chain<In, E>;
-  pipe<A, B, C, D, E, F>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>): Chain<In, F>;
-  pipe<A, B, C, D, E, F, G>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>): Chain<In, G>;
-  pipe<A, B, C, D, E, F, G, H>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>): Chain<In, H>;
-  pipe<A, B, C, D, E, F, G, H, I>(s1: Stage<Out, A>, s2: Stage<A, B>, s3: Stage<B, C>, s4: Stage<C, D>, s5: Stage<D, E>, s6: Stage<E, F>, s7: Stage<F, G>, s8: Stage<G, H>, s9: Stage<H, I>): Chain<In, I>;
+  pipe<R>(s1: Stage<Out, R>): Chain<In, R>;
+  pipe<O1, I2, R>(s1: PipedFirst<Out, O1, I2>, s2: PipedLast<O1, I2, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Chain<In, R>;
 }
 
 function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
@@ -269,19 +380,25 @@ function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {
   };
   return Object.assign(stage, {
     [kChain]: specs,
-    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(flatten(stages), 'chain().pipe()', specs.length)]),
+    pipe: (...stages: unknown[]) => makeChain([...specs, ...stageSpecs(stages, 'chain().pipe()', specs.length)]),
   }) as unknown as Chain<In, Out>;
 }
 
 /**
  * Starts a reusable chain whose input type is `T`.
  *
+ * Contract:
+ * - A chain is a `Stage`: it runs on its own (in Node's `pipeline()`, inside another host) and,
+ *   piped into a pipeline, is inlined there, so its synchronous operators fuse with their
+ *   neighbours and the run reports each of its stages.
+ * - Immutable: `pipe` returns a new chain; one chain can serve any number of pipelines and runs.
+ *
  * @example
- * ```ts
+ * ```ts doctest
  * const exporter = chain<number>().pipe(async function* label(source) {
  *   for await (const n of source) yield `#${n}`;
  * });
- * await from([1, 2]).pipe(exporter).toArray(); // ['#1', '#2']
+ * await from([1, 2]).pipe(exporter).toArray(); // => ['#1', '#2']
  * ```
  */
 export function chain<T>(): Chain<T, T> {

@@ -33,7 +33,7 @@ describe('contract 6.2: a source that cuts batches bounds them by bytes as well 
     const chunks = [...buffers(10, 10 * KiB)];
     expect(await from(chunks, { batchBytes: 32 * KiB }).to(batchSizes)).toEqual([4, 4, 2]);
     expect(await from(() => buffers(10, 10 * KiB), { batchBytes: 32 * KiB }).to(batchSizes)).toEqual([4, 4, 2]);
-    const lines = Array.from({ length: 1000 }, () => 'x'.repeat(99) + '\n');
+    const lines = Array.from({ length: 1000 }, () => `${'x'.repeat(99)}\n`);
     expect(await from(lines).to(batchSizes)).toEqual([656, 344]);
   });
 

@@ -1,8 +1,28 @@
+import { setImmediate as realSetImmediate } from 'node:timers';
 import { from } from '@sluice/core';
 import { kSluiceStage } from '@sluice/core/kit';
 import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource, type Deferred } from '@sluice/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batch } from './batch.js';
+
+/** A macrotask of the real clock (setImmediate is faked along with the timers in some tests). */
+const realTick = () => new Promise<void>((resolve) => realSetImmediate(resolve));
+
+/** Collects unhandled rejections until `stop()` (after two real macrotasks). */
+function watchUnhandled() {
+  const seen: unknown[] = [];
+  const onRejection = (reason: unknown) => seen.push(reason);
+  process.on('unhandledRejection', onRejection);
+  return {
+    seen,
+    async stop() {
+      await realTick();
+      await realTick();
+      process.off('unhandledRejection', onRejection);
+      return seen;
+    },
+  };
+}
 
 /**
  * An async source the test feeds by hand; it records how many pulls were in flight at once,
@@ -68,11 +88,6 @@ describe('batch', () => {
   })) {
     it(c.name, c.run);
   }
-
-  it('runs the documented examples', async () => {
-    expect(await from([1, 2, 3, 4, 5]).pipe(batch(2)).toArray()).toEqual([[1, 2], [3, 4], [5]]);
-    expect(await from(['ab', 'cde', 'f']).pipe(batch({ maxWeight: 4, weigh: (s) => s.length })).toArray()).toEqual([['ab'], ['cde', 'f']]);
-  });
 
   it('is a fused synchronous stage without maxWaitMs and an asynchronous one with it', () => {
     expect(batch(2)[kSluiceStage as never]).toMatchObject({ kind: 'sync', name: 'batch' });
@@ -253,5 +268,67 @@ describe('batch', () => {
       expect(src.stats.returns).toBe(1);
       await flushMacrotask();
     });
+  });
+});
+
+describe('found in review: batch({ maxWaitMs })', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('regression: an upstream error arriving while the stage is parked after a timed flush is not an unhandled rejection', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const gate = deferred<void>();
+    const boom = new Error('boom');
+    async function* source() {
+      yield 1;
+      await gate.promise;
+      throw boom;
+    }
+    const it = from(source()).pipe(batch<number>({ size: 10, maxWaitMs: 100 })).iterate()[Symbol.asyncIterator]();
+    const first = it.next();
+    await vi.advanceTimersByTimeAsync(100);
+    // The timed flush hands on [1]; the pull for item 2 stays in flight inside batch.
+    expect(await first).toEqual({ done: false, value: [1] });
+    const watch = watchUnhandled();
+    // The consumer is busy (not pulling) when upstream fails.
+    gate.resolve();
+    const unhandled = await watch.stop();
+    await expect(it.next()).rejects.toBe(boom);
+    expect(unhandled).toEqual([]);
+  });
+
+});
+
+describe('found in review: batch({ maxWaitMs }) latency', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('regression: does not make an item that arrived while the consumer was busy wait another maxWaitMs once the consumer pulls', async () => {
+    // After a timed flush batch keeps the pull for the next item in flight. When that item arrives
+    // while the consumer is busy, it sits in `pending` until the next pull; its wait is counted
+    // from its arrival, so here item 2 (arrived 1000 ms ago, maxWaitMs 50) goes out at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const gate = deferred<void>();
+    async function* source() {
+      yield 1;
+      await gate.promise;
+      yield 2;
+      await new Promise(() => undefined); // the next item never comes
+    }
+    const it = from(source()).pipe(batch<number>({ size: 10, maxWaitMs: 50 })).iterate()[Symbol.asyncIterator]();
+    const first = it.next();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await first).toEqual({ done: false, value: [1] });
+    gate.resolve(); // item 2 arrives at t = 50 ms while the consumer works on [1]
+    await vi.advanceTimersByTimeAsync(1000); // the consumer is busy for 1 s
+    let second: IteratorResult<number[]> | undefined;
+    void it.next().then((r) => (second = r));
+    await vi.advanceTimersByTimeAsync(0);
+    await realTick();
+    expect(second).toEqual({ done: false, value: [2] });
+    await vi.advanceTimersByTimeAsync(50);
+    await it.return!();
   });
 });

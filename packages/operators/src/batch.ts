@@ -52,9 +52,9 @@ function positive(value: unknown, name: string): number {
  *   like on abort or early exit, and the timer is cleared in every case. Stateful per run.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4, 5]).pipe(batch(2)).toArray(); // [[1, 2], [3, 4], [5]]
- * await from(['ab', 'cde', 'f']).pipe(batch({ maxWeight: 4, weigh: (s) => s.length })).toArray(); // [['ab'], ['cde', 'f']]
+ * ```ts doctest
+ * await from([1, 2, 3, 4, 5]).pipe(batch(2)).toArray(); // => [[1, 2], [3, 4], [5]]
+ * await from(['ab', 'cde', 'f']).pipe(batch({ maxWeight: 4, weigh: (s) => s.length })).toArray(); // => [['ab'], ['cde', 'f']]
  * ```
  */
 export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]> {

@@ -1,4 +1,4 @@
-import { type Stage } from '@sluice/core';
+import type { Stage } from '@sluice/core';
 import { Notifier, pullOnce, validateInteger } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 

@@ -13,8 +13,8 @@ import { itemContext } from './internal/each-item.js';
  * - An error thrown by `predicate` fails the run unchanged.
  *
  * @example
- * ```ts
- * await from([1, 2, 5, 1]).pipe(dropWhile((n) => n < 3)).toArray(); // [5, 1]
+ * ```ts doctest
+ * await from([1, 2, 5, 1]).pipe(dropWhile((n) => n < 3)).toArray(); // => [5, 1]
  * ```
  */
 export function dropWhile<T>(predicate: Predicate<T>): FusableStage<T, T> {

@@ -11,8 +11,8 @@ import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/cor
  * - `n` must be an integer >= 0 or `Infinity` (drops everything): anything else throws when `drop` is called.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4, 5]).pipe(drop(2)).toArray(); // [3, 4, 5]
+ * ```ts doctest
+ * await from([1, 2, 3, 4, 5]).pipe(drop(2)).toArray(); // => [3, 4, 5]
  * ```
  */
 export function drop<T>(n: number): FusableStage<T, T> {

@@ -13,8 +13,8 @@ export type Predicate<T> = (item: T, ctx: ItemContext) => boolean | PromiseLike<
  * - An error thrown by `predicate` fails the run unchanged.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4]).pipe(filter((n) => n % 2 === 0)).toArray(); // [2, 4]
+ * ```ts doctest
+ * await from([1, 2, 3, 4]).pipe(filter((n) => n % 2 === 0)).toArray(); // => [2, 4]
  * ```
  */
 export function filter<T, S extends T>(predicate: (item: T, ctx: ItemContext) => item is S): FusableStage<T, S>;

@@ -1,4 +1,4 @@
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink } from '@sluice/core/kit';
 
 /**
@@ -12,8 +12,8 @@ import { defineBatchSink } from '@sluice/core/kit';
  * - Errors before the first item fail the run unchanged.
  *
  * @example
- * ```ts
- * await from([7, 8, 9]).to(first()); // 7
+ * ```ts doctest
+ * await from([7, 8, 9]).to(first()); // => 7
  * ```
  */
 export function first<T>(): Sink<T, T | undefined> {

@@ -23,8 +23,8 @@ export type FlatMapFn<In, Out> = (item: In, ctx: ItemContext) => FlatMapResult<O
  *   number) fails the run; `fn`'s own errors arrive unchanged.
  *
  * @example
- * ```ts
- * await from(['a b', 'c']).pipe(flatMap((line) => line.split(' '))).toArray(); // ['a', 'b', 'c']
+ * ```ts doctest
+ * await from(['a b', 'c']).pipe(flatMap((line) => line.split(' '))).toArray(); // => ['a', 'b', 'c']
  * ```
  */
 export function flatMap<In, Out>(fn: FlatMapFn<In, Out>): FusableStage<In, Out> {

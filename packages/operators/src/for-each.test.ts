@@ -4,12 +4,6 @@ import { deferred, flushMacrotask, trackedSource } from '@sluice/core/testing';
 import { forEach } from './for-each.js';
 
 describe('forEach', () => {
-  it('calls fn for every item with its index (documented example)', async () => {
-    const seen: string[] = [];
-    const result = await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); }));
-    expect(seen).toEqual(['0:a', '1:b']);
-    expect(result).toBeUndefined();
-  });
 
   it('awaits each promise fn returns before pulling or calling again', async () => {
     const gate = deferred();

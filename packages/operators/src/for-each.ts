@@ -1,4 +1,4 @@
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink, isThenable, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
@@ -16,9 +16,10 @@ export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;
  * - `fn` receives `{ signal, index }`: pass the signal to what it awaits so a cancelled run stops it.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const seen: string[] = [];
- * await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); })); // seen is ['0:a', '1:b']
+ * await from(['a', 'b']).to(forEach((s, { index }) => { seen.push(`${index}:${s}`); })); // => undefined
+ * seen; // => ['0:a', '1:b']
  * ```
  */
 export function forEach<T>(fn: ForEachFn<T>): Sink<T, void> {

@@ -124,10 +124,10 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
  *   text held back is dropped. Cancellation stops at the next batch.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const rows = [{ id: 1, name: 'Ada, Countess', joined: new Date(Date.UTC(1843, 6, 1)) }];
  * const csv = await from(rows).pipe(formatCsv({ columns: ['id', { key: 'name', header: 'Full name' }] })).toArray();
- * // ['id,Full name\n1,"Ada, Countess"\n']
+ * csv; // => ['id,Full name\n1,"Ada, Countess"\n']
  * ```
  */
 export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, string> {

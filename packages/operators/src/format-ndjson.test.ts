@@ -39,11 +39,6 @@ describe('formatNdjson', () => {
     expect(source.stats.closes).toBe(1);
   });
 
-  it('runs the documented example', async () => {
-    const text = await from([{ id: 1 }, { id: 2 }]).pipe(formatNdjson()).toArray();
-    expect(text).toEqual(['{"id":1}\n{"id":2}\n']);
-  });
-
   it('writes one line per item outside sluice batching', async () => {
     const stage = formatNdjson();
     const out: string[] = [];

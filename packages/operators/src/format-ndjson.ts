@@ -59,9 +59,9 @@ function noJsonForm(value: unknown): string {
  * - Cancellation closes upstream.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const text = await from([{ id: 1 }, { id: 2 }]).pipe(formatNdjson()).toArray();
- * // ['{"id":1}\n{"id":2}\n']
+ * text; // => ['{"id":1}\n{"id":2}\n']
  * ```
  */
 export function formatNdjson<T = unknown>(options: FormatNdjsonOptions = {}): FusableStage<T, string> {

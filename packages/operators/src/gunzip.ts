@@ -46,10 +46,10 @@ export interface GunzipOptions {
  *   Stateful per run; the factory is reusable.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const packed = zlib.gzipSync('hello\n');
  * const parts = await from([packed.subarray(0, 5), packed.subarray(5)]).pipe(gunzip()).toArray();
- * Buffer.concat(parts).toString(); // 'hello\n'
+ * Buffer.concat(parts).toString(); // => 'hello\n'
  * ```
  */
 export function gunzip(options: GunzipOptions = {}): FusableStage<Uint8Array, Buffer> {

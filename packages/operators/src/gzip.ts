@@ -52,9 +52,9 @@ export interface GzipOptions {
  *   Stateful per run; the factory is reusable.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const parts = await from(['id,name\n', '1,Ada\n']).pipe(gzip({ level: 9 })).toArray();
- * zlib.gunzipSync(Buffer.concat(parts)).toString(); // 'id,name\n1,Ada\n'
+ * zlib.gunzipSync(Buffer.concat(parts)).toString(); // => 'id,name\n1,Ada\n'
  * ```
  */
 export function gzip(options: GzipOptions = {}): FusableStage<string | Uint8Array, Buffer> {

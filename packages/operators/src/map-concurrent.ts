@@ -1,4 +1,4 @@
-import { type Stage } from '@sluice/core';
+import type { Stage } from '@sluice/core';
 import {
   Notifier,
   onAbort,

@@ -45,8 +45,8 @@ export interface MapOptions {
  *   like, but do not keep it beyond (at concurrency 1 the same object serves the next call).
  *
  * @example
- * ```ts
- * await from([1, 2, 3]).pipe(map((n) => n * 10)).toArray(); // [10, 20, 30]
+ * ```ts doctest
+ * await from([1, 2, 3]).pipe(map((n) => n * 10)).toArray(); // => [10, 20, 30]
  * ```
  */
 export function map<In, Out>(fn: MapFn<In, Out>, options?: MapOptions): FusableStage<In, Awaited<Out>> {

@@ -13,13 +13,6 @@ describe('merge', () => {
     it(c.name, c.run);
   }
 
-  it('runs the documented example: every item once, each source in its own order', async () => {
-    const out = await from([1, 2]).pipe(merge(['a', 'b'])).toArray(); // e.g. [1, 'a', 2, 'b']: each source in order
-    expect(out).toHaveLength(4);
-    expect(out.filter((x) => typeof x === 'number')).toEqual([1, 2]);
-    expect(out.filter((x) => typeof x === 'string')).toEqual(['a', 'b']);
-  });
-
   it('hands on items in the order they arrive across sources', async () => {
     const gateA = deferred();
     const gateB = deferred();

@@ -29,8 +29,11 @@ interface Lane {
  * - On early exit, abort or error every source still open is returned exactly once. Stateful per run.
  *
  * @example
- * ```ts
- * await from([1, 2]).pipe(merge(['a', 'b'])).toArray(); // e.g. [1, 'a', 2, 'b']: each source in order
+ * ```ts doctest
+ * const items = await from([1, 2]).pipe(merge(['a', 'b'])).toArray(); // any interleaving, each source in order
+ * items.length; // => 4
+ * items.filter((x) => typeof x === 'number'); // => [1, 2]
+ * items.filter((x) => typeof x === 'string'); // => ['a', 'b']
  * ```
  */
 export function merge<T, U = T>(...others: MergeInput<U>[]): Stage<T, T | U> {

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { chain, from, type Chain, type Pipeline, type Sink } from '@sluice/core';
-import { type FusableStage } from '@sluice/core/kit';
+import type { FusableStage } from '@sluice/core/kit';
 import { drop } from './drop.js';
 import { dropWhile } from './drop-while.js';
 import { filter } from './filter.js';
@@ -35,8 +35,11 @@ describe('operator types', () => {
   it('rejects a stage whose input does not match at compile time', () => {
     // @ts-expect-error map expects strings, the pipeline carries numbers
     from([1]).pipe(map((s: string) => s));
-    // @ts-expect-error the second stage expects numbers, the first produces strings
-    from([1]).pipe(map((n) => String(n)), filter((n: number) => n > 0));
+    from([1]).pipe(
+      map((n) => String(n)),
+      // @ts-expect-error the second stage expects numbers, the first produces strings: the error is on it
+      filter((n: number) => n > 0),
+    );
     // @ts-expect-error reduce folds numbers, the pipeline carries strings
     void from(['a']).to(reduce((acc: number, n: number) => acc + n, 0));
   });

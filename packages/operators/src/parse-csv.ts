@@ -75,10 +75,10 @@ function validateColumns(columns: unknown): readonly string[] {
  * - Cancellation stops at the next chunk.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const text = 'id,name\r\n1,"Ada, ""the Countess"""\r\n2,Grace\r\n';
  * const records = await from([text]).pipe(parseCsv({ cast: (v, { column }) => (column === 'id' ? Number(v) : v) })).toArray();
- * // [{ id: 1, name: 'Ada, "the Countess"' }, { id: 2, name: 'Grace' }]
+ * records; // => [{ id: 1, name: 'Ada, "the Countess"' }, { id: 2, name: 'Grace' }]
  * ```
  */
 export function parseCsv<V = string>(

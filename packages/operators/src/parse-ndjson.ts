@@ -75,12 +75,13 @@ function isBlank(line: string): boolean {
  * - Cancellation closes upstream; stateful per run, the factory is reusable.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const stats = { lines: 0, values: 0, skipped: 0 };
  * const values = await from(['{"id":1}\n', 'oops\n\n{"id":2}'])
  *   .pipe(parseNdjson({ onError: 'skip', stats }))
  *   .toArray();
- * // values: [{ id: 1 }, { id: 2 }]; stats: { lines: 4, values: 2, skipped: 1 }
+ * values; // => [{ id: 1 }, { id: 2 }]
+ * stats; // => { lines: 4, values: 2, skipped: 1 }
  * ```
  */
 export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): FusableStage<string | Uint8Array, T> {

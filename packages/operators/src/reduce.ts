@@ -1,4 +1,4 @@
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink, isThenable, validateFunction } from '@sluice/core/kit';
 import { itemContext, type ItemContext } from './internal/each-item.js';
 
@@ -16,8 +16,8 @@ export type ReduceFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | Pr
  * - Every run starts again from `seed`: keep it immutable, or return new accumulators, to run a pipeline twice.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4]).to(reduce((sum, n: number) => sum + n, 0)); // 10
+ * ```ts doctest
+ * await from([1, 2, 3, 4]).to(reduce((sum, n: number) => sum + n, 0)); // => 10
  * ```
  */
 export function reduce<T, Acc>(fn: ReduceFn<T, Acc>, seed: Acc): Sink<T, Acc> {

@@ -39,7 +39,7 @@ describe('retry', () => {
   it('does not retry when retryIf says no, and tells retryIf about the item', async () => {
     const fatal = new Error('404');
     const retryIf = vi.fn(() => false);
-    const stage = retry(async (n: number) => {
+    const stage = retry(async (_n: number) => {
       throw fatal;
     }, { retryIf });
     await expect(from([7]).pipe(stage).toArray()).rejects.toBe(fatal);

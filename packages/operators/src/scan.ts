@@ -15,8 +15,8 @@ export type ScanFn<T, Acc> = (acc: Acc, item: T, ctx: ItemContext) => Acc | Prom
  * - An error thrown by `fn` fails the run unchanged; fused with adjacent synchronous operators.
  *
  * @example
- * ```ts
- * await from([1, 2, 3]).pipe(scan((sum, n: number) => sum + n, 0)).toArray(); // [1, 3, 6]
+ * ```ts doctest
+ * await from([1, 2, 3]).pipe(scan((sum, n: number) => sum + n, 0)).toArray(); // => [1, 3, 6]
  * ```
  */
 export function scan<T, Acc>(fn: ScanFn<T, Acc>, seed: Acc): FusableStage<T, Acc> {

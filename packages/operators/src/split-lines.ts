@@ -41,9 +41,9 @@ export interface SplitLinesOptions {
  * - Cancellation closes upstream; stateful per run (the held rest), the factory is reusable.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const lines = await from(['id,name\r\n1,Ada\n2,', 'Grace\n']).pipe(splitLines()).toArray();
- * // ['id,name', '1,Ada', '2,Grace']
+ * lines; // => ['id,name', '1,Ada', '2,Grace']
  * ```
  */
 export function splitLines(options: SplitLinesOptions = {}): FusableStage<string | Uint8Array, string> {

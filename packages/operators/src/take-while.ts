@@ -14,8 +14,8 @@ import { eachItem, type ItemContext } from './internal/each-item.js';
  * - An error thrown by `predicate` fails the run unchanged.
  *
  * @example
- * ```ts
- * await from([1, 2, 5, 1]).pipe(takeWhile((n) => n < 3)).toArray(); // [1, 2]
+ * ```ts doctest
+ * await from([1, 2, 5, 1]).pipe(takeWhile((n) => n < 3)).toArray(); // => [1, 2]
  * ```
  */
 export function takeWhile<T, S extends T>(predicate: (item: T, ctx: ItemContext) => item is S): FusableStage<T, S>;

@@ -13,8 +13,8 @@ import { defineSyncStage, validateInteger, type FusableStage } from '@sluice/cor
  * - `n` must be an integer >= 0 or `Infinity`: anything else throws when `take` is called.
  *
  * @example
- * ```ts
- * await from([1, 2, 3, 4, 5]).pipe(take(2)).toArray(); // [1, 2]
+ * ```ts doctest
+ * await from([1, 2, 3, 4, 5]).pipe(take(2)).toArray(); // => [1, 2]
  * ```
  */
 export function take<T>(n: number): FusableStage<T, T> {

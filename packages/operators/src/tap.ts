@@ -15,9 +15,10 @@ export type TapFn<T> = (item: T, ctx: ItemContext) => unknown;
  * - `fn` receives `{ signal, index }`; the signal aborts when the run is cancelled or stopped.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const seen: number[] = [];
- * await from([1, 2, 3]).pipe(tap((n) => { seen.push(n); })).toArray(); // [1, 2, 3]; seen is [1, 2, 3]
+ * await from([1, 2, 3]).pipe(tap((n) => { seen.push(n); })).toArray(); // => [1, 2, 3]
+ * seen; // => [1, 2, 3]
  * ```
  */
 export function tap<T>(fn: TapFn<T>): FusableStage<T, T> {

@@ -43,10 +43,11 @@ export interface TeeBranch<T> extends AsyncIterableIterator<T> {
  *   source; a sluice pipeline given as the source is run with that signal. Stateful per call.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const [all, evens] = tee<number>(2, { bufferSize: 4 })(from([1, 2, 3, 4]));
  * const [a, b] = await Promise.all([from(all).toArray(), from(evens).pipe(filter((n) => n % 2 === 0)).toArray()]);
- * // a: [1, 2, 3, 4], b: [2, 4]
+ * a; // => [1, 2, 3, 4]
+ * b; // => [2, 4]
  * ```
  */
 export function tee<T>(n: number, options: TeeOptions = {}): (source: AsyncIterable<T> | Iterable<T>) => TeeBranch<T>[] {

@@ -1,4 +1,6 @@
 import http, { type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
@@ -6,6 +8,9 @@ import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, leakCheck, liv
 import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
 import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
+
+/** The CommonJS exports object of node:zlib (the ESM default export is the same object, and it is mutable). */
+const zlib = createRequire(import.meta.url)('node:zlib') as typeof Zlib;
 
 let lb: Loopback;
 beforeEach(async () => {
@@ -279,5 +284,63 @@ describe('sendPipeline and the caller signal', () => {
     });
     expect(live).toBe(0);
     expect(abortListenerCount(controller.signal)).toBe(0);
+  });
+});
+
+describe('found in review: sendPipeline', () => {
+  it('regression: rejects a timeout above 2^31-1 ms at call time, or at least answers the client (never leaves the response open)', async () => {
+    const done = deferred<{ threw: unknown; settled: Settled | undefined; res: ServerResponse }>();
+    lb.handle((req, res) => {
+      let threw: unknown;
+      let sending: Promise<Settled> | undefined;
+      try {
+        sending = settle(sendPipeline(req, res, from(['hello']), { timeout: 2 ** 31 }));
+      } catch (error) {
+        threw = error;
+        res.statusCode = 400;
+        res.end();
+      }
+      void (sending ?? Promise.resolve(undefined)).then((settled) => done.resolve({ threw, settled, res }));
+    });
+    // Fire the request; the test must not wait for the response (with the bug it never comes).
+    const got = fetchRaw(lb.port, '/').catch(() => undefined);
+    const { threw, settled, res } = await done.promise;
+    const answered = res.writableEnded || res.destroyed;
+    if (!answered) res.destroy(); // unblock the client so the test can end
+    await got;
+    // Contract: "Validates at call time and throws (the source is never opened) … bad options".
+    expect({ threwAtCallTime: threw !== undefined, settledWith: settled && (settled.error as { code?: string })?.code, answered }).toEqual({
+      threwAtCallTime: true,
+      settledWith: undefined,
+      answered: true,
+    });
+  });
+
+  it('regression: gathers about 64 KiB of input per zlib write under gzip, as documented', async () => {
+    const writes: number[] = [];
+    // Spy on every write into a Gzip stream (zlib's exports are read-only; its prototypes are not).
+    const proto = zlib.Gzip.prototype as unknown as { write: (...args: unknown[]) => boolean };
+    const inherited = proto.write;
+    proto.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+      writes.push((chunk as Uint8Array).byteLength);
+      return inherited.call(this, chunk, ...rest);
+    };
+    try {
+      const done = deferred<Settled>();
+      const kib = 'x'.repeat(1024);
+      lb.handle((req, res) => {
+        void settle(sendPipeline(req, res, from(Array.from({ length: 600 }, () => kib)), { gzip: true })).then(done.resolve);
+      });
+      const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'gzip' } });
+      const settled = await done.promise;
+      expect(settled.report?.outcome).toBe('completed');
+      expect(gunzipSync(got.body).length).toBe(600 * 1024);
+      // "Under gzip about 64 KiB of input is gathered per zlib write": allow 25% slack either way.
+      expect(writes.length).toBeGreaterThan(1);
+      expect(Math.max(...writes)).toBeLessThanOrEqual(80 * 1024);
+      for (const size of writes.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(48 * 1024);
+    } finally {
+      delete (proto as { write?: unknown }).write;
+    }
   });
 });

@@ -10,7 +10,6 @@ import {
   validateFunction,
   validateInteger,
   validateKeys,
-  validateNumber,
   validateObject,
   validateSignal,
   validateRunOptions,
@@ -131,6 +130,7 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
     headers.push(['content-type', o.contentType]);
   }
   if (o.filename !== undefined) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a filename with control characters is what it rejects
     // A lone surrogate (the only kind \p{Surrogate} matches under /u) has no UTF-8 form: encodeURIComponent would throw.
     if (typeof o.filename !== 'string' || o.filename === '' || /[\x00-\x1f\x7f]|\p{Surrogate}/u.test(o.filename)) {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.filename must be a non-empty, well-formed string without control characters`);

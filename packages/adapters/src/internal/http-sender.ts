@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
+import type { Pipeline, RunOptions, RunReport } from '@sluice/core';
 import { defineBatchSink, onAbort, timeoutReason, warnReportError } from '@sluice/core/kit';
 import type { SendOutcome, SendReport } from '../http/send-pipeline.js';
 import { FlushTracker, socketGone, waitForDrain } from '../node/write.js';

@@ -101,7 +101,7 @@ describe('compose: one part, as Duplex.from() (test-stream-duplex-from.js)', () 
       yield rest;
     };
     let ret = '';
-    await pipeline(['abc\ndef\nghi'], compose(lines), async function (source: AsyncIterable<string>) {
+    await pipeline(['abc\ndef\nghi'], compose(lines), async (source: AsyncIterable<string>) => {
       for await (const line of source) ret += line;
     });
     expect(ret).toBe('abcdefghi');
@@ -127,7 +127,7 @@ describe('compose: inside stream.pipeline() (test-stream-pipeline.js)', () => {
       compose(async function* (source: AsyncIterable<string>) {
         for await (const chunk of source) yield chunk.toUpperCase();
       }),
-      async function (source: AsyncIterable<string>) {
+      async (source: AsyncIterable<string>) => {
         for await (const chunk of source) res += chunk;
       },
     );

@@ -70,7 +70,7 @@ function hasWritableSide(s: Stream): s is Writable {
 }
 
 /** A tail function that resolves rather than yields: an `async function`, or a sluice sink. */
-function isSinkFunction(fn: Function): boolean {
+function isSinkFunction(fn: object): boolean {
   return fn.constructor?.name === 'AsyncFunction' || (fn as { [kSluiceSink]?: unknown })[kSluiceSink] !== undefined;
 }
 

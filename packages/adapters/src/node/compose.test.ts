@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { chain } from '@sluice/core';
@@ -9,23 +9,6 @@ import { compose } from './compose.js';
 import { closeOf, collector, probe, readItems } from '../test-support/node-streams.js';
 
 describe('compose', () => {
-  it('runs the documented example inside stream.pipeline()', async () => {
-    const double = compose(map((n: number) => n * 2));
-    const out: number[] = [];
-    await pipeline(
-      Readable.from([1, 2, 3]),
-      double,
-      new Writable({
-        objectMode: true,
-        write(n, _enc, cb) {
-          out.push(n);
-          cb();
-        },
-      }),
-    );
-    expect(out).toEqual([2, 4, 6]);
-  });
-
   it('runs every stage to its end and emits close when the input ends', async () => {
     const log: string[] = [];
     const d = compose(probe('a', log), map((n: number) => n + 1), probe('b', log));

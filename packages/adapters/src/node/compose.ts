@@ -73,14 +73,14 @@ function nullValueError(): TypeError {
  *   Duplex; stage functions are reusable, streams are not.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const double = compose(map((n: number) => n * 2));
  * const out: number[] = [];
  * await pipeline(Readable.from([1, 2, 3]), double, new Writable({
  *   objectMode: true,
  *   write(n, _enc, cb) { out.push(n); cb(); },
  * }));
- * // out: [2, 4, 6]
+ * out; // => [2, 4, 6]
  * ```
  */
 export function compose(...args: [...parts: Part[], options: ComposeOptions] | Part[]): Duplex {
@@ -102,7 +102,7 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
       read: (q, ctx) => q.take(ctx.signal),
       close: (q) => q.close(),
     });
-  const chainPipeline = input.pipe(plan.stages);
+  const chainPipeline = plan.stages.reduce((pipeline, stage) => pipeline.pipe(stage), input);
   const controller = new AbortController();
   let output: AsyncIterator<unknown> | undefined;
   let sinkRun: Promise<void> | undefined;

@@ -21,11 +21,6 @@ const EVENTS = ['readable', 'end', 'close', 'error', 'data'] as const;
 const NONE = { readable: 0, end: 0, close: 0, error: 0, data: 0 };
 
 describe('fromNodeReadable', () => {
-  it('runs the documented example', async () => {
-    const lines = await fromNodeReadable<string>(Readable.from(['a', 'b'])).toArray();
-    expect(lines).toEqual(['a', 'b']);
-  });
-
   it('reads a byte stream from a real file, whole and in order', async () => {
     const path = join(dir, 'bytes.bin');
     const content = Buffer.alloc(200_000, 'abcdefghij');

@@ -93,8 +93,8 @@ class ReadableCursor {
  *   destroyed (`ERR_STREAM_PREMATURE_CLOSE`).
  *
  * @example
- * ```ts
- * const lines = await fromNodeReadable<string>(Readable.from(['a', 'b'])).toArray(); // ['a', 'b']
+ * ```ts doctest
+ * await fromNodeReadable<string>(Readable.from(['a', 'b'])).toArray(); // => ['a', 'b']
  * ```
  */
 export function fromNodeReadable<T = Buffer>(readable: Readable, options: FromNodeReadableOptions = {}): Pipeline<T> {

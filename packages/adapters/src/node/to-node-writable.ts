@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { type Sink } from '@sluice/core';
+import type { Sink } from '@sluice/core';
 import { defineBatchSink, raceSignal, validateBoolean, validateKeys, validateObject } from '@sluice/core/kit';
 import { DestinationClosedError } from '../internal/errors.js';
 import { waitFor } from '../internal/wait.js';

@@ -158,3 +158,20 @@ describe('write', () => {
     await expect(write(new PassThrough(), 'x', { signal: 'no' as never })).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_OPTION' });
   });
 });
+
+describe('found in review: write()', () => {
+  it('regression: rejects with the writable\'s error (does not resolve through the flush callback) when it is destroyed with an error during the drain wait', async () => {
+    // hwm 2: 'a' is in flight forever, 'b' is buffered and makes write() return false.
+    const w = new Writable({ objectMode: true, highWaterMark: 2, write() {} });
+    w.on('error', () => undefined);
+    w.write('a');
+    const boom = new Error('disk on fire');
+    const writing = write(w, 'b').then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    w.destroy(boom);
+    // Contract: "Rejects … with the writable's error when it errored … Never hangs".
+    expect(await writing).toBe(boom);
+  });
+});

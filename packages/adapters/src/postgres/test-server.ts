@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import pg from 'pg';
-import { afterAll, afterEach, describe, it } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { describeService } from '../test-support/describe-service.js';
 
 export const PG_URL = process.env.SLUICE_TEST_PG_URL;

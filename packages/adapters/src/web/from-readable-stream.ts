@@ -71,14 +71,14 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
  * - A stream can be read once: a second run of this pipeline fails with a coded `TypeError`.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const stream = new ReadableStream<number>({
  *   start(controller) {
  *     for (const n of [1, 2, 3]) controller.enqueue(n);
  *     controller.close();
  *   },
  * });
- * await fromReadableStream(stream).toArray(); // [1, 2, 3]
+ * await fromReadableStream(stream).toArray(); // => [1, 2, 3]
  * ```
  */
 export function fromReadableStream<T>(stream: ReadableStream<T>, options: FromReadableStreamOptions = {}): Pipeline<T> {

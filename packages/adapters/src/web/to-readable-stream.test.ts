@@ -122,3 +122,11 @@ describe('toReadableStream and the caller signal', () => {
     expect(abortListenerCount(parent.signal)).toBe(0);
   });
 });
+
+describe('found in review: toReadableStream', () => {
+  it('regression: rejects a timeout above 2^31-1 ms at call time, like every run method does', () => {
+    expect(() => toReadableStream(from([1]), { timeout: 2 ** 31 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+  });
+});

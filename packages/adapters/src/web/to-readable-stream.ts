@@ -18,10 +18,11 @@ export type ToReadableStreamOptions = RunOptions;
  * - One stream is one run. No listener stays on the caller's signal once the run settled.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const stream = toReadableStream(from(['a', 'b', 'c']));
  * const seen: string[] = [];
- * for await (const item of stream) seen.push(item); // ['a', 'b', 'c']
+ * for await (const item of stream) seen.push(item);
+ * seen; // => ['a', 'b', 'c']
  * ```
  */
 export function toReadableStream<T>(pipeline: Pipeline<T>, options: ToReadableStreamOptions = {}): ReadableStream<T> {

@@ -20,9 +20,9 @@ import type { ToReadableStreamOptions } from './to-readable-stream.js';
  * - `init` is the `Response`'s (status, headers); `options` are the run's (`signal`, `timeout`, …).
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const response = toResponse(from(['id,name\n', '1,Ada\n']), { headers: { 'content-type': 'text/csv' } });
- * await response.text(); // 'id,name\n1,Ada\n'
+ * await response.text(); // => 'id,name\n1,Ada\n'
  * ```
  */
 export function toResponse(pipeline: Pipeline<BodyChunk>, init: ResponseInit = {}, options: ToReadableStreamOptions = {}): Response {

@@ -28,13 +28,13 @@ export interface StageStream<In, Out> {
  * - `options` are the run's (`signal`, `timeout`, `onReport`, `onCleanupError`).
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const doubled = toReadableStream(from([1, 2, 3])).pipeThrough(
  *   toTransformStream(async function* double(source: AsyncIterable<number>) {
  *     for await (const n of source) yield n * 2;
  *   }),
  * );
- * await fromReadableStream(doubled).toArray(); // [2, 4, 6]
+ * await fromReadableStream(doubled).toArray(); // => [2, 4, 6]
  * ```
  */
 export function toTransformStream<In, Out>(stage: Stage<In, Out>, options: ToReadableStreamOptions = {}): StageStream<In, Out> {

@@ -121,7 +121,7 @@ async function outcomeOf(run: (outcome: Outcome, sink: (items: AsyncIterable<unk
 }
 
 function throughSluice(sluice: typeof core, p: Plan, errors: readonly Error[]) {
-  return outcomeOf((outcome, sink) => sluice.fromResource(source(p)).pipe(stages(p, errors, outcome)).to(sink));
+  return outcomeOf((outcome, sink) => stages(p, errors, outcome).reduce<core.Pipeline<unknown>>((piped, stage) => piped.pipe(stage as core.Stage<unknown, unknown>), sluice.fromResource(source(p))).to(sink));
 }
 
 function throughNodePipeline(p: Plan, errors: readonly Error[]) {

@@ -61,7 +61,7 @@ export class CsvRecords {
     const names = this.names as readonly string[];
     const cast = this.options.cast;
     const record: Record<string, unknown> = {};
-    const count = fields.length < names.length ? fields.length : names.length;
+    const count = Math.min(fields.length , names.length);
     const ctx = this.castContext;
     ctx.line = line;
     for (let k = 0; k < count; k++) {
