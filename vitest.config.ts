@@ -20,11 +20,20 @@ export default defineConfig({
       ...[
         ['memory', 'cases.memory.test.ts'],
         ['memory-soak', 'soak.memory.test.ts'],
-      ].map(([name, file]) => ({ extends: true as const, test: { name, root: 'memory', include: [file!], maxConcurrency: 2 } })),
+      ].map(([name, file]) => ({
+        extends: true as const,
+        test: { name, root: 'memory', include: [file!], maxConcurrency: 2 },
+      })),
       // Packs, installs into a temporary app and runs the READMEs there (test/pack/pack.test.ts).
-      { extends: true as const, test: { name: 'pack', root: 'test/pack', include: ['*.test.ts'], testTimeout: 120_000 } },
+      {
+        extends: true as const,
+        test: { name: 'pack', root: 'test/pack', include: ['*.test.ts'], testTimeout: 120_000 },
+      },
       // The API reference and the Markdown links (test/docs/api.test.ts): once, on the main Node line.
-      { extends: true as const, test: { name: 'docs', root: 'test/docs', include: ['*.test.ts'], testTimeout: 300_000 } },
+      {
+        extends: true as const,
+        test: { name: 'docs', root: 'test/docs', include: ['*.test.ts'], testTimeout: 300_000 },
+      },
       {
         extends: true as const,
         test: {

@@ -32,8 +32,16 @@ async function load(dir) {
     for await (const o of source) yield o.id;
   }
   const all = {
-    'array source, fused': () => core.from(items).pipe(...stages()).to(sum),
-    'async-generator source, fused': () => core.from(one).pipe(...stages()).to(sum),
+    'array source, fused': () =>
+      core
+        .from(items)
+        .pipe(...stages())
+        .to(sum),
+    'async-generator source, fused': () =>
+      core
+        .from(one)
+        .pipe(...stages())
+        .to(sum),
     'array source, one opaque stage, for await': async () => {
       let s = 0;
       for await (const id of core.from(items).pipe(count)) s += id;

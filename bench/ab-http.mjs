@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { from } from '@sluice/core';
 
 const [dirA, dirB] = process.argv.slice(2, 4);
-if (!dirA || !dirB) throw new Error('usage: node bench/ab-http.mjs <adapters dist A> <adapters dist B> [requests] [rounds]');
+if (!dirA || !dirB)
+  throw new Error('usage: node bench/ab-http.mjs <adapters dist A> <adapters dist B> [requests] [rounds]');
 const N = Number(process.argv[4] ?? 3000);
 const ROUNDS = Number(process.argv[5] ?? 7);
 const body = 'id,name,total\n1,Ada,12.50\n2,Grace,9.90\n';
@@ -39,7 +40,9 @@ async function serverFor(dir) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(port, headers) {
   return new Promise((done, fail) => {
-    http.get({ host: '127.0.0.1', port, path: '/', headers, agent }, (res) => res.on('data', () => {}).on('end', done)).on('error', fail);
+    http
+      .get({ host: '127.0.0.1', port, path: '/', headers, agent }, (res) => res.on('data', () => {}).on('end', done))
+      .on('error', fail);
   });
 }
 
@@ -68,5 +71,7 @@ for (const { server } of sides) server.close();
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`${N} requests × ${ROUNDS} rounds, CPU µs per request (median), B / A`);
 for (const [name, [a, b]] of Object.entries(times)) {
-  console.log(`${name.padEnd(55)} A ${median(a).toFixed(1).padStart(6)}  B ${median(b).toFixed(1).padStart(6)}  ${(median(b) / median(a)).toFixed(3)}`);
+  console.log(
+    `${name.padEnd(55)} A ${median(a).toFixed(1).padStart(6)}  B ${median(b).toFixed(1).padStart(6)}  ${(median(b) / median(a)).toFixed(3)}`,
+  );
 }

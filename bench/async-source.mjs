@@ -131,10 +131,14 @@ const limit = m['for-await limit (work inline)'];
 const loop = m['plain array loop'];
 const batcher = m['batch: hand-written async-generator batcher'];
 const ratio = (a, b) => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
-console.log(`${N.toLocaleString('en-US')} numbers from an async generator (one per next()), median CPU of ${ROUNDS} interleaved rounds, Node ${process.version}\n`);
+console.log(
+  `${N.toLocaleString('en-US')} numbers from an async generator (one per next()), median CPU of ${ROUNDS} interleaved rounds, Node ${process.version}\n`,
+);
 console.log('| variant | median CPU ms | × for-await limit | × array loop | × hand-written batcher |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const name of names) {
   const isBatch = name.startsWith('batch:');
-  console.log(`| ${name} | ${m[name].toFixed(1)} | ${isBatch ? '–' : ratio(m[name], limit)} | ${isBatch ? '–' : ratio(m[name], loop)} | ${isBatch ? ratio(m[name], batcher) : '–'} |`);
+  console.log(
+    `| ${name} | ${m[name].toFixed(1)} | ${isBatch ? '–' : ratio(m[name], limit)} | ${isBatch ? '–' : ratio(m[name], loop)} | ${isBatch ? ratio(m[name], batcher) : '–'} |`,
+  );
 }

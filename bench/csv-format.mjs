@@ -25,7 +25,6 @@ if (typeof formatCsv !== 'function') {
   process.exit(1);
 }
 
-
 const stringifyOptions = {
   columns: COLUMNS,
   header: true,
@@ -52,9 +51,11 @@ const source = ASYNC
 
 const contenders = {
   async sluice(rows, hash) {
-    await from(source(rows)).pipe(formatCsv({ columns: COLUMNS })).to(async (chunks) => {
-      for await (const chunk of chunks) hash.update(chunk);
-    });
+    await from(source(rows))
+      .pipe(formatCsv({ columns: COLUMNS }))
+      .to(async (chunks) => {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
   },
   async 'csv-stringify (stream)'(rows, hash) {
     await pipeline(Readable.from(source(rows)), stringify(stringifyOptions), hashWritable(hash));
@@ -66,7 +67,16 @@ const contenders = {
     const formatter = fastCsvFormat({
       headers: COLUMNS,
       includeEndRowDelimiter: true,
-      transform: (row) => [row.id, row.name, row.email, row.amount, row.created.toISOString(), row.active, row.score, row.note],
+      transform: (row) => [
+        row.id,
+        row.name,
+        row.email,
+        row.amount,
+        row.created.toISOString(),
+        row.active,
+        row.score,
+        row.note,
+      ],
     });
     await pipeline(Readable.from(source(rows)), formatter, hashWritable(hash));
   },
@@ -103,12 +113,19 @@ if (all.size !== 1) {
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const sluiceMs = median(times.sluice);
 const sluiceCpu = median(cpu.sluice);
-console.log(`${ROWS.toLocaleString('en-US')} rows × 8 fields from ${ASYNC ? 'an async generator (one row per next())' : 'an array'}, ${ROUNDS} interleaved rounds, median; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}; Node ${process.version}; sha256 ${[...all][0].slice(0, 16)}… for all\n`);
+console.log(
+  `${ROWS.toLocaleString('en-US')} rows × 8 fields from ${ASYNC ? 'an async generator (one row per next())' : 'an array'}, ${ROUNDS} interleaved rounds, median; load average ${os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')}; Node ${process.version}; sha256 ${[...all][0].slice(0, 16)}… for all\n`,
+);
 console.log('| formatter | median ms | rows/s | time vs sluice | median CPU ms | CPU vs sluice |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const name of names) {
   const ms = median(times[name]);
   const rate = Math.round(ROWS / (ms / 1000)).toLocaleString('en-US');
   const c = median(cpu[name]);
-  console.log(`| ${name} | ${ms.toFixed(0)} | ${rate} | ${(ms / sluiceMs).toFixed(2)}× | ${c.toFixed(0)} | ${(c / sluiceCpu).toFixed(2)}× |`);
+  console.log(
+    `| ${name} | ${ms.toFixed(0)} | ${rate} | ${(ms / sluiceMs).toFixed(2)}× | ${c.toFixed(0)} | ${(c / sluiceCpu).toFixed(2)}× |`,
+  );
 }

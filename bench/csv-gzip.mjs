@@ -52,7 +52,10 @@ const contenders = {
   'baseline: zlib.gzip(CSV bytes) + writeFile': async (file) => writeFile(file, await gzipAsync(csv)),
 };
 const names = Object.keys(contenders);
-const loadBefore = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+const loadBefore = os
+  .loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' ');
 const times = Object.fromEntries(names.map((name) => [name, []]));
 // CPU time of all threads (zlib runs on the thread pool): on a saturated machine the wall time is
 // about the sum of the main thread's and zlib's CPU, on an idle one about the larger of the two.
@@ -82,16 +85,27 @@ await rm(dir, { recursive: true, force: true });
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
 const baseline = median(times['baseline: CSV bytes in memory → zlib.createGzip() → file']);
-console.log(`\nCSV → gzip → file: ${ROWS.toLocaleString('en')} rows × ${COLUMNS.length} fields from ${ASYNC ? 'an async generator (one row per next())' : 'an array'}, ` +
-  `${(csv.length / 1e6).toFixed(1)} MB of CSV, ${ROUNDS} interleaved rounds, Node ${process.version}` +
-  '\n');
-console.log(`load average before: ${loadBefore}, after: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+console.log(
+  `\nCSV → gzip → file: ${ROWS.toLocaleString('en')} rows × ${COLUMNS.length} fields from ${ASYNC ? 'an async generator (one row per next())' : 'an array'}, ` +
+    `${(csv.length / 1e6).toFixed(1)} MB of CSV, ${ROUNDS} interleaved rounds, Node ${process.version}` +
+    '\n',
+);
+console.log(
+  `load average before: ${loadBefore}, after: ${os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}\n`,
+);
 const baselineCpu = median(cpu['baseline: CSV bytes in memory → zlib.createGzip() → file']);
-console.log('| contender | median ms | MB/s of CSV | ÷ createGzip baseline | median CPU ms (all threads) | CPU ÷ baseline |');
+console.log(
+  '| contender | median ms | MB/s of CSV | ÷ createGzip baseline | median CPU ms (all threads) | CPU ÷ baseline |',
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const name of names) {
   const ms = median(times[name]);
   const c = median(cpu[name]);
-  console.log(`| ${name} | ${ms.toFixed(0)} | ${(csv.length / 1e6 / (ms / 1000)).toFixed(1)} | ${(ms / baseline).toFixed(2)}× | ${c.toFixed(0)} | ${(c / baselineCpu).toFixed(2)}× |`);
+  console.log(
+    `| ${name} | ${ms.toFixed(0)} | ${(csv.length / 1e6 / (ms / 1000)).toFixed(1)} | ${(ms / baseline).toFixed(2)}× | ${c.toFixed(0)} | ${(c / baselineCpu).toFixed(2)}× |`,
+  );
 }
 console.log('\nEvery output file passed `gunzip -t` and decompresses to the same sha256 as the CSV bytes.');

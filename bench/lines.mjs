@@ -46,19 +46,30 @@ function growingString(chunks) {
 
 const longValue = `"${'x'.repeat(MiB - 2)}"`;
 const longChunks = chunked(Buffer.from(`${longValue}\n`), 100);
-const shortText = Array.from({ length: 200_000 }, (_, i) => `{"id":${i},"name":"user ${i}","active":${i % 2 === 0}}\n`).join('');
+const shortText = Array.from(
+  { length: 200_000 },
+  (_, i) => `{"id":${i},"name":"user ${i}","active":${i % 2 === 0}}\n`,
+).join('');
 const shortChunks = chunked(Buffer.from(shortText), 64 * 1024);
 
 const scenarios = {
   [`one 1 MiB line in ${longChunks.length.toLocaleString('en-US')} chunks of 100 bytes`]: {
     chunks: longChunks,
-    check: (out) => out.length === 1 && (out[0] === longValue || out[0] === JSON.parse(longValue) || out[0]?.[0] === JSON.parse(longValue)),
+    check: (out) =>
+      out.length === 1 &&
+      (out[0] === longValue || out[0] === JSON.parse(longValue) || out[0]?.[0] === JSON.parse(longValue)),
     contenders: {
       'baseline: concat, decode, split once': (c) => naiveLines(c),
       'naive incremental: (rest + chunk).split': (c) => growingString(c),
-      'parseCsv (header: false)': (c) => from(c).pipe(parseCsv({ header: false, maxRecordBytes: 2 * MiB })).toArray(),
+      'parseCsv (header: false)': (c) =>
+        from(c)
+          .pipe(parseCsv({ header: false, maxRecordBytes: 2 * MiB }))
+          .toArray(),
       splitLines: (c) => from(c).pipe(splitLines()).toArray(),
-      parseNdjson: (c) => from(c).pipe(parseNdjson({ maxLineLength: 2 * MiB })).toArray(),
+      parseNdjson: (c) =>
+        from(c)
+          .pipe(parseNdjson({ maxLineLength: 2 * MiB }))
+          .toArray(),
     },
   },
   [`200,000 short NDJSON lines (${(shortText.length / 1e6).toFixed(1)} MB) in chunks of 64 KiB`]: {
@@ -79,8 +90,13 @@ const scenarios = {
 };
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-const loadBefore = os.loadavg().map((n) => n.toFixed(2)).join(' ');
-console.log(`Line splitting, ${ROUNDS} interleaved rounds, median; Node ${process.version}; load average before: ${loadBefore}`);
+const loadBefore = os
+  .loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' ');
+console.log(
+  `Line splitting, ${ROUNDS} interleaved rounds, median; Node ${process.version}; load average before: ${loadBefore}`,
+);
 
 for (const [title, { chunks, check, contenders }] of Object.entries(scenarios)) {
   const names = Object.keys(contenders);

@@ -100,7 +100,10 @@ async function server() {
   let started = 0;
   const handlers = {
     '/sluice': (req, res) =>
-      sendPipeline(req, res, from(oneRowPerNext).pipe(formatCsv({ columns: COLUMNS })), { contentType: 'text/csv', gzip: false }).then((report) => {
+      sendPipeline(req, res, from(oneRowPerNext).pipe(formatCsv({ columns: COLUMNS })), {
+        contentType: 'text/csv',
+        gzip: false,
+      }).then((report) => {
         if (report.outcome !== 'completed') console.error('sluice response ended', report.outcome);
       }),
     '/plain': async (_req, res) => {
@@ -109,7 +112,9 @@ async function server() {
     },
     '/plain-64k': async (_req, res) => {
       res.setHeader('content-type', 'text/csv');
-      await pipeline(Readable.from(plainCsvChunks()), res).catch((error) => console.error('plain response failed', error));
+      await pipeline(Readable.from(plainCsvChunks()), res).catch((error) =>
+        console.error('plain response failed', error),
+      );
     },
   };
   // No request timeouts: with a thousand responses filling the kernel's socket buffers, the
@@ -172,11 +177,22 @@ async function server() {
   };
 
   const results = {};
-  console.log(`${ROWS.toLocaleString('en-US')} rows per response (${(Buffer.byteLength(await (async () => {
-    let text = '';
-    for await (const s of plainCsv()) text += s;
-    return text;
-  })()) / 1e6).toFixed(2)} MB), gzip off; clients: ${counts.join(', ')}; ${ROUNDS} interleaved rounds, medians; Node ${process.version}; load average before: ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}\n`);
+  console.log(
+    `${ROWS.toLocaleString('en-US')} rows per response (${(
+      Buffer.byteLength(
+        await (async () => {
+          let text = '';
+          for await (const s of plainCsv()) text += s;
+          return text;
+        })(),
+      ) / 1e6
+    ).toFixed(
+      2,
+    )} MB), gzip off; clients: ${counts.join(', ')}; ${ROUNDS} interleaved rounds, medians; Node ${process.version}; load average before: ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}\n`,
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of counts) {
       const all = SERVERS;
@@ -193,14 +209,17 @@ async function server() {
         while (started < n) await new Promise((resolve) => setTimeout(resolve, 50));
         await settle();
         const waiting = memory();
-        const paused = performance.now();
+        const _paused = performance.now();
         child.send({ op: 'read' });
         const done = await reply('done');
         const wall = performance.now() - t0;
         const cpu = process.cpuUsage(c0);
-        if (done.min !== done.max) throw new Error(`${path}: clients received between ${done.min} and ${done.max} bytes`);
+        if (done.min !== done.max)
+          throw new Error(`${path}: clients received between ${done.min} and ${done.max} bytes`);
         const key = `${path} ${n}`;
-        console.error(`round ${round + 1}: ${key}: CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${wall.toFixed(0)} ms`);
+        console.error(
+          `round ${round + 1}: ${key}: CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, wall ${wall.toFixed(0)} ms`,
+        );
         (results[key] ??= []).push({
           wall,
           cpu: (cpu.user + cpu.system) / 1000,
@@ -215,17 +234,29 @@ async function server() {
 
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const stat = (key, field) => median(results[key].map((r) => r[field]));
-  const names = { '/sluice': 'sluice sendPipeline + formatCsv', '/plain': 'plain generator (a string per row) + pipeline()', '/plain-64k': 'plain generator (64 Ki-character strings) + pipeline()' };
-  console.log('| clients | server | median server CPU ms | × plain per row (CPU) | × plain 64 Ki (CPU) | median wall ms (open → all read) | × plain 64 Ki (wall) | heap + arrayBuffers per waiting connection | RSS per waiting connection |');
+  const names = {
+    '/sluice': 'sluice sendPipeline + formatCsv',
+    '/plain': 'plain generator (a string per row) + pipeline()',
+    '/plain-64k': 'plain generator (64 Ki-character strings) + pipeline()',
+  };
+  console.log(
+    '| clients | server | median server CPU ms | × plain per row (CPU) | × plain 64 Ki (CPU) | median wall ms (open → all read) | × plain 64 Ki (wall) | heap + arrayBuffers per waiting connection | RSS per waiting connection |',
+  );
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of counts) {
     for (const path of SERVERS) {
       const key = `${path} ${n}`;
-      const ratio = (field, base) => (results[`${base} ${n}`] ? (stat(key, field) / stat(`${base} ${n}`, field)).toFixed(2) : '–');
+      const ratio = (field, base) =>
+        results[`${base} ${n}`] ? (stat(key, field) / stat(`${base} ${n}`, field)).toFixed(2) : '–';
       console.log(
         `| ${n} | ${names[path]} | ${stat(key, 'cpu').toFixed(0)} | ${ratio('cpu', '/plain')} | ${ratio('cpu', '/plain-64k')} | ${stat(key, 'wall').toFixed(0)} | ${ratio('wall', '/plain-64k')} | ${(stat(key, 'perConnection') / 1024).toFixed(1)} KiB | ${(stat(key, 'rss') / 1024).toFixed(1)} KiB |`,
       );
     }
   }
-  console.log(`\nload average after: ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+  console.log(
+    `\nload average after: ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+  );
 }

@@ -44,22 +44,38 @@ const variants = {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return out;
   },
-  'sluice map(fn, { concurrency: 16 }) (window 32)': () => from(items).pipe(map(task, { concurrency: CONCURRENCY })).toArray(),
+  'sluice map(fn, { concurrency: 16 }) (window 32)': () =>
+    from(items)
+      .pipe(map(task, { concurrency: CONCURRENCY }))
+      .toArray(),
   'sluice mapConcurrent window 16 (the previous behaviour)': async () => {
     const { mapConcurrent } = await import('@sluice/operators');
-    return from(items).pipe(mapConcurrent(task, { concurrency: CONCURRENCY, window: CONCURRENCY })).toArray();
+    return from(items)
+      .pipe(mapConcurrent(task, { concurrency: CONCURRENCY, window: CONCURRENCY }))
+      .toArray();
   },
   'sluice window 64': async () => {
     const { mapConcurrent } = await import('@sluice/operators');
-    return from(items).pipe(mapConcurrent(task, { concurrency: CONCURRENCY, window: 64 })).toArray();
+    return from(items)
+      .pipe(mapConcurrent(task, { concurrency: CONCURRENCY, window: 64 }))
+      .toArray();
   },
-  'sluice unordered': () => from(items).pipe(map(task, { concurrency: CONCURRENCY, ordered: false })).toArray().then((o) => o.sort((a, b) => a - b)),
-  "Node's Readable.map(fn, { concurrency: 16 })": () => Readable.from(items).map(task, { concurrency: CONCURRENCY }).toArray(),
+  'sluice unordered': () =>
+    from(items)
+      .pipe(map(task, { concurrency: CONCURRENCY, ordered: false }))
+      .toArray()
+      .then((o) => o.sort((a, b) => a - b)),
+  "Node's Readable.map(fn, { concurrency: 16 })": () =>
+    Readable.from(items).map(task, { concurrency: CONCURRENCY }).toArray(),
 };
 
 const names = Object.keys(variants);
 const times = Object.fromEntries(names.map((n) => [n, []]));
-const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 const loadBefore = load();
 for (let round = 0; round < ROUNDS; round++) {
   for (let k = 0; k < names.length; k++) {
@@ -70,8 +86,12 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${N} tasks of 1 or 3 ms, concurrency ${CONCURRENCY}, ordered output, ${ROUNDS} interleaved rounds, medians; Node ${process.version}`);
-console.log(`ideal (sum of task times / ${CONCURRENCY}): ${ideal.toFixed(0)} ms; load average before: ${loadBefore}, after: ${load()}\n`);
+console.log(
+  `${N} tasks of 1 or 3 ms, concurrency ${CONCURRENCY}, ordered output, ${ROUNDS} interleaved rounds, medians; Node ${process.version}`,
+);
+console.log(
+  `ideal (sum of task times / ${CONCURRENCY}): ${ideal.toFixed(0)} ms; load average before: ${loadBefore}, after: ${load()}\n`,
+);
 const pool = median(times[names[0]]);
 console.log('| variant | median ms | × ideal | × worker pool |');
 console.log('| --- | ---: | ---: | ---: |');

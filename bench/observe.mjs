@@ -12,7 +12,8 @@ import { filter, map } from '@sluice/operators';
 import { f1, f3, f5, makeItems, p2, p4 } from './five-stages.mjs';
 
 const [dirA, dirB] = process.argv.slice(2, 4);
-if (!dirA || !dirB) throw new Error('usage: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds]');
+if (!dirA || !dirB)
+  throw new Error('usage: node bench/observe.mjs <core dist before> <core dist after> [items] [rounds]');
 const N = Number(process.argv[4] ?? 1_000_000);
 const ROUNDS = Number(process.argv[5] ?? 9);
 const ONLY = process.argv[6] ?? '';
@@ -36,8 +37,16 @@ async function load(dir) {
   }
   const ten = items.slice(0, 10);
   return (options) => ({
-    'array source, fused': () => core.from(items).pipe(...stages()).to(sum, options),
-    'async-generator source, fused': () => core.from(one).pipe(...stages()).to(sum, options),
+    'array source, fused': () =>
+      core
+        .from(items)
+        .pipe(...stages())
+        .to(sum, options),
+    'async-generator source, fused': () =>
+      core
+        .from(one)
+        .pipe(...stages())
+        .to(sum, options),
     'array source, one opaque stage, for await': async () => {
       let s = 0;
       for await (const id of core.from(items).pipe(count).iterate(options)) s += id;
@@ -45,7 +54,11 @@ async function load(dir) {
     },
     [`${SMALL_RUNS.toLocaleString('en-US')} runs of 10 items`]: async () => {
       let s = 0;
-      for (let i = 0; i < SMALL_RUNS; i++) s += await core.from(ten).pipe(...stages()).to(sum, options);
+      for (let i = 0; i < SMALL_RUNS; i++)
+        s += await core
+          .from(ten)
+          .pipe(...stages())
+          .to(sum, options);
       return s;
     },
   });
@@ -71,7 +84,7 @@ const after = await load(dirB);
 // The same dir twice measures the noise floor: the build against itself (no observed sides).
 const sides =
   resolve(dirA) === resolve(dirB)
-    ? { 'before': { variants: before(undefined) }, 'before again': { variants: after(undefined) } }
+    ? { before: { variants: before(undefined) }, 'before again': { variants: after(undefined) } }
     : {
         'before, nobody subscribed': { variants: before(undefined) },
         'after, nobody subscribed': { variants: after(undefined) },
@@ -99,7 +112,9 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`${N.toLocaleString('en-US')} objects, median CPU ms of ${ROUNDS} interleaved rounds, Node ${process.version}\n`);
+console.log(
+  `${N.toLocaleString('en-US')} objects, median CPU ms of ${ROUNDS} interleaved rounds, Node ${process.version}\n`,
+);
 console.log(`| variant | ${sideNames.join(' | ')} |`);
 console.log(`| --- | ${sideNames.map(() => '---:').join(' | ')} |`);
 for (const variant of variantNames) {

@@ -82,10 +82,23 @@ const pipelines = {
   },
   sluice: () => from(numbers).pipe(map(f), filter(p), map(g)).to(sumSink),
   'rxjs (from an async iterable)': () =>
-    rx.lastValueFrom(rx.from(numbers()).pipe(rx.map(f), rx.filter(p), rx.map(g), rx.reduce((s, x) => s + x, 0))),
+    rx.lastValueFrom(
+      rx.from(numbers()).pipe(
+        rx.map(f),
+        rx.filter(p),
+        rx.map(g),
+        rx.reduce((s, x) => s + x, 0),
+      ),
+    ),
   'streaming-iterables': () => sumOf(si.pipeline(numbers, si.map(f), si.filter(p), si.map(g))),
   'it-pipe + it-map + it-filter': () =>
-    itPipe(numbers(), (s) => itMap(s, f), (s) => itFilter(s, p), (s) => itMap(s, g), sumOf),
+    itPipe(
+      numbers(),
+      (s) => itMap(s, f),
+      (s) => itFilter(s, p),
+      (s) => itMap(s, g),
+      sumOf,
+    ),
   'Effect Stream': () =>
     Effect.runPromise(
       Stream.fromAsyncIterable(numbers(), (e) => e).pipe(Stream.map(f), Stream.filter(p), Stream.map(g), Stream.runSum),
@@ -162,12 +175,20 @@ async function measure(variants, limitName) {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const name of names) {
     const ms = median(cpu[name]);
-    console.log(`| ${name} | ${ms.toFixed(0)} | ${median(wall[name]).toFixed(0)} | ${(N / ms / 1000).toFixed(2)} | ${(ms / limit).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${ms.toFixed(0)} | ${median(wall[name]).toFixed(0)} | ${(N / ms / 1000).toFixed(2)} | ${(ms / limit).toFixed(2)} |`,
+    );
   }
 }
 
-const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
-console.log(`${N.toLocaleString('en-US')} items from an async generator (one per next()), ${ROUNDS} interleaved rounds, medians; Node ${process.version}; load average before: ${load()}\n`);
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+console.log(
+  `${N.toLocaleString('en-US')} items from an async generator (one per next()), ${ROUNDS} interleaved rounds, medians; Node ${process.version}; load average before: ${load()}\n`,
+);
 console.log('map → filter → map → sum:\n');
 await measure(pipelines, 'for-await limit (work inline)');
 console.log(`\nbatch(${BATCH}), each batch consumed:\n`);

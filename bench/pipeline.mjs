@@ -106,7 +106,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times.get('plain loop'));
-console.log(`${N.toLocaleString('en-US')} objects, 5 stages (map, filter, map, filter, map), median of ${ROUNDS} interleaved rounds, Node ${process.version}\n`);
+console.log(
+  `${N.toLocaleString('en-US')} objects, 5 stages (map, filter, map, filter, map), median of ${ROUNDS} interleaved rounds, Node ${process.version}\n`,
+);
 console.log('| variant | median ms | M items/s | × plain loop |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const [name] of variants) {

@@ -28,7 +28,9 @@ const TABLE = `bench_orders_${ROWS}`;
 const COLUMNS = ['id', 'customer', 'total', 'paid', 'note'];
 const SQL = `select ${COLUMNS.join(', ')} from ${TABLE} order by id`;
 const pool = new pg.Pool({ connectionString: URL, max: 2 });
-await pool.query(`create table if not exists ${TABLE} (id int primary key, customer text, total int, paid boolean, note text)`);
+await pool.query(
+  `create table if not exists ${TABLE} (id int primary key, customer text, total int, paid boolean, note text)`,
+);
 if ((await pool.query(`select count(*)::int as n from ${TABLE}`)).rows[0].n !== ROWS) {
   await pool.query(`truncate ${TABLE}`);
   await pool.query(`insert into ${TABLE} select g, 'customer ' || (g % 97), (g::bigint * 7919) % 100000, g % 3 <> 0,
@@ -65,20 +67,28 @@ async function handWritten(file) {
 
 const contenders = {
   'sluice: fromPostgres(batchSize 500) → formatCsv() → file': (file) =>
-    pipeline(fromPostgres(pool, SQL, [], { batchSize: 500 }).pipe(formatCsv({ columns: COLUMNS })), createWriteStream(file)),
-  'baseline: pg-cursor read(500) + hand-written CSV loop → file': handWritten,
-  'sluice source, hand-written CSV: fromPostgres(batchSize 500) → map(line) → batch(500) → join → file': (file) =>
     pipeline(
-      async function* () {
-        yield `${COLUMNS.join(',')}\n`;
-        yield* fromPostgres(pool, SQL, [], { batchSize: 500 }).pipe(map(line), batch(500), map((lines) => lines.join('')));
-      },
+      fromPostgres(pool, SQL, [], { batchSize: 500 }).pipe(formatCsv({ columns: COLUMNS })),
       createWriteStream(file),
     ),
+  'baseline: pg-cursor read(500) + hand-written CSV loop → file': handWritten,
+  'sluice source, hand-written CSV: fromPostgres(batchSize 500) → map(line) → batch(500) → join → file': (file) =>
+    pipeline(async function* () {
+      yield `${COLUMNS.join(',')}\n`;
+      yield* fromPostgres(pool, SQL, [], { batchSize: 500 }).pipe(
+        map(line),
+        batch(500),
+        map((lines) => lines.join('')),
+      );
+    }, createWriteStream(file)),
   'pg-query-stream (batchSize 500) + csv-stringify → file': async (file) => {
     const client = await pool.connect();
     try {
-      await pipeline(client.query(new QueryStream(SQL, [], { batchSize: 500 })), stringify({ header: true, columns: COLUMNS }), createWriteStream(file));
+      await pipeline(
+        client.query(new QueryStream(SQL, [], { batchSize: 500 })),
+        stringify({ header: true, columns: COLUMNS }),
+        createWriteStream(file),
+      );
     } finally {
       client.release();
     }
@@ -88,7 +98,11 @@ const contenders = {
 const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-pg-'));
 const names = Object.keys(contenders);
 const times = Object.fromEntries(names.map((n) => [n, []]));
-const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 async function sha(file) {
   const hash = createHash('sha256');
@@ -108,12 +122,16 @@ const hashes = await Promise.all(names.map((_, i) => sha(join(dir, `out-${i}.csv
 const same = hashes.map((h) => h === hashes[0]);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times[names[1]]);
-console.log(`PostgreSQL → CSV file: ${ROWS.toLocaleString('en-US')} rows, ${ROUNDS} interleaved rounds, Node ${process.version}`);
+console.log(
+  `PostgreSQL → CSV file: ${ROWS.toLocaleString('en-US')} rows, ${ROUNDS} interleaved rounds, Node ${process.version}`,
+);
 console.log(`load average before: ${loadBefore}, after: ${load()}\n`);
 console.log('| contender | median ms | rows/s | ÷ pg-cursor + hand-written loop |\n| --- | ---: | ---: | ---: |');
 for (const name of names) {
   const m = median(times[name]);
-  console.log(`| ${name} | ${m.toFixed(0)} | ${Math.round((ROWS / m) * 1000).toLocaleString('en-US')} | ${(m / base).toFixed(2)}× |`);
+  console.log(
+    `| ${name} | ${m.toFixed(0)} | ${Math.round((ROWS / m) * 1000).toLocaleString('en-US')} | ${(m / base).toFixed(2)}× |`,
+  );
 }
 console.log(`\nsame bytes as the first contender: ${names.map((n, i) => `${n.split(':')[0]} ${same[i]}`).join('; ')}`);
 await rm(dir, { recursive: true, force: true });

@@ -22,7 +22,11 @@ await client.connect();
 const stream = `sluice-bench:${process.pid}`;
 await client.sendCommand(['DEL', stream]);
 for (let i = 0; i < N; i += 1000) {
-  await Promise.all(Array.from({ length: Math.min(1000, N - i) }, (_, j) => client.sendCommand(['XADD', stream, '*', 'id', String(i + j), 'total', String((i + j) * 1.5)])));
+  await Promise.all(
+    Array.from({ length: Math.min(1000, N - i) }, (_, j) =>
+      client.sendCommand(['XADD', stream, '*', 'id', String(i + j), 'total', String((i + j) * 1.5)]),
+    ),
+  );
 }
 
 const work = (fields) => Number(fields.total) * 2;
@@ -33,7 +37,19 @@ async function handLoop(group) {
   await reader.connect();
   let sum = 0;
   for (;;) {
-    const reply = await reader.sendCommand(['XREADGROUP', 'GROUP', group, 'c', 'COUNT', String(COUNT), 'BLOCK', '1', 'STREAMS', stream, '>']);
+    const reply = await reader.sendCommand([
+      'XREADGROUP',
+      'GROUP',
+      group,
+      'c',
+      'COUNT',
+      String(COUNT),
+      'BLOCK',
+      '1',
+      'STREAMS',
+      stream,
+      '>',
+    ]);
     const entries = reply ? Object.values(reply)[0] : [];
     if (!entries || entries.length === 0) break;
     const ids = [];
@@ -73,12 +89,15 @@ for (let r = 0; r < ROUNDS; r++) {
     const sum = await fn(group);
     times[name].push(performance.now() - t);
     const [pending] = await client.sendCommand(['XPENDING', stream, group]);
-    if (Number(pending) !== 0 || sum !== (N * (N - 1) * 1.5)) throw new Error(`${name}: pending ${pending}, sum ${sum}`);
+    if (Number(pending) !== 0 || sum !== N * (N - 1) * 1.5) throw new Error(`${name}: pending ${pending}, sum ${sum}`);
   }
 }
 const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const [base, ours] = Object.values(times).map(median);
-for (const [name, xs] of Object.entries(times)) console.log(`${name.padEnd(42)} median ${median(xs).toFixed(0)} ms  (${(N / median(xs) * 1000).toFixed(0)} entries/s)`);
+for (const [name, xs] of Object.entries(times))
+  console.log(
+    `${name.padEnd(42)} median ${median(xs).toFixed(0)} ms  (${((N / median(xs)) * 1000).toFixed(0)} entries/s)`,
+  );
 console.log(`ratio sluice / hand loop: ${(ours / base).toFixed(2)}x  (${N} entries, COUNT ${COUNT}, ${ROUNDS} rounds)`);
 await client.sendCommand(['DEL', stream]);
 await client.close();

@@ -14,7 +14,15 @@ export const COLUMNS = ['id', 'name', 'email', 'amount', 'created', 'active', 's
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Zoë', 'José'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', "O'Neil", 'Müller', 'Nakamura'];
-const NOTES = ['', 'ok', 'called back, no answer', 'says "urgent"', 'line one\nline two', 'VIP; handle with care', 'n/a'];
+const NOTES = [
+  '',
+  'ok',
+  'called back, no answer',
+  'says "urgent"',
+  'line one\nline two',
+  'VIP; handle with care',
+  'n/a',
+];
 
 /**
  * `count` rows × 8 fields: strings that sometimes need quoting, numbers, a date, a boolean.

@@ -27,11 +27,15 @@ for (const [kind, make] of Object.entries(kinds)) {
     const a = await from(tasks).pipe(map(work)).toArray();
     t.inThread.push(performance.now() - s);
     s = performance.now();
-    const b = await from(tasks).pipe(mapInWorkers(module, { concurrency: 4, pool })).toArray();
+    const b = await from(tasks)
+      .pipe(mapInWorkers(module, { concurrency: 4, pool }))
+      .toArray();
     t.workers.push(performance.now() - s);
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('results differ');
   }
   const [x, y] = [median(t.inThread), median(t.workers)];
-  console.log(`${kind.padEnd(7)} ${N} items: in-thread ${x.toFixed(0)} ms, mapInWorkers (2 threads) ${y.toFixed(0)} ms, speed-up ${(x / y).toFixed(2)}x`);
+  console.log(
+    `${kind.padEnd(7)} ${N} items: in-thread ${x.toFixed(0)} ms, mapInWorkers (2 threads) ${y.toFixed(0)} ms, speed-up ${(x / y).toFixed(2)}x`,
+  );
 }
 await pool.destroy();

@@ -53,7 +53,9 @@ export async function atTwoVolumes(name: string): Promise<void> {
   expectBounded(small);
   expectBounded(large);
   const grew = `${name}: ${SMALL} MB → ${LARGE} MB`;
-  expect(large.held.arrayBuffers, `${grew}, arrayBuffers reachable`).toBeLessThanOrEqual(small.held.arrayBuffers + GROWTH_HELD);
+  expect(large.held.arrayBuffers, `${grew}, arrayBuffers reachable`).toBeLessThanOrEqual(
+    small.held.arrayBuffers + GROWTH_HELD,
+  );
   expect(large.held.heapUsed, `${grew}, heap reachable`).toBeLessThanOrEqual(small.held.heapUsed + GROWTH_HELD);
   expect(large.above.rss, `${grew}, rss peak`).toBeLessThanOrEqual(small.above.rss + GROWTH_RSS);
 }

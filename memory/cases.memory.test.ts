@@ -15,7 +15,10 @@ const CASES: readonly (readonly [name: string, sentence: string])[] = [
   ['to-node-writable-sync', 'toNodeWritable fed by a synchronous source holds its highWaterMark and one source read'],
   ['to-file', 'toFile holds its file stream’s highWaterMark and one chunk'],
   ['send-pipeline', 'sendPipeline to a slow client over loopback holds the response’s highWaterMark and one chunk'],
-  ['send-pipeline-gzip', 'sendPipeline with gzip to a slow client holds one zlib input and the response’s highWaterMark'],
+  [
+    'send-pipeline-gzip',
+    'sendPipeline with gzip to a slow client holds one zlib input and the response’s highWaterMark',
+  ],
   ['compose-pipeline', 'compose() inside stream.pipeline() holds its highWaterMarks and nothing it passed on'],
   ['to-readable-stream', 'toReadableStream read slowly holds the chunk being read and one pulled'],
   ['to-response', 'toResponse’s body read slowly holds the chunk being read and one pulled'],

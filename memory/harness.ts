@@ -175,7 +175,9 @@ export function runCase(body: () => Promise<number>, expected: () => number = vo
   body().then(
     (buffered) => finish(buffered, expected()),
     (error: unknown) => {
-      process.stderr.write(`${caseName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `${caseName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -22,10 +22,16 @@ export async function sendToSlowClient(body: () => Pipeline<Buffer | string>, gz
   await once(server, 'listening');
   try {
     const { port } = server.address() as AddressInfo;
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' } });
+    const req = http.get({
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' },
+    });
     const [res] = (await once(req, 'response')) as [http.IncomingMessage];
     if (res.statusCode !== 200) throw new Error(`the server answered ${res.statusCode}`);
-    if ((res.headers['content-encoding'] === 'gzip') !== gzip) throw new Error(`content-encoding: ${res.headers['content-encoding']}`);
+    if ((res.headers['content-encoding'] === 'gzip') !== gzip)
+      throw new Error(`content-encoding: ${res.headers['content-encoding']}`);
     await (gzip ? pipeline(res, createGunzip({ chunkSize: CHUNK }), slowWritable()) : pipeline(res, slowWritable()));
     const done = await report;
     if (done.outcome !== 'completed') throw new Error(`the export ended ${done.outcome}`);

@@ -5,7 +5,13 @@
  * in advance: formatting each row twice would double the soak's time.
  */
 const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth'];
-const NOTES = ['', 'ok', 'called back, no answer', 'says "urgent", call before noon', 'VIP; handle with care, see ticket'];
+const NOTES = [
+  '',
+  'ok',
+  'called back, no answer',
+  'says "urgent", call before noon',
+  'VIP; handle with care, see ticket',
+];
 
 export const HEADER = 'id,name,email,amount,note\n';
 

@@ -57,11 +57,19 @@ export function runMemoryCase(name: string, mb: number): Promise<CaseResult> {
     child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-4000)));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
-      const last = lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as CaseResult & { kind: string }) : undefined;
+      const lines = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
+      const last =
+        lines.length > 0 ? (JSON.parse(lines[lines.length - 1]!) as CaseResult & { kind: string }) : undefined;
       if (code === 0 && last?.kind === 'result') return resolve(last);
       const got = last === undefined ? 'no progress' : `got to ${(last.bytes / MiB).toFixed(0)} MiB, ${describe(last)}`;
-      reject(new Error(`${name} at ${mb} MB exited ${signal ?? code}: ${got}\n$ node ${args.join(' ')}\n${err.slice(-1500)}`));
+      reject(
+        new Error(
+          `${name} at ${mb} MB exited ${signal ?? code}: ${got}\n$ node ${args.join(' ')}\n${err.slice(-1500)}`,
+        ),
+      );
     });
   });
 }

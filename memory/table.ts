@@ -15,7 +15,9 @@ for (const r of rows) {
 const f = (n: number) => (n / MiB).toFixed(1);
 const across = (results: CaseResult[], pick: (r: CaseResult) => number) => results.map((r) => f(pick(r))).join(' → ');
 
-console.log('| Node | case | documented | MB | arrayBuffers held | arrayBuffers peak | heapUsed held | heapUsed peak | RSS peak |');
+console.log(
+  '| Node | case | documented | MB | arrayBuffers held | arrayBuffers peak | heapUsed held | heapUsed peak | RSS peak |',
+);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const results of byCase.values()) {
   results.sort((a, b) => a.mb - b.mb);

@@ -12,7 +12,8 @@ import { createExportServer, orderRows } from './server.js';
 
 const PG_URL = process.env.SLUICE_TEST_PG_URL;
 // CI must run the PostgreSQL case; elsewhere it needs a server (`. .ci/services.sh`).
-if (!PG_URL && !process.env.CI) console.warn('[sluice] examples: PostgreSQL store not tested, SLUICE_TEST_PG_URL is not set');
+if (!PG_URL && !process.env.CI)
+  console.warn('[sluice] examples: PostgreSQL store not tested, SLUICE_TEST_PG_URL is not set');
 const databases: [string, string | undefined][] = [['SQLite', '']];
 if (PG_URL || process.env.CI) databases.push(['PostgreSQL', PG_URL]);
 
@@ -22,7 +23,8 @@ afterEach(async () => {
 });
 
 async function store(rowCount: number, url: string | undefined): Promise<OrdersStore> {
-  if (url === undefined) throw new Error('SLUICE_TEST_PG_URL is not set: CI must test the PostgreSQL store (source .ci/services.sh)');
+  if (url === undefined)
+    throw new Error('SLUICE_TEST_PG_URL is not set: CI must test the PostgreSQL store (source .ci/services.sh)');
   const s = await openOrdersStore(rowCount, url);
   open.push(s);
   return s;
@@ -45,25 +47,33 @@ for (const [name, url] of databases) {
       const db = await store(3_000, url);
       const body = deferred<Buffer>();
       const report = await exportOnce(db, (port) => {
-        const req = request({ host: '127.0.0.1', port, path: '/orders.csv', headers: { 'accept-encoding': 'gzip' }, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => body.resolve(Buffer.concat(chunks)));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/orders.csv', headers: { 'accept-encoding': 'gzip' }, agent: false },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => body.resolve(Buffer.concat(chunks)));
+          },
+        );
         req.end();
       });
       const text = gunzipSync(await body.promise).toString('utf8');
       const rows = await from([text]).pipe(parseCsv()).toArray();
       const expected = await from(await orderRows(new OrdersDb(3_000)).toArray())
-        .pipe(
-          async function* (orders) {
-            for await (const o of orders) yield { ...o, total: (o.totalCents / 100).toFixed(2) };
-          },
-        )
+        .pipe(async function* (orders) {
+          for await (const o of orders) yield { ...o, total: (o.totalCents / 100).toFixed(2) };
+        })
         .toArray();
       expect(rows).toHaveLength(3_000);
       expect(rows.map((r) => r.id)).toEqual(expected.map((o) => String(o.id)));
-      expect(rows[10]).toEqual({ id: '10', customer: 'Ada Lovelace', placed_at: expected[10]!.placedAt.toISOString(), total: expected[10]!.total, paid: 'true', note: 'gift wrap\nplease' });
+      expect(rows[10]).toEqual({
+        id: '10',
+        customer: 'Ada Lovelace',
+        placed_at: expected[10]!.placedAt.toISOString(),
+        total: expected[10]!.total,
+        paid: 'true',
+        note: 'gift wrap\nplease',
+      });
       expect(report.outcome).toBe('completed');
       expect({ open: db.openCursors, opened: db.cursorsOpened }).toEqual({ open: 0, opened: 1 });
     });

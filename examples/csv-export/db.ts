@@ -75,7 +75,9 @@ interface SqliteFile extends SqliteDatabaseLike {
 /** node:sqlite from Node 22 on; better-sqlite3 on Node 20, which has no built-in SQLite. */
 async function openSqliteFile(path: string): Promise<SqliteFile> {
   if (Number(process.versions.node.split('.')[0]) >= 22) {
-    const { DatabaseSync } = (await import('node:sqlite' as string)) as { DatabaseSync: new (path: string) => SqliteFile };
+    const { DatabaseSync } = (await import('node:sqlite' as string)) as {
+      DatabaseSync: new (path: string) => SqliteFile;
+    };
     return new DatabaseSync(path);
   }
   return new (await import('better-sqlite3')).default(path);
@@ -111,7 +113,10 @@ export async function openSqliteStore(rowCount: number): Promise<OrdersStore> {
   return withCounts(counts, {
     kind: 'sqlite',
     rowCount,
-    rows: () => fromSqlite<OrderRow>(counted, `select ${COLUMNS} from orders order by id`, [], { batchSize: 500 }).pipe(map(toOrder)),
+    rows: () =>
+      fromSqlite<OrderRow>(counted, `select ${COLUMNS} from orders order by id`, [], { batchSize: 500 }).pipe(
+        map(toOrder),
+      ),
     close: async () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -123,7 +128,9 @@ export async function openPostgresStore(url: string, rowCount: number): Promise<
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', (error) => console.error('idle PostgreSQL client failed', error.message));
   const table = `sluice_demo_orders_${rowCount}`;
-  await pool.query(`create table if not exists ${table} (id int primary key, customer text, placed_at timestamptz, total_cents int, paid boolean, note text)`);
+  await pool.query(
+    `create table if not exists ${table} (id int primary key, customer text, placed_at timestamptz, total_cents int, paid boolean, note text)`,
+  );
   const { rows } = await pool.query<{ n: number }>(`select count(*)::int as n from ${table}`);
   if (rows[0]!.n !== rowCount) {
     await pool.query(`truncate ${table}`);
@@ -139,7 +146,10 @@ export async function openPostgresStore(url: string, rowCount: number): Promise<
     get pool() {
       return { total: pool.totalCount, idle: pool.idleCount };
     },
-    rows: () => fromPostgres<OrderRow>(pool, `select ${COLUMNS} from ${table} order by id`, [], { batchSize: 500 }).pipe(map(toOrder)),
+    rows: () =>
+      fromPostgres<OrderRow>(pool, `select ${COLUMNS} from ${table} order by id`, [], { batchSize: 500 }).pipe(
+        map(toOrder),
+      ),
     close: () => pool.end(),
   });
 }

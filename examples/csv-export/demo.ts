@@ -50,7 +50,9 @@ const fullDownload = (port: number) =>
       body.on('data', (chunk: Buffer) => {
         for (const byte of chunk) if (byte === 0x0a) lines++;
       });
-      body.on('end', () => resolve(`status ${res.statusCode}, ${res.headers['content-encoding']}, ${lines.toLocaleString('en-US')} lines`));
+      body.on('end', () =>
+        resolve(`status ${res.statusCode}, ${res.headers['content-encoding']}, ${lines.toLocaleString('en-US')} lines`),
+      );
     });
   });
 
@@ -107,18 +109,34 @@ const small = await openOrdersStore(100_000);
 const scenarios = [
   { name: 'full download', db, timeout: 30_000, readAhead: 2000, client: fullDownload },
   { name: 'client disconnects', db, timeout: 30_000, readAhead: 2000, client: disconnectAfterFirstChunk },
-  { name: `client killed mid-download, no gzip (${db.kind}: its reads ${db.kind === 'sqlite' ? 'return at once' : 'await the server'})`, db, timeout: 30_000, readAhead: 2000, client: killedAfter256KiB },
+  {
+    name: `client killed mid-download, no gzip (${db.kind}: its reads ${db.kind === 'sqlite' ? 'return at once' : 'await the server'})`,
+    db,
+    timeout: 30_000,
+    readAhead: 2000,
+    client: killedAfter256KiB,
+  },
   { name: 'slow client, 300 ms deadline', db, timeout: 300, readAhead: 2000, client: neverReads },
-  { name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early', db: small, timeout: 30_000, readAhead: 100_000, client: slowReader },
+  {
+    name: 'slow client, 100,000 rows, buffer(100000): the cursor is released early',
+    db: small,
+    timeout: 30_000,
+    readAhead: 100_000,
+    client: slowReader,
+  },
 ];
 
-console.log(`sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders in ${db.kind}; 100,000 in the last scenario)\n`);
+console.log(
+  `sluice CSV export demo: GET /orders.csv (${ROWS.toLocaleString('en-US')} orders in ${db.kind}; 100,000 in the last scenario)\n`,
+);
 for (const { name, db, timeout, readAhead, client } of scenarios) {
   const { report, client: seen } = await serve(db, timeout, readAhead, client);
   const { run } = report;
   console.log(`■ ${name}`);
   console.log(`  client:  ${seen}`);
-  console.log(`  server:  outcome ${report.outcome}, ${report.bytes.toLocaleString('en-US')} bytes sent (${report.encoding})`);
+  console.log(
+    `  server:  outcome ${report.outcome}, ${report.bytes.toLocaleString('en-US')} bytes sent (${report.encoding})`,
+  );
   console.log(
     `  cursor:  ${run.source.items.toLocaleString('en-US')} rows read, held ${run.source.heldMs.toFixed(0)} ms of a ${run.durationMs.toFixed(0)} ms response, open cursors now: ${db.openCursors}`,
   );

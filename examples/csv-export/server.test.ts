@@ -50,7 +50,11 @@ async function serve(options: Omit<ExportServerOptions, 'onReport'>): Promise<Ru
 }
 
 /** GET /orders.csv on a fresh connection; `onResponse` drives the client. */
-function get(port: number, headers: Record<string, string>, onResponse: (res: IncomingMessage, leave: () => void) => void): void {
+function get(
+  port: number,
+  headers: Record<string, string>,
+  onResponse: (res: IncomingMessage, leave: () => void) => void,
+): void {
   const req = request({ host: '127.0.0.1', port, path: '/orders.csv', headers, agent: false }, (res) => {
     res.on('error', () => undefined);
     onResponse(res, () => req.destroy());
@@ -59,7 +63,10 @@ function get(port: number, headers: Record<string, string>, onResponse: (res: In
   req.end();
 }
 
-function download(port: number, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+function download(
+  port: number,
+  headers: Record<string, string>,
+): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     get(port, headers, (res) => {
       const chunks: Buffer[] = [];
@@ -101,7 +108,11 @@ describe('the CSV export service', () => {
     expect(rows).toEqual(expected);
 
     const { outcome, encoding, run } = await report;
-    expect({ outcome, encoding, items: run.source.items }).toEqual({ outcome: 'completed', encoding: 'gzip', items: 5_000 });
+    expect({ outcome, encoding, items: run.source.items }).toEqual({
+      outcome: 'completed',
+      encoding: 'gzip',
+      items: 5_000,
+    });
     expect(db.openCursors).toBe(0);
   });
 

@@ -35,7 +35,13 @@ export function orderRows(db: OrdersDb | OrdersStore): Pipeline<Order> {
 }
 
 /** The CSV export service: GET /orders.csv streams every order, gzip when the client accepts it. */
-export function createExportServer({ db, timeout = 30_000, readAhead = 2000, onReport, onProgress }: ExportServerOptions): Server {
+export function createExportServer({
+  db,
+  timeout = 30_000,
+  readAhead = 2000,
+  onReport,
+  onProgress,
+}: ExportServerOptions): Server {
   return createServer((req, res) => {
     if (req.url !== '/orders.csv') {
       res.writeHead(404).end('not found\n');
@@ -56,7 +62,9 @@ export function createExportServer({ db, timeout = 30_000, readAhead = 2000, onR
       gzip: 'auto',
       timeout,
       ...(onReport ? { onReport } : {}),
-      ...(onProgress ? { onProgress: (snapshot: ProgressSnapshot) => onProgress(snapshot, req), progressInterval: 200 } : {}),
+      ...(onProgress
+        ? { onProgress: (snapshot: ProgressSnapshot) => onProgress(snapshot, req), progressInterval: 200 }
+        : {}),
     }).catch((error: unknown) => {
       // A failure (not a client leaving or a timeout): the client already got a 500 or a broken transfer.
       console.error('export failed', error);

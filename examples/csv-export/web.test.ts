@@ -32,7 +32,9 @@ if (!haveBrowser && process.env.CI) {
     });
   });
 } else if (!haveBrowser) {
-  console.warn(`[sluice] skipping the browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set SLUICE_CHROMIUM)`);
+  console.warn(
+    `[sluice] skipping the browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set SLUICE_CHROMIUM)`,
+  );
 }
 
 describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
@@ -42,7 +44,12 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
 
   beforeAll(async () => {
     profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, acceptDownloads: true });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      acceptDownloads: true,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -96,7 +103,10 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
     await page.waitForFunction("document.getElementById('exports').textContent.includes('client-gone')");
     await page.waitForFunction("document.getElementById('openCursors').textContent === '0'");
     await page.waitForFunction("document.getElementById('running').children.length === 0");
-    expect({ open: await counter(page, 'openCursors'), runs: await counter(page, 'runsInFlight') }).toEqual({ open: '0', runs: '0' });
+    expect({ open: await counter(page, 'openCursors'), runs: await counter(page, 'runsInFlight') }).toEqual({
+      open: '0',
+      runs: '0',
+    });
     await page.close();
   });
 
@@ -117,7 +127,10 @@ describe.skipIf(!haveBrowser)('the demo page in a real browser', () => {
         async function* (orders) {
           for await (const o of orders) yield { ...o, total: (o.totalCents / 100).toFixed(2) };
         },
-        formatCsv({ columns: ['id', 'customer', { key: 'placedAt', header: 'placed_at' }, 'total', 'paid', 'note'], escapeFormulas: true }),
+        formatCsv({
+          columns: ['id', 'customer', { key: 'placedAt', header: 'placed_at' }, 'total', 'paid', 'note'],
+          escapeFormulas: true,
+        }),
         parseCsv(),
       )
       .toArray();

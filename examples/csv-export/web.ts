@@ -54,7 +54,12 @@ export interface DemoServer {
   counters(): Counters;
 }
 
-export function createDemoServer({ store, readAhead = 2000, timeout = 120_000, onReport }: DemoServerOptions): DemoServer {
+export function createDemoServer({
+  store,
+  readAhead = 2000,
+  timeout = 120_000,
+  onReport,
+}: DemoServerOptions): DemoServer {
   const exports: ExportSummary[] = [];
   const watchers = new Set<ServerResponse>();
   const running = new Map<IncomingMessage, RunningExport>();
@@ -87,7 +92,13 @@ export function createDemoServer({ store, readAhead = 2000, timeout = 120_000, o
     },
     onProgress: (snapshot, req) => {
       if (snapshot.final) running.delete(req);
-      else running.set(req, { rowsRead: snapshot.source.items, bytesSent: snapshot.bytes, cursor: snapshot.source.state, elapsedMs: snapshot.elapsedMs });
+      else
+        running.set(req, {
+          rowsRead: snapshot.source.items,
+          bytesSent: snapshot.bytes,
+          cursor: snapshot.source.state,
+          elapsedMs: snapshot.elapsedMs,
+        });
     },
   });
 

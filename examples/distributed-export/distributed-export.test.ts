@@ -11,21 +11,28 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-distributed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function worker(stream: string, consumer: string, claimIdleMs: number) {
-  const child = fork(new URL('./worker.ts', import.meta.url), [url!, stream, 'export', consumer, dir, String(claimIdleMs)], {
-    execArgv: ['--import', 'tsx', '--conditions=sluice-source'],
-    env: { ...process.env, UNTIL_IDLE: '1' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    new URL('./worker.ts', import.meta.url),
+    [url!, stream, 'export', consumer, dir, String(claimIdleMs)],
+    {
+      execArgv: ['--import', 'tsx', '--conditions=sluice-source'],
+      env: { ...process.env, UNTIL_IDLE: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const firstFile = new Promise<void>((resolve) => child.once('message', () => resolve()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, firstFile, exited };
 }
 
 const suite = url ? describe : process.env.CI ? describe : describe.skip;
-if (!url && !process.env.CI) console.warn('[sluice] skipping the distributed export: set SLUICE_TEST_REDIS_URL or run under `. .ci/services.sh`');
+if (!url && !process.env.CI)
+  console.warn('[sluice] skipping the distributed export: set SLUICE_TEST_REDIS_URL or run under `. .ci/services.sh`');
 
 suite('distributed export over a Redis consumer group', () => {
-  it('exports every order to CSV files although a worker is killed and restarted while it runs', { timeout: 120_000 }, async () => {
+  it('exports every order to CSV files although a worker is killed and restarted while it runs', {
+    timeout: 120_000,
+  }, async () => {
     expect(url, 'SLUICE_TEST_REDIS_URL is not set: CI must run this test (source .ci/services.sh first)').toBeDefined();
     const client = createClient({ url: url! });
     await client.connect();

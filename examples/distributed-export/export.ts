@@ -20,8 +20,17 @@ export interface Order {
 export const COLUMNS = ['id', 'customer', 'total'] as const;
 
 /** Appends `count` order events, ids `first` onwards. */
-export async function produceOrders(client: RedisClientLike, stream: string, first: number, count: number): Promise<void> {
-  const orders = Array.from({ length: count }, (_, i) => ({ id: first + i, customer: `c${(first + i) % 97}`, total: ((first + i) % 1000) / 10 }));
+export async function produceOrders(
+  client: RedisClientLike,
+  stream: string,
+  first: number,
+  count: number,
+): Promise<void> {
+  const orders = Array.from({ length: count }, (_, i) => ({
+    id: first + i,
+    customer: `c${(first + i) % 97}`,
+    total: ((first + i) % 1000) / 10,
+  }));
   await from(orders).pipe(batch(500)).to(toRedisStream({ client, stream }));
 }
 
@@ -51,12 +60,23 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const path = join(dir, `orders-${entries[0]!.id}.csv`);
       const rows = entries.map((e) => e.fields);
       // A nested run: the file appears whole under its name, or not at all.
-      await from(rows).pipe(formatCsv({ columns: [...COLUMNS] })).to(toFile(path, { fsync: false }));
+      await from(rows)
+        .pipe(formatCsv({ columns: [...COLUMNS] }))
+        .to(toFile(path, { fsync: false }));
       files++;
       options.onFile?.(path, rows.length);
     }
   };
-  await fromRedisStream({ client, stream, group, consumer, claimIdleMs, count: 200, blockMs: options.blockMs ?? 1000, untilIdle: options.untilIdle ?? false })
+  await fromRedisStream({
+    client,
+    stream,
+    group,
+    consumer,
+    claimIdleMs,
+    count: 200,
+    blockMs: options.blockMs ?? 1000,
+    untilIdle: options.untilIdle ?? false,
+  })
     .pipe(batch(rowsPerFile))
     .to(ackAfter(writeFiles), { signal: options.signal });
   return files;

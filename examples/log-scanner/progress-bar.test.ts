@@ -50,7 +50,10 @@ function recorder(isTTY: boolean): ProgressOutput & { text: string } {
 describe('progressBar', () => {
   it('writes one plain line per snapshot when the output is not a terminal', async () => {
     const out = recorder(false);
-    const { line } = await findFirstLine(path, new TickingPattern(' FATAL '), { onProgress: progressBar(out, size), progressInterval: 100 });
+    const { line } = await findFirstLine(path, new TickingPattern(' FATAL '), {
+      onProgress: progressBar(out, size),
+      progressInterval: 100,
+    });
     expect(line).toBeUndefined();
     expect(out.text).not.toContain('\r');
     const lines = out.text.split('\n');
@@ -61,16 +64,22 @@ describe('progressBar', () => {
     expect(percent).toBeGreaterThan(0);
     expect(percent).toBeLessThan(100);
     expect(mid).toMatch(/MB\/s, [\d,]+ lines$/);
-    expect(last).toBe(`completed: 100.0% of ${(size / 1_048_576).toFixed(1)} MB read, ${last.split(', ')[1]}, ${LINES.toLocaleString('en-US')} lines`);
+    expect(last).toBe(
+      `completed: 100.0% of ${(size / 1_048_576).toFixed(1)} MB read, ${last.split(', ')[1]}, ${LINES.toLocaleString('en-US')} lines`,
+    );
   });
 
   it('redraws one line in place with a bar on a terminal, and ends it with a newline', async () => {
     const out = recorder(true);
-    await findFirstLine(path, new TickingPattern(' FATAL '), { onProgress: progressBar(out, size), progressInterval: 100 });
+    await findFirstLine(path, new TickingPattern(' FATAL '), {
+      onProgress: progressBar(out, size),
+      progressInterval: 100,
+    });
     const frames = out.text.split('\r').slice(1);
     expect(out.text.startsWith('\r')).toBe(true);
     expect(frames).toHaveLength(2);
     expect(frames[0]).toMatch(/^\[#+-+\] [\d.]+% of/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the bar ends with an erase-line escape
     expect(frames[1]).toMatch(/^\[#+\] completed: 100\.0% of .*\x1b\[K\n$/);
     expect(out.text.match(/\n/g)).toHaveLength(1);
   });

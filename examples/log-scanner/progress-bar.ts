@@ -42,7 +42,8 @@ export function progressBar(out: ProgressOutput, totalBytes: number): (snapshot:
       return;
     }
     const width = Math.max(10, Math.min(40, (out.columns ?? 80) - text.length - 4));
-    const filled = totalBytes > 0 ? Math.round((Math.min(snapshot.source.bytes, totalBytes) / totalBytes) * width) : width;
+    const filled =
+      totalBytes > 0 ? Math.round((Math.min(snapshot.source.bytes, totalBytes) / totalBytes) * width) : width;
     // \x1b[K clears what a longer previous line left at the end.
     out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K${snapshot.final ? '\n' : ''}`);
   };

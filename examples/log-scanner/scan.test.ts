@@ -54,14 +54,17 @@ describe('findFirstLine', () => {
     expect(report.source.items * 64 * 1024).toBeLessThan(size / 50);
   });
 
-  it.runIf(existsSync('/proc/self/fd'))('holds the file open while scanning and closes it when the line is found', async () => {
-    const pattern = new WatchingPattern(' ERROR ');
-    const { line } = await findFirstLine(path, pattern);
+  it.runIf(existsSync('/proc/self/fd'))(
+    'holds the file open while scanning and closes it when the line is found',
+    async () => {
+      const pattern = new WatchingPattern(' ERROR ');
+      const { line } = await findFirstLine(path, pattern);
 
-    expect(line).toBe(logLine(ERROR_AT, ERROR_AT));
-    expect(pattern.openWhileScanning).toBe(1);
-    expect(descriptorsOn(path)).toBe(0);
-  });
+      expect(line).toBe(logLine(ERROR_AT, ERROR_AT));
+      expect(pattern.openWhileScanning).toBe(1);
+      expect(descriptorsOn(path)).toBe(0);
+    },
+  );
 
   it('reads the whole file and closes it when no line matches', async () => {
     const { line, linesRead, report } = await findFirstLine(path, / FATAL /);
@@ -82,7 +85,9 @@ describe('findFirstLine', () => {
       }
     })(' FATAL ');
 
-    await expect(findFirstLine(path, pattern, { signal: controller.signal })).rejects.toThrow('user cancelled the scan');
+    await expect(findFirstLine(path, pattern, { signal: controller.signal })).rejects.toThrow(
+      'user cancelled the scan',
+    );
     if (existsSync('/proc/self/fd')) expect(descriptorsOn(path)).toBe(0);
   });
 });

@@ -35,7 +35,9 @@ function download(path: string): Promise<Buffer> {
     get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`status ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`status ${res.statusCode}`)),
+      );
       res.on('error', reject);
     }).on('error', reject);
   });
@@ -56,8 +58,20 @@ describe('one exporter chain', () => {
 
     const records = await from([overHttp]).pipe(parseCsv()).toArray();
     expect(records).toHaveLength(orders.filter((o) => o.status !== 'cancelled').length);
-    expect(records[0]).toEqual({ id: '0', customer: 'Ada Lovelace', placed_at: '2026-01-01T00:00:00.000Z', total: '0.00', status: 'paid' });
-    expect(records[2]).toEqual({ id: '2', customer: 'Edsger "EWD" Dijkstra', placed_at: '2026-01-01T02:00:00.000Z', total: '158.38', status: 'paid' });
+    expect(records[0]).toEqual({
+      id: '0',
+      customer: 'Ada Lovelace',
+      placed_at: '2026-01-01T00:00:00.000Z',
+      total: '0.00',
+      status: 'paid',
+    });
+    expect(records[2]).toEqual({
+      id: '2',
+      customer: 'Edsger "EWD" Dijkstra',
+      placed_at: '2026-01-01T02:00:00.000Z',
+      total: '158.38',
+      status: 'paid',
+    });
     expect(inBatch.equals(overHttp)).toBe(true);
     expect(viaNode.equals(overHttp)).toBe(true);
   });
@@ -71,7 +85,7 @@ describe('one exporter chain', () => {
 
     expect(picked.length).toBeGreaterThan(0);
     expect(body.toString('utf8')).toBe(expected);
-    expect((await readFile(join(dir, 'picked.csv'), 'utf8'))).toBe(expected);
+    expect(await readFile(join(dir, 'picked.csv'), 'utf8')).toBe(expected);
     const ids = (await from([body]).pipe(parseCsv()).toArray()).map((r) => Number(r.id));
     expect(ids).toEqual(picked.filter((o) => o.status !== 'cancelled').map((o) => o.id));
   });
@@ -86,14 +100,18 @@ describe('one exporter chain', () => {
 
   it('leaves no file behind when the batch job fails midway', async () => {
     const target = join(dir, 'failed.csv');
-    await expect(writeOrdersFile(failingAfter(orders, 2_000), target)).rejects.toThrow('connection to the database lost');
+    await expect(writeOrdersFile(failingAfter(orders, 2_000), target)).rejects.toThrow(
+      'connection to the database lost',
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('keeps the previous export intact when the batch job fails', async () => {
     const target = join(dir, 'orders.csv');
     await writeFile(target, 'yesterday\n');
-    await expect(writeOrdersFile(failingAfter(orders, 2_000), target)).rejects.toThrow('connection to the database lost');
+    await expect(writeOrdersFile(failingAfter(orders, 2_000), target)).rejects.toThrow(
+      'connection to the database lost',
+    );
     expect(await readFile(target, 'utf8')).toBe('yesterday\n');
     expect(await readdir(dir)).toEqual(['orders.csv']);
   });

@@ -26,7 +26,10 @@ export function createOrdersServer(orders: readonly Order[]): Server {
       res.writeHead(404).end('not found\n');
       return;
     }
-    sendPipeline(req, res, rows.pipe(ordersCsv), { contentType: 'text/csv; charset=utf-8', filename: 'orders.csv', timeout: 30_000 })
-      .catch((error: unknown) => console.error('export failed', error));
+    sendPipeline(req, res, rows.pipe(ordersCsv), {
+      contentType: 'text/csv; charset=utf-8',
+      filename: 'orders.csv',
+      timeout: 30_000,
+    }).catch((error: unknown) => console.error('export failed', error));
   });
 }

@@ -19,7 +19,14 @@ describe('the fetch-style CSV handler', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(rows).toHaveLength(2_500);
-    expect(rows[4]).toEqual({ id: '4', customer: 'Tony Hoare, Sir', placed_at: '2026-01-01T00:04:00.000Z', total: '316.76', paid: 'true', note: '' });
+    expect(rows[4]).toEqual({
+      id: '4',
+      customer: 'Tony Hoare, Sir',
+      placed_at: '2026-01-01T00:04:00.000Z',
+      total: '316.76',
+      paid: 'true',
+      note: '',
+    });
     expect(rows[10]?.note).toBe('gift wrap\nplease');
     expect((await report.promise).outcome).toBe('completed');
     expect(db.openCursors).toBe(0);
@@ -62,7 +69,9 @@ describe('the fetch-style CSV handler', () => {
     const db = new OrdersDb(100_000);
     const controller = new AbortController();
     const report = deferred<RunReport>();
-    const response = createHandler(db, { onReport: report.resolve })(new Request('http://localhost/orders.csv', { signal: controller.signal }));
+    const response = createHandler(db, { onReport: report.resolve })(
+      new Request('http://localhost/orders.csv', { signal: controller.signal }),
+    );
 
     const reader = response.body!.getReader();
     await reader.read();

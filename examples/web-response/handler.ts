@@ -19,14 +19,20 @@ export function createHandler(db: OrdersDb, { onReport }: HandlerOptions = {}): 
     const url = new URL(request.url);
     if (request.method !== 'GET' || url.pathname !== '/orders.csv') return new Response('not found\n', { status: 404 });
     const limit = Number(url.searchParams.get('limit') ?? db.rowCount);
-    if (!Number.isSafeInteger(limit) || limit < 0) return new Response('limit must be a whole number\n', { status: 400 });
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      return new Response('limit must be a whole number\n', { status: 400 });
 
     const csv = orderRows(db).pipe(
       take(limit),
       map((o) => ({ ...o, total: (o.totalCents / 100).toFixed(2) })),
       formatCsv({ columns: ['id', 'customer', { key: 'placedAt', header: 'placed_at' }, 'total', 'paid', 'note'] }),
     );
-    const init = { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="orders.csv"' } };
+    const init = {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="orders.csv"',
+      },
+    };
     return toResponse(csv, init, { signal: request.signal, timeout: 30_000, ...(onReport ? { onReport } : {}) });
   };
 }

@@ -8,7 +8,8 @@ import { createHandler } from './handler.js';
 
 const db = new OrdersDb(100_000);
 const handler = createHandler(db, {
-  onReport: (r) => console.log(`  report: ${r.outcome}, ${r.source.items} rows read, cursor held ${r.source.heldMs.toFixed(1)} ms`),
+  onReport: (r) =>
+    console.log(`  report: ${r.outcome}, ${r.source.items} rows read, cursor held ${r.source.heldMs.toFixed(1)} ms`),
 });
 
 console.log('GET /orders.csv?limit=3');

@@ -14,8 +14,14 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function typedoc(dir: string): Promise<string> {
   const bin = join(REPO, 'node_modules/typedoc/bin/typedoc');
   return new Promise((done, fail) => {
-    execFile(process.execPath, [bin, '--out', dir], { cwd: REPO, timeout: 280_000, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } }, (error, stdout, stderr) =>
-      error ? fail(new Error(`typedoc failed (an undocumented export, a broken {@link} …):\n${stdout}${stderr}`)) : done(stdout + stderr),
+    execFile(
+      process.execPath,
+      [bin, '--out', dir],
+      { cwd: REPO, timeout: 280_000, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+      (error, stdout, stderr) =>
+        error
+          ? fail(new Error(`typedoc failed (an undocumented export, a broken {@link} …):\n${stdout}${stderr}`))
+          : done(stdout + stderr),
     );
   });
 }
@@ -36,7 +42,9 @@ describe('the API reference (docs/api, built by pnpm docs:api)', () => {
     await built;
     const fresh = tree(out);
     const committed = tree(join(REPO, 'docs/api'));
-    const stale = [...new Set([...fresh.keys(), ...committed.keys()])].filter((f) => fresh.get(f) !== committed.get(f)).sort();
+    const stale = [...new Set([...fresh.keys(), ...committed.keys()])]
+      .filter((f) => fresh.get(f) !== committed.get(f))
+      .sort();
     expect(stale, 'run `pnpm docs:api` and commit docs/api').toEqual([]);
   });
 
@@ -45,7 +53,9 @@ describe('the API reference (docs/api, built by pnpm docs:api)', () => {
     const index = readFileSync(join(out, 'README.md'), 'utf8');
     const modules = [...index.matchAll(/^- \[(@sluice\/[^\]]+)\]/gm)].map((m) => m[1]).sort();
     const subpaths = ['core', 'operators', 'adapters'].flatMap((p) => {
-      const { exports } = JSON.parse(readFileSync(join(REPO, 'packages', p, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      const { exports } = JSON.parse(readFileSync(join(REPO, 'packages', p, 'package.json'), 'utf8')) as {
+        exports: Record<string, unknown>;
+      };
       return Object.keys(exports)
         .filter((k) => k !== './package.json')
         .map((k) => `@sluice/${p}${k.slice(1)}`);
@@ -59,7 +69,9 @@ describe('relative links in the Markdown docs', () => {
     const handWritten = [
       join(REPO, 'README.md'),
       ...markdownFiles(join(REPO, 'docs')).filter((f) => !f.includes('/docs/api/')),
-      ...['core', 'operators', 'adapters'].flatMap((p) => markdownFiles(join(REPO, 'packages', p)).filter((f) => !f.includes('/dist/'))),
+      ...['core', 'operators', 'adapters'].flatMap((p) =>
+        markdownFiles(join(REPO, 'packages', p)).filter((f) => !f.includes('/dist/')),
+      ),
     ];
     expect(brokenLinks(handWritten, REPO)).toEqual([]);
   });

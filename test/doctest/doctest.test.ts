@@ -52,7 +52,9 @@ function moduleFor(example: Example, names: readonly string[]): string {
     `import * as __core from '${join(root, 'packages/core/src/index.ts')}';`,
     `import * as __kit from '${join(root, 'packages/core/src/kit/index.ts')}';`,
     `import * as __operators from '${join(root, 'packages/operators/src/index.ts')}';`,
-    pkg[0] === 'adapters' ? `import * as __adapter from '${join(root, 'packages/adapters/src', pkg[2]!, 'index.ts')}';` : 'const __adapter = {};',
+    pkg[0] === 'adapters'
+      ? `import * as __adapter from '${join(root, 'packages/adapters/src', pkg[2]!, 'index.ts')}';`
+      : 'const __adapter = {};',
     `import * as zlib from 'node:zlib';`,
     `import { PassThrough, Readable, Writable } from 'node:stream';`,
     `import { pipeline } from 'node:stream/promises';`,
@@ -83,7 +85,9 @@ describe('doc examples', () => {
       const operators = await import('../../packages/operators/src/index.js');
       const names = new Set([...Object.keys(core), ...Object.keys(kit), ...Object.keys(operators)]);
       const pkg = relative(join(root, 'packages'), example.file).split('/');
-      if (pkg[0] === 'adapters') for (const name of Object.keys(await import(join(root, 'packages/adapters/src', pkg[2]!, 'index.ts')))) names.add(name);
+      if (pkg[0] === 'adapters')
+        for (const name of Object.keys(await import(join(root, 'packages/adapters/src', pkg[2]!, 'index.ts'))))
+          names.add(name);
       const used = [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(example.code.join('\n')));
       const path = join(out, `${where.replace(/[/:.]/g, '_')}.ts`);
       mkdirSync(dirname(path), { recursive: true });

@@ -15,10 +15,15 @@ export interface Output {
 /** Runs a command with a bounded time; a failure carries the command's output in its message. */
 export function run(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<Output> {
   return new Promise((done, fail) => {
-    execFile(cmd, args, { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } }, (error, stdout, stderr) => {
-      if (error) fail(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
-      else done({ stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd, timeout, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+      (error, stdout, stderr) => {
+        if (error) fail(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
+        else done({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -64,13 +69,27 @@ export async function packAndInstall(): Promise<{ app: string; tarballs: Record<
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'sluice-pack-app', private: true, type: 'module' }));
   // @opentelemetry/api: the optional peer a user of @sluice/adapters/opentelemetry installs.
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...Object.values(tarballs), '@opentelemetry/api@1.9.1'], app);
+  await run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      ...Object.values(tarballs),
+      '@opentelemetry/api@1.9.1',
+    ],
+    app,
+  );
   return { app, tarballs };
 }
 
 /** The exports map a consumer gets: the workspace one without the `sluice-source` condition (ADR 0002). */
 export function publishedExports(pkg: string): Record<string, unknown> {
-  const manifest = JSON.parse(readFileSync(join(REPO, 'packages', pkg, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(REPO, 'packages', pkg, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
   return Object.fromEntries(
     Object.entries(manifest.exports).map(([key, target]) => {
       if (typeof target === 'string') return [key, target];
@@ -89,17 +108,39 @@ export function publishedExports(pkg: string): Record<string, unknown> {
  */
 export function writeTsconfig(app: string, resolution: 'NodeNext' | 'Bundler'): string {
   const name = `tsconfig.${resolution}.json`;
-  const common = { target: 'ES2022', lib: ['ES2023'], strict: true, exactOptionalPropertyTypes: true, allowJs: true, types: ['node'] };
+  const common = {
+    target: 'ES2022',
+    lib: ['ES2023'],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    allowJs: true,
+    types: ['node'],
+  };
   const compilerOptions =
     resolution === 'NodeNext'
-      ? { ...common, module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false, outDir: 'out', rootDir: '.', noEmitOnError: true }
+      ? {
+          ...common,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          skipLibCheck: false,
+          outDir: 'out',
+          rootDir: '.',
+          noEmitOnError: true,
+        }
       : { ...common, module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true, noEmit: true };
   const typeRoots = [join(REPO, 'node_modules/@types')];
-  writeFileSync(join(app, name), JSON.stringify({ compilerOptions: { ...compilerOptions, typeRoots }, include: ['*.ts', '*.js'] }, null, 2));
+  writeFileSync(
+    join(app, name),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, typeRoots }, include: ['*.ts', '*.js'] }, null, 2),
+  );
   return name;
 }
 
 /** Type-checks the app with the repo's TypeScript on the Node line under test. */
 export function typecheck(app: string, resolution: 'NodeNext' | 'Bundler'): Promise<Output> {
-  return run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', writeTsconfig(app, resolution)], app);
+  return run(
+    process.execPath,
+    [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', writeTsconfig(app, resolution)],
+    app,
+  );
 }

@@ -7,7 +7,9 @@ import { readmeBlocks } from './readme-blocks.js';
 import { brokenLinks, markdownFiles } from '../docs/links.js';
 
 // The READMEs and the guides in docs/ whose examples run against the tarballs.
-const GUIDES = ['writing-a-stage', 'sources-that-own-resources', 'choosing-a-database-driver', 'troubleshooting'].map((g) => `docs/${g}.md`);
+const GUIDES = ['writing-a-stage', 'sources-that-own-resources', 'choosing-a-database-driver', 'troubleshooting'].map(
+  (g) => `docs/${g}.md`,
+);
 const readmes = ['README.md', ...PACKAGES.map((p) => `packages/${p}/README.md`), ...GUIDES, 'packages/core/KIT.md'];
 const blocks = readmes.flatMap((f) => readmeBlocks(readFileSync(join(REPO, f), 'utf8'), f));
 const runnable = blocks.filter((b) => b.mode === 'runnable').map((b, i) => ({ ...b, name: `readme-${i}.${b.lang}` }));
@@ -26,7 +28,9 @@ beforeAll(async () => {
   );
   writeFileSync(
     join(app, 'imports.ts'),
-    subpaths.map((s, i) => `import * as m${i} from '${s}';\nexport const k${i}: string[] = Object.keys(m${i});\n`).join(''),
+    subpaths
+      .map((s, i) => `import * as m${i} from '${s}';\nexport const k${i}: string[] = Object.keys(m${i});\n`)
+      .join(''),
   );
   for (const b of runnable) writeFileSync(join(app, b.name), `${b.code}\nexport {};\n`);
 }, 300_000);
@@ -47,8 +51,13 @@ describe.each(PACKAGES)('the packed @sluice/%s', (pkg) => {
 
   it('packs dist, package.json, README, LICENSE and the docs its manifest lists: no sources, tests or build leftovers', async () => {
     const { stdout } = await run('tar', ['-tzf', tarballs[pkg]!], REPO);
-    const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    const manifest = JSON.parse(readFileSync(join(REPO, 'packages', pkg, 'package.json'), 'utf8')) as { files: string[] };
+    const files = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    const manifest = JSON.parse(readFileSync(join(REPO, 'packages', pkg, 'package.json'), 'utf8')) as {
+      files: string[];
+    };
     const docs = manifest.files.filter((f) => f.endsWith('.md'));
     expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual(['LICENSE', 'package.json', ...docs].sort());
     expect(docs).toContain('README.md');
@@ -81,9 +90,16 @@ describe.each(PACKAGES)('the packed @sluice/%s', (pkg) => {
 
   it('passes attw for what it claims: ESM under node16/nodenext and bundler resolution', async () => {
     // The esm-only profile leaves out node10 and require() from CJS: the packages are ESM only.
-    const { stdout } = await runBin('@arethetypeswrong/cli', 'attw', ['--profile', 'esm-only', '--format', 'json', tarballs[pkg]!], REPO);
+    const { stdout } = await runBin(
+      '@arethetypeswrong/cli',
+      'attw',
+      ['--profile', 'esm-only', '--format', 'json', tarballs[pkg]!],
+      REPO,
+    );
     const result = JSON.parse(stdout) as { analysis: { problems: { kind: string; resolutionKind?: string }[] } };
-    const judged = result.analysis.problems.filter((p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs');
+    const judged = result.analysis.problems.filter(
+      (p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs',
+    );
     expect(judged).toEqual([]);
   });
 });

@@ -26,8 +26,12 @@ export function readmeBlocks(markdown: string, file: string): ReadmeBlock[] {
     const close = end === -1 ? lines.length : end;
     const lang = LANGS[info.toLowerCase()];
     if (lang) {
-      const mode = meta.trim() === 'runnable' ? 'runnable' : /^not-run:\s*\S/.test(meta.trim()) ? 'not-run' : 'unmarked';
-      const code = lines.slice(i + 1, close).map((l) => l.slice(indent.length)).join('\n');
+      const mode =
+        meta.trim() === 'runnable' ? 'runnable' : /^not-run:\s*\S/.test(meta.trim()) ? 'not-run' : 'unmarked';
+      const code = lines
+        .slice(i + 1, close)
+        .map((l) => l.slice(indent.length))
+        .join('\n');
       blocks.push({ file, line: i + 1, lang, mode, code });
     }
     i = close;

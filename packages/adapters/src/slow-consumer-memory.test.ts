@@ -27,7 +27,15 @@ describe('memory under a slow consumer (64 MiB heap; 150 MB, then 300 MB of 64 K
   }, 120_000);
 
   // Sockets hold more in flight than a plain writable: a looser bound, still far below the volume.
-  it.each([false, true])('sendPipeline (gzip: %s) keeps nothing it sent reachable', async (gzip) => {
-    expectFlat(await atTwoVolumes(new URL('./http/send-pipeline.memory.ts', import.meta.url), { gzip }), 32 * MiB, 16 * MiB);
-  }, 120_000);
+  it.each([false, true])(
+    'sendPipeline (gzip: %s) keeps nothing it sent reachable',
+    async (gzip) => {
+      expectFlat(
+        await atTwoVolumes(new URL('./http/send-pipeline.memory.ts', import.meta.url), { gzip }),
+        32 * MiB,
+        16 * MiB,
+      );
+    },
+    120_000,
+  );
 });

@@ -55,15 +55,23 @@ describe.each([false, true])('AckLedger and ackAfter (synchronous reads: %s)', (
       read: (ledger: AckLedger<number>) => (calls === 0 ? [ledger.deliver(1, 'a') as Delivery<string>] : []),
       close: () => undefined,
     });
-    const run = source.to(ackAfter(async (items) => { for await (const _ of items) void _; }));
+    const run = source.to(
+      ackAfter(async (items) => {
+        for await (const _ of items) void _;
+      }),
+    );
     gate.resolve();
     await expect(run).rejects.toBe(boom);
   });
 
   it('rejects bad options with coded errors', () => {
     const sink = async () => undefined;
-    expect(() => ackAfter(sink, { commit: 'later' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => ackAfter(sink, { every: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => ackAfter(sink, { commit: 'later' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => ackAfter(sink, { every: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
     expect(() => ackAfter(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
   });
 });

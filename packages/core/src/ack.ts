@@ -121,7 +121,9 @@ export function splitDelivery<T, U>(delivery: Delivery<T>, values: readonly U[])
 }
 
 function isDelivery(x: unknown): x is Delivery<unknown> {
-  return typeof x === 'object' && x !== null && 'receipt' in x && 'value' in x && isReceipt((x as Delivery<unknown>).receipt);
+  return (
+    typeof x === 'object' && x !== null && 'receipt' in x && 'value' in x && isReceipt((x as Delivery<unknown>).receipt)
+  );
 }
 
 function isReceipt(x: unknown): x is Receipt {
@@ -186,7 +188,10 @@ export function ackAfter<V, R>(sink: Sink<V, R>, options: AckAfterOptions = {}):
   validateKeys(options, ['commit'], 'ackAfter(sink, options)');
   const atEnd = options.commit === 'sink-end';
   if (options.commit !== undefined && options.commit !== 'next-pull' && !atEnd) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `ackAfter: commit must be 'next-pull' or 'sink-end', got ${describeValue(options.commit)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `ackAfter: commit must be 'next-pull' or 'sink-end', got ${describeValue(options.commit)}`,
+    );
   }
   return async function ackAfterSink(source: AsyncIterable<Delivered<V>>, ctx: StageContext): Promise<R> {
     ackPoints.add(ctx.signal);

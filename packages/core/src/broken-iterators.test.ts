@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { from, type RunReport } from './index.js';
 
-const invalid = (what: RegExp) => expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_ITERATOR', message: expect.stringMatching(what) });
+const invalid = (what: RegExp) =>
+  expect.objectContaining({
+    name: 'TypeError',
+    code: 'ERR_SLUICE_INVALID_ITERATOR',
+    message: expect.stringMatching(what),
+  });
 
 /** An iterable whose iterator method is `make`, under the async or the sync symbol. */
 function iterable(kind: 'async' | 'sync', make: () => unknown): object {
@@ -47,17 +52,26 @@ describe.each(['async', 'sync'] as const)('from() over a broken %s iterator prot
     ['5', () => 5, /next\(\) returned number 5/],
     ['null', () => null, /next\(\) returned null/],
     ['undefined', () => undefined, /next\(\) returned undefined/],
-    ['a promise of 5', () => Promise.resolve(5), kind === 'async' ? /next\(\) returned number 5/ : /next\(\) returned an instance of Promise/],
-  ])('rejects with a coded TypeError when next() returns %s, without calling return() (like for await)', async (_name, result, message) => {
-    const log: string[] = [];
-    const input = withNext(kind, result, log);
-    // Without the check, `next()` returning 5 is an endless stream of undefined: bound the test.
-    await expect(from(input as Iterable<number>).toArray({ timeout: 2000 })).rejects.toEqual(invalid(message));
-    expect(log).toEqual([]);
-  });
+    [
+      'a promise of 5',
+      () => Promise.resolve(5),
+      kind === 'async' ? /next\(\) returned number 5/ : /next\(\) returned an instance of Promise/,
+    ],
+  ])(
+    'rejects with a coded TypeError when next() returns %s, without calling return() (like for await)',
+    async (_name, result, message) => {
+      const log: string[] = [];
+      const input = withNext(kind, result, log);
+      // Without the check, `next()` returning 5 is an endless stream of undefined: bound the test.
+      await expect(from(input as Iterable<number>).toArray({ timeout: 2000 })).rejects.toEqual(invalid(message));
+      expect(log).toEqual([]);
+    },
+  );
 
   it('says where the broken iterator came from when the source is a function', async () => {
     const input = iterable(kind, () => null);
-    await expect(from(() => input as Iterable<number>).toArray()).rejects.toEqual(invalid(/returned by the source function/));
+    await expect(from(() => input as Iterable<number>).toArray()).rejects.toEqual(
+      invalid(/returned by the source function/),
+    );
   });
 });

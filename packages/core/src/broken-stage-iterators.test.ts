@@ -28,9 +28,11 @@ describe('a stage whose iterator breaks the protocol', () => {
   it('fails the run with ERR_SLUICE_INVALID_ITERATOR when [Symbol.asyncIterator]() returns no iterator', () =>
     withoutUnhandledRejections(() =>
       expect(
-        from([1]).pipe(function noIterator() {
-          return { [Symbol.asyncIterator]: () => null } as never;
-        }).toArray(),
+        from([1])
+          .pipe(function noIterator() {
+            return { [Symbol.asyncIterator]: () => null } as never;
+          })
+          .toArray(),
       ).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ITERATOR' }),
     ));
 
@@ -38,13 +40,15 @@ describe('a stage whose iterator breaks the protocol', () => {
     const thrown = new Error('no iterator for you');
     return withoutUnhandledRejections(() =>
       expect(
-        from([1]).pipe(function throwing() {
-          return {
-            [Symbol.asyncIterator]: () => {
-              throw thrown;
-            },
-          } as never;
-        }).toArray(),
+        from([1])
+          .pipe(function throwing() {
+            return {
+              [Symbol.asyncIterator]: () => {
+                throw thrown;
+              },
+            } as never;
+          })
+          .toArray(),
       ).rejects.toBe(thrown),
     );
   });
@@ -73,7 +77,9 @@ describe('a broken stage iterator whose return() never settles', () => {
         let report: RunReport | undefined;
         const started = performance.now();
         await expect(
-          from(input()).pipe(broken).toArray({ cleanupTimeout: CLEANUP_TIMEOUT, onReport: (r) => (report = r) }),
+          from(input())
+            .pipe(broken)
+            .toArray({ cleanupTimeout: CLEANUP_TIMEOUT, onReport: (r) => (report = r) }),
         ).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ITERATOR' });
         // The return() is waited for once (inside the failing pull); settlement must not start a
         // second wait for the same close.

@@ -25,8 +25,14 @@ const bad: [string, () => unknown][] = [
   ["defineSyncStage('', create)", () => defineSyncStage('', kernel)],
   ["defineSyncStage('x', Symbol())", () => defineSyncStage('x', Symbol() as never)],
   ["defineSyncStage('x', create, null)", () => defineSyncStage('x', kernel, null as never)],
-  ["defineSyncStage('x', create, { oneToOne: 'yes' })", () => defineSyncStage('x', kernel, { oneToOne: 'yes' as never })],
-  ["defineSyncStage('x', create, { inline: { op: 'map', fn } })", () => defineSyncStage('x', kernel, { inline: { op: 'map', fn: () => 1 } } as never)],
+  [
+    "defineSyncStage('x', create, { oneToOne: 'yes' })",
+    () => defineSyncStage('x', kernel, { oneToOne: 'yes' as never }),
+  ],
+  [
+    "defineSyncStage('x', create, { inline: { op: 'map', fn } })",
+    () => defineSyncStage('x', kernel, { inline: { op: 'map', fn: () => 1 } } as never),
+  ],
   ["defineSyncStage('x', create, { typo: 1 })", () => defineSyncStage('x', kernel, { typo: 1 } as never)],
   ["defineInlineStage('nope', 'x', fn)", () => defineInlineStage('nope' as never, 'x', () => 1)],
   ["defineInlineStage('toString', 'x', fn)", () => defineInlineStage('toString' as never, 'x', () => 1)],
@@ -46,7 +52,10 @@ const bad: [string, () => unknown][] = [
   ['chain().pipe(null)', () => chain().pipe(null as never)],
   ["validateRunOptions({ onReport: 1 }, 'x')", () => validateRunOptions({ onReport: 1 }, 'x')],
   ['timeoutReason(-1)', () => timeoutReason(-1)],
-  ["reportCleanupError(signal, error, Symbol())", () => reportCleanupError(new AbortController().signal, new Error('x'), Symbol() as never)],
+  [
+    'reportCleanupError(signal, error, Symbol())',
+    () => reportCleanupError(new AbortController().signal, new Error('x'), Symbol() as never),
+  ],
   // A revoked Proxy throws on every read; the validators must still throw their own coded error.
   ['from(revoked Proxy)', () => from(revoked.proxy as never)],
   ['from([], revoked Proxy)', () => from([], revoked.proxy as never)],
@@ -55,7 +64,10 @@ const bad: [string, () => unknown][] = [
   ['from([]).run(revoked Proxy)', () => from([]).run(revoked.proxy as never)],
   ['from([]).iterate({ signal: revoked Proxy })', () => from([]).iterate({ signal: revoked.proxy as never })],
   ['fromResource(revoked Proxy)', () => fromResource(revoked.proxy as never)],
-  ['ackAfter(sink, { commit: a null-prototype object })', () => ackAfter(async () => 1, { commit: Object.create(null) })],
+  [
+    'ackAfter(sink, { commit: a null-prototype object })',
+    () => ackAfter(async () => 1, { commit: Object.create(null) }),
+  ],
   ['timeoutReason(revoked Proxy)', () => timeoutReason(revoked.proxy as never)],
   ['defineSyncStage(revoked Proxy of a function, create)', () => defineSyncStage(revokedFn.proxy as never, kernel)],
 ];

@@ -15,7 +15,10 @@ describe('cleanup errors (protocol 5.4)', () => {
         throw closing;
       });
       const rec = recorder();
-      const running = fromResource({ open: () => 'cursor', read: () => [], close }).run({ signal: controller.signal, ...rec.options });
+      const running = fromResource({ open: () => 'cursor', read: () => [], close }).run({
+        signal: controller.signal,
+        ...rec.options,
+      });
       await closeEntered.promise;
       controller.abort();
       closeDone.resolve();
@@ -57,12 +60,13 @@ describe('cleanup errors (protocol 5.4)', () => {
       const closing = new Error('close failed at the end');
       const rec = recorder();
       const seen: number[] = [];
-      const running = fromResource({ open: () => 0, read: () => ({ items: [1, 2], last: true }), close: () => Promise.reject(closing) }).to(
-        async (items) => {
-          for await (const n of items) seen.push(n);
-        },
-        rec.options,
-      );
+      const running = fromResource({
+        open: () => 0,
+        read: () => ({ items: [1, 2], last: true }),
+        close: () => Promise.reject(closing),
+      }).to(async (items) => {
+        for await (const n of items) seen.push(n);
+      }, rec.options);
       await expect(running).rejects.toBe(closing);
       expect(seen).toEqual([1, 2]);
       expect(rec.hooked).toEqual([closing]);
@@ -87,7 +91,9 @@ describe('cleanup errors (protocol 5.4)', () => {
       const running = from(({ signal }) =>
         (async function* () {
           entered.resolve();
-          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+          await new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+          );
         })(),
       )
         .pipe(cooperative)

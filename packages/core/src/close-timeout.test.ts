@@ -60,7 +60,10 @@ const resource = (read: (r: { n: number }) => unknown): Case => ({
 
 const sources: [string, Case][] = [
   ['a fromResource whose close never settles (read ends with [])', resource((r) => (r.n < 3 ? [r.n++] : []))],
-  ['a fromResource whose close never settles (read returns last: true)', resource((r) => ({ items: [r.n++, r.n++, r.n++], last: true }))],
+  [
+    'a fromResource whose close never settles (read returns last: true)',
+    resource((r) => ({ items: [r.n++, r.n++, r.n++], last: true })),
+  ],
   [
     'an async iterator whose return() never settles',
     {
@@ -86,7 +89,10 @@ describe('teardown never waits past cleanupTimeout for a close that never settle
     const endsByItself = !name.startsWith('an async iterator');
 
     async function check(
-      start: (p: Pipeline<number>, options: { cleanupTimeout: number; onReport: (r: RunReport) => void }) => Promise<unknown>,
+      start: (
+        p: Pipeline<number>,
+        options: { cleanupTimeout: number; onReport: (r: RunReport) => void },
+      ) => Promise<unknown>,
     ) {
       const gate = deferred();
       const log: string[] = [];
@@ -149,7 +155,9 @@ describe('teardown never waits past cleanupTimeout for a close that never settle
           yield n;
         }
       };
-      expect(await check((p, o) => p.pipe(abortAtFirst).toArray({ ...o, signal: controller.signal }))).toEqual({ error: reason });
+      expect(await check((p, o) => p.pipe(abortAtFirst).toArray({ ...o, signal: controller.signal }))).toEqual({
+        error: reason,
+      });
     });
   });
 });

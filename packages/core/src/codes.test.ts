@@ -18,17 +18,26 @@ function codesIn(text: string): Set<string> {
 }
 
 const used = new Set(
-  ['core', 'operators', 'adapters'].flatMap((pkg) => sources(join(root, 'packages', pkg, 'src')).flatMap((file) => [...codesIn(readFileSync(file, 'utf8'))])),
+  ['core', 'operators', 'adapters'].flatMap((pkg) =>
+    sources(join(root, 'packages', pkg, 'src')).flatMap((file) => [...codesIn(readFileSync(file, 'utf8'))]),
+  ),
 );
 const declared = codesIn(readFileSync(join(root, 'packages/core/src/codes.ts'), 'utf8'));
-const documented = new Set([...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `((?:ERR_)?SLUICE_[A-Z_]+)` \|/gm)].map((m) => m[1]!));
+const documented = new Set(
+  [...readFileSync(join(root, 'docs/errors.md'), 'utf8').matchAll(/^\| `((?:ERR_)?SLUICE_[A-Z_]+)` \|/gm)].map(
+    (m) => m[1]!,
+  ),
+);
 
 describe('the error-code catalogue', () => {
   it('finds the codes it checks (the grep itself works)', () => {
     expect(used).toContain('ERR_SLUICE_INVALID_ARGUMENT');
     expect(used).toContain('ERR_SLUICE_HEADERS_SENT');
     expect(used).toContain('SLUICE_CLEANUP_ERROR');
-    expect('ERR_SLUICE_A_B, SLUICE_C_ERROR; not ERR_SLUICE_ nor SLUICE_TEST_URL'.match(CODE)).toEqual(['ERR_SLUICE_A_B', 'SLUICE_C_ERROR']);
+    expect('ERR_SLUICE_A_B, SLUICE_C_ERROR; not ERR_SLUICE_ nor SLUICE_TEST_URL'.match(CODE)).toEqual([
+      'ERR_SLUICE_A_B',
+      'SLUICE_C_ERROR',
+    ]);
   });
 
   it('declares every code the three packages use in the SluiceErrorCode and SluiceWarningCode unions of codes.ts', () => {

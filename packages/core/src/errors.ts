@@ -32,9 +32,13 @@ export class SluiceRangeError extends RangeError {
  */
 export function timeoutReason(ms: number): DOMException {
   if (typeof ms !== 'number') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `timeoutReason(ms): ms must be a number, got ${describeValue(ms)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `timeoutReason(ms): ms must be a number, got ${describeValue(ms)}`,
+    );
   }
-  if (!(ms >= 0)) throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `timeoutReason(ms): ms must be >= 0, got ${ms}`);
+  if (!(ms >= 0))
+    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `timeoutReason(ms): ms must be >= 0, got ${ms}`);
   return new DOMException(`The run did not finish within its timeout of ${ms} ms`, 'TimeoutError');
 }
 

@@ -29,7 +29,16 @@ const plans = fc
     rows: fc.integer({ min: 0, max: 30 }),
     batchSize: fc.integer({ min: 1, max: 7 }),
     stages: fc.array(fc.constantFrom<StageKind>('opaque', 'cooperative', 'sync'), { maxLength: 5 }),
-    fault: fc.constantFrom<Fault>('none', 'throw', 'hang', 'abort', 'break', 'iteratorThrows', 'nonObject', 'returnThrows'),
+    fault: fc.constantFrom<Fault>(
+      'none',
+      'throw',
+      'hang',
+      'abort',
+      'break',
+      'iteratorThrows',
+      'nonObject',
+      'returnThrows',
+    ),
     where: fc.nat(),
     at: fc.nat({ max: 30 }),
     close: fc.constantFrom<Plan['close']>('ok', 'throw', 'hang'),
@@ -69,9 +78,21 @@ async function check(plan: Plan): Promise<void> {
   const hanging = deferred<void>();
   const closeGate = deferred<void>();
   const abortReason = new Error('aborted by the test');
-  const stats = { opens: 0, closes: 0, started: 0, finished: 0, finallies: new Set<number>(), returned: false, exhausted: false, readFailed: false };
+  const stats = {
+    opens: 0,
+    closes: 0,
+    started: 0,
+    finished: 0,
+    finallies: new Set<number>(),
+    returned: false,
+    exhausted: false,
+    readFailed: false,
+  };
   const kindAt = (where: number) => plan.stages[where - 1];
-  const protocolFault = (where: number) => kindAt(where) !== undefined && kindAt(where) !== 'sync' && ['iteratorThrows', 'nonObject', 'returnThrows'].includes(plan.fault);
+  const protocolFault = (where: number) =>
+    kindAt(where) !== undefined &&
+    kindAt(where) !== 'sync' &&
+    ['iteratorThrows', 'nonObject', 'returnThrows'].includes(plan.fault);
 
   // Fires the fault when the item with index `plan.at` passes the place `where`.
   const fault = async (where: number, index: number, signal: AbortSignal): Promise<'break' | undefined> => {
@@ -181,7 +202,12 @@ async function check(plan: Plan): Promise<void> {
         for await (const n of input) if ((await fault(plan.stages.length + 1, n as number, signal)) === 'break') break;
       },
       // A hung stage or close is the point of some cases: do not wait for it before settling.
-      { signal: controller.signal, onReport: (r) => (report = r), onCleanupError: (e) => void hooked.push(e), cleanupTimeout: 0 },
+      {
+        signal: controller.signal,
+        onReport: (r) => (report = r),
+        onCleanupError: (e) => void hooked.push(e),
+        cleanupTimeout: 0,
+      },
     );
   // A hang is ended by an abort from outside, as a deadline would.
   void hanging.promise.then(() => controller.abort(abortReason));

@@ -60,15 +60,17 @@ describe('defineInlineStage', () => {
   it('hands a callback a context whose index stays its item’s position until the call settles', async () => {
     const gate = deferred<void>();
     const seen: [number, number][] = [];
-    const running = from([10, 20, 30]).pipe(
-      map(async (n: number, ctx) => {
-        const before = ctx.index;
-        if (before === 1) await gate.promise;
-        else await null;
-        seen.push([before, ctx.index]);
-        return n;
-      }),
-    ).toArray();
+    const running = from([10, 20, 30])
+      .pipe(
+        map(async (n: number, ctx) => {
+          const before = ctx.index;
+          if (before === 1) await gate.promise;
+          else await null;
+          seen.push([before, ctx.index]);
+          return n;
+        }),
+      )
+      .toArray();
     gate.resolve();
     expect(await running).toEqual([10, 20, 30]);
     expect(seen).toEqual([
@@ -83,7 +85,12 @@ describe('fused inline stages: batches keep per-item semantics', () => {
   // regression (review, f9b005a): take(0) behind a filter opened and read the source.
   it('never opens the source for take(0) behind a filter', async () => {
     const { options, stats } = trackedResource([1, 2, 3]);
-    const out = await fromResource(options).pipe(filter(() => true), take(0)).toArray();
+    const out = await fromResource(options)
+      .pipe(
+        filter(() => true),
+        take(0),
+      )
+      .toArray();
     expect(out).toEqual([]);
     expect(stats.opens).toBe(0);
     expect(stats.reads).toBe(0);

@@ -75,7 +75,10 @@ export function descriptorOf(stage: unknown): StageDescriptor<unknown, unknown> 
 /** The name of a defined stage or sink: it names the function, the reports and the errors. */
 function validateName(name: unknown, where: string): string {
   if (typeof name !== 'string' || name === '') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: name must be a non-empty string, got ${describeValue(name)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `${where}: name must be a non-empty string, got ${describeValue(name)}`,
+    );
   }
   return name;
 }
@@ -149,8 +152,13 @@ export function defineSyncStage<In, Out>(
 export function defineInlineStage<In, Out>(kind: InlineKind, name: string, fn: InlineOp['fn']): FusableStage<In, Out> {
   const where = 'defineInlineStage(kind, name, fn)';
   if (!isInlineKind(kind)) {
-    const kinds = Object.keys(INLINE_KINDS).map((k) => `'${k}'`).join(', ');
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: kind must be one of ${kinds}, got ${describeValue(kind)}`);
+    const kinds = Object.keys(INLINE_KINDS)
+      .map((k) => `'${k}'`)
+      .join(', ');
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `${where}: kind must be one of ${kinds}, got ${describeValue(kind)}`,
+    );
   }
   validateName(name, where);
   validateFunction(fn, `${where}: fn`);
@@ -230,7 +238,9 @@ export interface BatchSinkDescriptor<In, R> {
 export const kSluiceSink: unique symbol = Symbol.for('sluice.sink') as never;
 
 export function sinkDescriptorOf(sink: unknown): BatchSinkDescriptor<unknown, unknown> | undefined {
-  return typeof sink === 'function' ? (sink as { [kSluiceSink]?: BatchSinkDescriptor<unknown, unknown> })[kSluiceSink] : undefined;
+  return typeof sink === 'function'
+    ? (sink as { [kSluiceSink]?: BatchSinkDescriptor<unknown, unknown> })[kSluiceSink]
+    : undefined;
 }
 
 /**

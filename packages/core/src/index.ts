@@ -6,8 +6,24 @@
  *
  * @module @sluice/core
  */
-export type { Stage, Sink, StageContext, RunOptions, RunReport, RunOutcome, StageReport, SourceReport, ProgressSnapshot } from './types.js';
-export { CHANNELS as diagnosticsChannels, type RunTraceContext, type SourceMessage, type StageMessage, type StageCloseMessage } from './observe.js';
+export type {
+  Stage,
+  Sink,
+  StageContext,
+  RunOptions,
+  RunReport,
+  RunOutcome,
+  StageReport,
+  SourceReport,
+  ProgressSnapshot,
+} from './types.js';
+export {
+  CHANNELS as diagnosticsChannels,
+  type RunTraceContext,
+  type SourceMessage,
+  type StageMessage,
+  type StageCloseMessage,
+} from './observe.js';
 export { from, fromResource, chain, Pipeline, type Chain, type FromInput, type FromOptions } from './pipeline.js';
 export type { ResourceSourceOptions, ReadContext, ReadResult, ResourceBatch } from './resource.js';
 export type { SourceInput, ReadableStreamLike } from './source.js';

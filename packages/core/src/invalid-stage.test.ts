@@ -8,13 +8,19 @@ describe('a stage that is not a stage', () => {
     const sinkLike = async function writeRows(source: AsyncIterable<number>) {
       for await (const n of source) void n;
     };
-    expect(() => from([1, 2]).pipe(async function* ok(s: AsyncIterable<number>) {
-      yield* s;
-    }).pipe(sinkLike as unknown as Stage<number, number>)).toThrow(
+    expect(() =>
+      from([1, 2])
+        .pipe(async function* ok(s: AsyncIterable<number>) {
+          yield* s;
+        })
+        .pipe(sinkLike as unknown as Stage<number, number>),
+    ).toThrow(
       expect.objectContaining({
         name: 'TypeError',
         code: 'ERR_SLUICE_INVALID_STAGE',
-        message: expect.stringMatching(/^pipe\(\): stage 2 \(writeRows\) is an async function.*did you mean `async function\*`, or `\.to\(\)` for a sink\?$/),
+        message: expect.stringMatching(
+          /^pipe\(\): stage 2 \(writeRows\) is an async function.*did you mean `async function\*`, or `\.to\(\)` for a sink\?$/,
+        ),
       }),
     );
   });
@@ -27,21 +33,33 @@ describe('a stage that is not a stage', () => {
           for await (const n of source) void n;
         })();
       };
-      const running = from([1, 2]).pipe(returnsPromise as unknown as Stage<number, number>).run();
+      const running = from([1, 2])
+        .pipe(returnsPromise as unknown as Stage<number, number>)
+        .run();
       await expect(running).rejects.toMatchObject({
         name: 'TypeError',
         code: 'ERR_SLUICE_INVALID_STAGE',
-        message: expect.stringMatching(/^pipe\(\): stage 1 \(writeRows\) must return an async iterable, but returned an instance of Promise; did you mean `async function\*`, or `\.to\(\)` for a sink\?$/),
+        message: expect.stringMatching(
+          /^pipe\(\): stage 1 \(writeRows\) must return an async iterable, but returned an instance of Promise; did you mean `async function\*`, or `\.to\(\)` for a sink\?$/,
+        ),
       });
     }));
 
   it('names an anonymous stage by its position, without repeating the word stage', () =>
     withoutUnhandledRejections(async () => {
-      const running = from([1]).pipe(async function* ok(s: AsyncIterable<number>) {
-        yield* s;
-      }, (() => 42) as unknown as Stage<number, number>).run();
+      const running = from([1])
+        .pipe(
+          async function* ok(s: AsyncIterable<number>) {
+            yield* s;
+          },
+          (() => 42) as unknown as Stage<number, number>,
+        )
+        .run();
       const error = await running.catch((e: unknown) => e as Error);
-      expect(error).toMatchObject({ code: 'ERR_SLUICE_INVALID_STAGE', message: expect.stringMatching(/^pipe\(\): stage 2 must return an async iterable/) });
+      expect(error).toMatchObject({
+        code: 'ERR_SLUICE_INVALID_STAGE',
+        message: expect.stringMatching(/^pipe\(\): stage 2 must return an async iterable/),
+      });
       expect((error as Error).message).not.toMatch(/stage stage/);
     }));
 

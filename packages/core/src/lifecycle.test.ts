@@ -1,6 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { from, fromResource, isTimedOut, type RunReport, type StageContext } from './index.js';
-import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, flushMacrotask, leakCheck, trackedResource, trackedSource } from './testing/index.js';
+import {
+  NO_LEAKS,
+  abortListenerCount,
+  captureWarnings,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  trackedResource,
+  trackedSource,
+} from './testing/index.js';
 
 /** A probe stage: records its finally and how many items went through. */
 function probe(name: string, log: string[]) {
@@ -156,7 +165,13 @@ describe('contract 3: prompt teardown', () => {
     const log: string[] = [];
     const source = trackedSource(Array.from({ length: 100 }, (_, i) => i));
     const taken: number[] = [];
-    for await (const n of from(source).pipe(probe('a', log), probe('b', log), probe('c', log), probe('d', log), probe('e', log))) {
+    for await (const n of from(source).pipe(
+      probe('a', log),
+      probe('b', log),
+      probe('c', log),
+      probe('d', log),
+      probe('e', log),
+    )) {
       taken.push(n);
       if (taken.length === 3) break;
     }
@@ -190,7 +205,11 @@ describe('contract 3: prompt teardown', () => {
     const lateErrors: unknown[] = [];
     const running = from(source)
       .pipe(sleepy)
-      .run({ signal: controller.signal, onReport: (r) => (report = r), onCleanupError: (error) => void lateErrors.push(error) });
+      .run({
+        signal: controller.signal,
+        onReport: (r) => (report = r),
+        onCleanupError: (error) => void lateErrors.push(error),
+      });
     await entered.promise;
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
@@ -249,7 +268,10 @@ describe('contract 3: prompt teardown', () => {
   });
 
   it('settles once with the first reason under a double abort', async () => {
-    const { options, stats } = trackedResource(Array.from({ length: 1000 }, (_, i) => i), { batchSize: 1 });
+    const { options, stats } = trackedResource(
+      Array.from({ length: 1000 }, (_, i) => i),
+      { batchSize: 1 },
+    );
     const controller = new AbortController();
     const first = new Error('first');
     let reports = 0;
@@ -273,15 +295,21 @@ describe('contract 3: prompt teardown', () => {
     const controller = new AbortController();
     const reason = new DOMException('client left', 'AbortError');
     let pulledAtAbort = -1;
-    const { options, stats } = trackedResource(Array.from({ length: 10_000 }, (_, i) => i), { batchSize: 1 });
-    const running = fromResource(options).to(async (source) => {
-      for await (const n of source) {
-        if (n === 10) {
-          pulledAtAbort = stats.produced;
-          controller.abort(reason);
+    const { options, stats } = trackedResource(
+      Array.from({ length: 10_000 }, (_, i) => i),
+      { batchSize: 1 },
+    );
+    const running = fromResource(options).to(
+      async (source) => {
+        for await (const n of source) {
+          if (n === 10) {
+            pulledAtAbort = stats.produced;
+            controller.abort(reason);
+          }
         }
-      }
-    }, { signal: controller.signal });
+      },
+      { signal: controller.signal },
+    );
     await expect(running).rejects.toBe(reason);
     expect(stats.produced - pulledAtAbort).toBeLessThanOrEqual(1);
     expect(stats.closes).toBe(1);
@@ -340,7 +368,10 @@ describe('nested runs and slow cleanups', () => {
     };
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
-    for await (const n of from(source).pipe(inner).iterate({ onReport: (r) => (report = r) })) if (n === 1) break;
+    for await (const n of from(source)
+      .pipe(inner)
+      .iterate({ onReport: (r) => (report = r) }))
+      if (n === 1) break;
     expect(report).toMatchObject({ outcome: 'stopped', cleanupErrors: [] });
     expect(source.stats.closes).toBe(1);
   });
@@ -436,7 +467,9 @@ describe('cleanupTimeout', () => {
   });
 
   it('rejects a cleanupTimeout that is not a whole number of milliseconds', () => {
-    expect(() => from([1]).run({ cleanupTimeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => from([1]).run({ cleanupTimeout: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
   });
 
   it('settles an aborted run promptly even when an idle stage’s finally is stuck [3.2 / 3.3]', async () => {
@@ -455,16 +488,18 @@ describe('cleanupTimeout', () => {
     const controller = new AbortController();
     const reason = new Error('client left');
     let report: RunReport | undefined;
-    const running = from([1, 2, 3]).pipe(slowClose).to(
-      async (items) => {
-        for await (const n of items) {
-          void n;
-          gotOne.resolve();
-          await sinkHold.promise;
-        }
-      },
-      { signal: controller.signal, onReport: (r) => (report = r), cleanupTimeout: 0 },
-    );
+    const running = from([1, 2, 3])
+      .pipe(slowClose)
+      .to(
+        async (items) => {
+          for await (const n of items) {
+            void n;
+            gotOne.resolve();
+            await sinkHold.promise;
+          }
+        },
+        { signal: controller.signal, onReport: (r) => (report = r), cleanupTimeout: 0 },
+      );
     await gotOne.promise;
     controller.abort(reason);
     const prompt = await settlesWithin(running);
@@ -585,7 +620,10 @@ describe('contract 5: errors keep their identity', () => {
 
   it('emits a process warning for a late cleanup error when no hook is given', async () => {
     const warned = deferred<Error>();
-    const capture = captureWarnings((w) => w.message.includes('late close failed'), (w) => warned.resolve(w));
+    const capture = captureWarnings(
+      (w) => w.message.includes('late close failed'),
+      (w) => warned.resolve(w),
+    );
     try {
       const stuck = deferred<void>();
       const entered = deferred<void>();
@@ -603,14 +641,19 @@ describe('contract 5: errors keep their identity', () => {
         }
       };
       let report: RunReport | undefined;
-      const running = from([1]).pipe(stage).run({ signal: controller.signal, onReport: (r) => (report = r) });
+      const running = from([1])
+        .pipe(stage)
+        .run({ signal: controller.signal, onReport: (r) => (report = r) });
       await entered.promise;
       controller.abort();
       await expect(running).rejects.toBe(controller.signal.reason);
       stuck.resolve();
       await report!.closed;
       const warning = await warned.promise;
-      expect(warning).toMatchObject({ code: 'SLUICE_CLEANUP_ERROR', message: expect.stringContaining('late close failed') });
+      expect(warning).toMatchObject({
+        code: 'SLUICE_CLEANUP_ERROR',
+        message: expect.stringContaining('late close failed'),
+      });
       expect(report!.cleanupErrors).toHaveLength(1);
     } finally {
       capture.restore();
@@ -666,7 +709,9 @@ describe('report', () => {
         return true;
       },
     }));
-    const report = await from(Array.from({ length: 10 }, (_, i) => i)).pipe(evens, probe('p', [])).run();
+    const report = await from(Array.from({ length: 10 }, (_, i) => i))
+      .pipe(evens, probe('p', []))
+      .run();
     expect(report.outcome).toBe('completed');
     expect(report.items).toBe(5);
     expect(report.stages).toEqual([

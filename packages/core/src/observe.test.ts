@@ -1,7 +1,13 @@
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineSyncStage } from './kit/index.js';
-import { diagnosticsChannels as CH, from, fromResource, type RunTraceContext, type StageCloseMessage } from './index.js';
+import {
+  diagnosticsChannels as CH,
+  from,
+  fromResource,
+  type RunTraceContext,
+  type StageCloseMessage,
+} from './index.js';
 import { probeRun } from './internal/probe.js';
 import { deferred } from './testing/index.js';
 
@@ -74,7 +80,9 @@ describe('diagnostics_channel', () => {
     const events = record();
     await from([1, 2, 3]).pipe(double, label).run();
     const closes = events.filter(([n]) => n === CH.stageClose).map(([, m]) => m as StageCloseMessage);
-    expect(closes.map(({ index, name, fused, itemsIn, itemsOut, how }) => ({ index, name, fused, itemsIn, itemsOut, how }))).toEqual([
+    expect(
+      closes.map(({ index, name, fused, itemsIn, itemsOut, how }) => ({ index, name, fused, itemsIn, itemsOut, how })),
+    ).toEqual([
       { index: 1, name: 'double', fused: true, itemsIn: 3, itemsOut: 3, how: 'end' },
       { index: 2, name: 'label', fused: false, itemsIn: 3, itemsOut: 3, how: 'end' },
     ]);
@@ -119,7 +127,13 @@ describe('diagnostics_channel', () => {
     expect(settled).toMatchObject({ outcome: 'aborted', error: controller.signal.reason });
     expect(events.map(([n]) => n)).toContain('error');
     const close = events.find(([n]) => n === CH.stageClose)![1] as StageCloseMessage;
-    expect(close).toMatchObject({ name: 'label', how: 'error', error: controller.signal.reason, itemsIn: 1, itemsOut: 1 });
+    expect(close).toMatchObject({
+      name: 'label',
+      how: 'error',
+      error: controller.signal.reason,
+      itemsIn: 1,
+      itemsOut: 1,
+    });
   });
 
   it('closes the stages a consumer’s break left with how "return", on a synchronous source', async () => {
@@ -147,7 +161,10 @@ describe('diagnostics_channel', () => {
         close: () => undefined,
       }).run();
       const source = events.filter(([n]) => n === CH.sourceOpen || n === CH.sourceRelease);
-      expect(source.map(([n]) => n), twin).toEqual([CH.sourceOpen, CH.sourceRelease]);
+      expect(
+        source.map(([n]) => n),
+        twin,
+      ).toEqual([CH.sourceOpen, CH.sourceRelease]);
       expect(source[1]![1], twin).toMatchObject({ name: 'resource', items: 2 });
       for (const f of undo.splice(0)) f();
     }

@@ -19,9 +19,14 @@ function position(marker: string, word: string, occurrence = 1): string {
 
 describe('pipe() type errors, as tsc prints them', () => {
   it('are reported on the stage that cannot take its input, with no overload list', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', fixture]).catch(
-      (error: { stdout: string }) => error,
-    );
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      tsc,
+      '--noEmit',
+      '--pretty',
+      'false',
+      '-p',
+      fixture,
+    ]).catch((error: { stdout: string }) => error);
     const output = stdout.replace(/^\S*mismatch\.ts/gm, 'mismatch.ts');
     expect(output).not.toMatch(/Overload/);
     // One message per mismatch: the argument line, then the one line that names both item types.

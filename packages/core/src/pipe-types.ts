@@ -23,7 +23,11 @@ export interface StageMismatch<M> {
  * stage such as `buffer(n)`, whose output it learns from the stages around it; the cost is that a
  * stage declared to yield `unknown` is not checked against the stage after it.
  */
-export type Takes<Prev, In> = unknown extends Prev ? unknown : [Prev] extends [In] ? unknown : StageMismatch<{ receives: Prev; takes: In }>;
+export type Takes<Prev, In> = unknown extends Prev
+  ? unknown
+  : [Prev] extends [In]
+    ? unknown
+    : StageMismatch<{ receives: Prev; takes: In }>;
 
 /**
  * An inference site only: the compiler infers `O` from a stage's output, and the type resolves to

@@ -16,7 +16,11 @@ describe('type inference', () => {
   it('infers the item type from the source', () => {
     expectTypeOf(from([1, 2])).toEqualTypeOf<Pipeline<number>>();
     expectTypeOf(from(new Set(['a']))).toEqualTypeOf<Pipeline<string>>();
-    expectTypeOf(from(async function* () { yield true; })).toEqualTypeOf<Pipeline<boolean>>();
+    expectTypeOf(
+      from(async function* () {
+        yield true;
+      }),
+    ).toEqualTypeOf<Pipeline<boolean>>();
     expectTypeOf(from([Promise.resolve(1)])).toEqualTypeOf<Pipeline<number>>();
     expectTypeOf(fromResource({ open: () => 1, read: () => ['x'], close: () => {} })).toEqualTypeOf<Pipeline<string>>();
   });
@@ -34,7 +38,9 @@ describe('type inference', () => {
   it('types what runs resolve to', () => {
     expectTypeOf(from([1]).pipe(toStr).toArray()).resolves.toEqualTypeOf<string[]>();
     expectTypeOf(from([1]).run()).resolves.toEqualTypeOf<RunReport>();
-    expectTypeOf(from([1]).to(async (source: AsyncIterable<number>) => source)).resolves.toEqualTypeOf<AsyncIterable<number>>();
+    expectTypeOf(from([1]).to(async (source: AsyncIterable<number>) => source)).resolves.toEqualTypeOf<
+      AsyncIterable<number>
+    >();
   });
 
   it('types chains as stages', () => {
@@ -57,7 +63,10 @@ describe('type inference', () => {
       toStr,
       seen((s) => expectTypeOf(s).toEqualTypeOf<string>()),
     );
-    chain<string>().pipe(len, seen((n) => expectTypeOf(n).toEqualTypeOf<number>()));
+    chain<string>().pipe(
+      len,
+      seen((n) => expectTypeOf(n).toEqualTypeOf<number>()),
+    );
   });
 
   it('infers a generic stage that takes its type from its neighbours (as buffer(n) or take(n) do)', () => {
@@ -73,7 +82,9 @@ describe('type inference', () => {
 
   it('keeps Pipeline covariant in its item type', () => {
     expectTypeOf(from(['a'])).toMatchTypeOf<Pipeline<string | Uint8Array>>();
-    expectTypeOf(from(['a']).pipe(toStr as unknown as Stage<string, string>)).toMatchTypeOf<Pipeline<string | Uint8Array>>();
+    expectTypeOf(from(['a']).pipe(toStr as unknown as Stage<string, string>)).toMatchTypeOf<
+      Pipeline<string | Uint8Array>
+    >();
   });
 });
 

@@ -34,7 +34,9 @@ describe('from', () => {
     expect(await from(gen()).toArray()).toEqual([1, 2]);
     expect(await from(agen()).toArray()).toEqual([1, 2]);
     expect(await from(Readable.from([1, 2])).toArray()).toEqual([1, 2]);
-    expect(await from(new ReadableStream({ start: (c) => (c.enqueue(1), c.enqueue(2), c.close()) })).toArray()).toEqual([1, 2]);
+    expect(await from(new ReadableStream({ start: (c) => (c.enqueue(1), c.enqueue(2), c.close()) })).toArray()).toEqual(
+      [1, 2],
+    );
     expect(await from(() => agen()).toArray()).toEqual([1, 2]);
     expect(await from(async () => [1, 2]).toArray()).toEqual([1, 2]);
   });
@@ -73,15 +75,27 @@ describe('from', () => {
 
   it('rejects what it cannot read at call time, with a code and a message', () => {
     expect(() => from(42 as never)).toThrow(
-      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_SOURCE', message: expect.stringContaining('number 42') }),
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SLUICE_INVALID_SOURCE',
+        message: expect.stringContaining('number 42'),
+      }),
     );
     expect(() => from(null as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_SOURCE' }));
     expect(() => from([1], { batchSize: 0 })).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', message: expect.stringContaining('batchSize') }),
+      expect.objectContaining({
+        name: 'RangeError',
+        code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+        message: expect.stringContaining('batchSize'),
+      }),
     );
     expect(() => from([1], { batchSize: 1.5 })).toThrow(expect.objectContaining({ name: 'RangeError' }));
     expect(() => from([1], { batchSiz: 1 } as never)).toThrow(
-      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('"batchSiz"') }),
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SLUICE_INVALID_OPTION',
+        message: expect.stringContaining('"batchSiz"'),
+      }),
     );
   });
 
@@ -127,7 +141,11 @@ describe('Pipeline', () => {
 
   it('rejects stages that are not functions at call time', () => {
     expect(() => from([1]).pipe(double, 3 as never)).toThrow(
-      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_STAGE', message: expect.stringContaining('stage 2') }),
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SLUICE_INVALID_STAGE',
+        message: expect.stringContaining('stage 2'),
+      }),
     );
   });
 
@@ -138,10 +156,18 @@ describe('Pipeline', () => {
 
   it('rejects invalid run options at call time', () => {
     const p = from([1]);
-    expect(() => p.run({ timeout: -1 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => p.run({ timeout: '5' as never })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => p.run({ signal: {} as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('AbortSignal') }));
-    expect(() => p.toArray({ timeot: 5 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('"timeot"') }));
+    expect(() => p.run({ timeout: -1 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => p.run({ timeout: '5' as never })).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => p.run({ signal: {} as never })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('AbortSignal') }),
+    );
+    expect(() => p.toArray({ timeot: 5 } as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('"timeot"') }),
+    );
     expect(() => p.to(null as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_SINK' }));
   });
 
@@ -149,7 +175,11 @@ describe('Pipeline', () => {
   it('refuses a timeout above 2^31-1 ms, which setTimeout would turn into 1 ms', () => {
     const source = trackedSource([1]);
     expect(() => from(source).run({ timeout: 2 ** 31 })).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', message: expect.stringContaining('24.8 days') }),
+      expect.objectContaining({
+        name: 'RangeError',
+        code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+        message: expect.stringContaining('24.8 days'),
+      }),
     );
     expect(source.stats.opens).toBe(0);
   });
@@ -179,7 +209,11 @@ describe('Pipeline', () => {
         if (a.done || b.done) return;
       }
     }
-    await expect(from(trackedSource([1, 2, 3, 4])).pipe(prefetch).toArray()).resolves.toEqual([1, 2, 3, 4]);
+    await expect(
+      from(trackedSource([1, 2, 3, 4]))
+        .pipe(prefetch)
+        .toArray(),
+    ).resolves.toEqual([1, 2, 3, 4]);
   });
 });
 
@@ -239,13 +273,20 @@ describe('pipe with stages assembled at run time', () => {
   it('takes them one pipe() call each', async () => {
     const stages: Stage<number, number>[] = [plusOne, double];
     expect(await stages.reduce((p, stage) => p.pipe(stage), from([1, 2])).toArray()).toEqual([4, 6]);
-    expect(await from([1]).pipe(stages.reduce<Chain<number, number>>((c, stage) => c.pipe(stage), chain<number>())).toArray()).toEqual([4]);
+    expect(
+      await from([1])
+        .pipe(stages.reduce<Chain<number, number>>((c, stage) => c.pipe(stage), chain<number>()))
+        .toArray(),
+    ).toEqual([4]);
   });
 
   it('rejects an array passed as a stage, with a coded error (pipe has no list form)', () => {
     const stages = [plusOne, double] as unknown as Stage<number, number>;
     expect(() => from([1]).pipe(stages)).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE', message: expect.stringMatching(/^pipe\(\): stage 1 must be a function .*array/i) }),
+      expect.objectContaining({
+        code: 'ERR_SLUICE_INVALID_STAGE',
+        message: expect.stringMatching(/^pipe\(\): stage 1 must be a function .*array/i),
+      }),
     );
   });
 });

@@ -1,16 +1,30 @@
 import { SluiceTypeError } from './errors.js';
-import { describeValue, isUnreadable } from './kit/describe.js';
-import { DONE } from './kit/iteration.js';
+import { describeValue } from './kit/describe.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
 import type { Plan } from './internal/chain.js';
 import { Run } from './internal/run.js';
 import { STAGE_HINT, type StageSpec } from './internal/stage-iterators.js';
 import { resourceSpec, type ResourceSourceOptions } from './resource.js';
-import { inputToBatches, isSourceInput, lazySource, type BatchLimits, type SourceInput, type SourceSpec } from './source.js';
+import {
+  inputToBatches,
+  isSourceInput,
+  lazySource,
+  type BatchLimits,
+  type SourceInput,
+  type SourceSpec,
+} from './source.js';
 import type { Piped, PipedFirst, PipedLast } from './pipe-types.js';
 import type { RunOptions, RunReport, Sink, Stage, StageContext } from './types.js';
-import { MAX_TIMEOUT, validateFunction, validateInteger, validateKeys, validateObject, validateSignal, validateTimeout } from './validate.js';
+import {
+  MAX_TIMEOUT,
+  validateFunction,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  validateSignal,
+  validateTimeout,
+} from './validate.js';
 
 /** Options of `from()`. */
 export interface FromOptions {
@@ -36,9 +50,7 @@ export interface FromOptions {
 }
 
 /** What `from()` accepts: an input, or a function returning one (called lazily, per run). */
-export type FromInput<T> =
-  | SourceInput<T>
-  | ((ctx: StageContext) => SourceInput<T> | Promise<SourceInput<T>>);
+export type FromInput<T> = SourceInput<T> | ((ctx: StageContext) => SourceInput<T> | Promise<SourceInput<T>>);
 
 const kChain = Symbol('sluice.chain');
 const DEFAULT_BATCH_SIZE = 1024;
@@ -58,7 +70,10 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
     const label = stage.name ? `${where}: stage ${position} (${stage.name})` : `${where}: stage ${position}`;
     // An async function returns a promise, never an async iterable: known without calling it.
     if (Object.prototype.toString.call(stage) === '[object AsyncFunction]') {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${label} is an async function, so it returns a promise, not an async iterable; ${STAGE_HINT}`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_STAGE',
+        `${label} is an async function, so it returns a promise, not an async iterable; ${STAGE_HINT}`,
+      );
     }
     const inlined = (stage as { [kChain]?: readonly StageSpec[] })[kChain];
     if (inlined) {
@@ -69,12 +84,26 @@ function stageSpecs(stages: readonly unknown[], where: string, offset: number): 
     if (descriptor?.kind === 'sync') specs.push({ kind: 'sync', kernel: descriptor });
     else if (descriptor?.kind === 'batch') specs.push({ kind: 'batch', kernel: descriptor });
     // House style names stage generators `<operator>Stage`; reports name the operator.
-    else specs.push({ kind: 'item', stage: stage as Stage<unknown, unknown>, name: stage.name.replace(/(.)Stage$/, '$1') || `stage #${position}`, label });
+    else
+      specs.push({
+        kind: 'item',
+        stage: stage as Stage<unknown, unknown>,
+        name: stage.name.replace(/(.)Stage$/, '$1') || `stage #${position}`,
+        label,
+      });
   });
   return specs;
 }
 
-const RUN_OPTIONS = ['signal', 'timeout', 'cleanupTimeout', 'onReport', 'onCleanupError', 'onProgress', 'progressInterval'] as const;
+const RUN_OPTIONS = [
+  'signal',
+  'timeout',
+  'cleanupTimeout',
+  'onReport',
+  'onCleanupError',
+  'onProgress',
+  'progressInterval',
+] as const;
 
 /** Validates run options (`signal`, `timeout`, …) with coded errors; for adapters that take them. */
 export function validateRunOptions(options: unknown, where: string): RunOptions {
@@ -91,7 +120,10 @@ export function validateRunOptions(options: unknown, where: string): RunOptions 
   if (o.progressInterval !== undefined) {
     validateInteger(o.progressInterval, `${where}.progressInterval`, 1, MAX_TIMEOUT);
     if (o.onProgress === undefined) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}.progressInterval needs ${where}.onProgress, the function it paces`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_OPTION',
+        `${where}.progressInterval needs ${where}.onProgress, the function it paces`,
+      );
     }
   }
   return o;
@@ -104,7 +136,7 @@ export function validateRunOptions(options: unknown, where: string): RunOptions 
 export class Pipeline<T> implements AsyncIterable<T> {
   static {
     // On the prototype and not in the type: `isPipeline` finds it, the public API does not show it.
-    Object.defineProperty(this.prototype, PIPELINE_BRAND, { value: true });
+    Object.defineProperty(Pipeline.prototype, PIPELINE_BRAND, { value: true });
   }
 
   readonly #plan: Plan;
@@ -138,14 +170,62 @@ export class Pipeline<T> implements AsyncIterable<T> {
   pipe<R>(s1: Stage<T, R>): Pipeline<R>;
   pipe<O1, I2, R>(s1: PipedFirst<T, O1, I2>, s2: PipedLast<O1, I2, R>): Pipeline<R>;
   pipe<O1, I2, O2, I3, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Pipeline<R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<T, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: PipedLast<O3, I4, R>,
+  ): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: PipedLast<O4, I5, R>,
+  ): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: PipedLast<O5, I6, R>,
+  ): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: PipedLast<O6, I7, R>,
+  ): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: Piped<O6, I7, O7, I8>,
+    s8: PipedLast<O7, I8, R>,
+  ): Pipeline<R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(
+    s1: PipedFirst<T, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: Piped<O6, I7, O7, I8>,
+    s8: Piped<O7, I8, O8, I9>,
+    s9: PipedLast<O8, I9, R>,
+  ): Pipeline<R>;
   pipe(...stages: unknown[]): Pipeline<unknown> {
-    return new Pipeline({ source: this.#plan.source, stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()', this.#plan.stages.length)] });
+    return new Pipeline({
+      source: this.#plan.source,
+      stages: [...this.#plan.stages, ...stageSpecs(stages, 'pipe()', this.#plan.stages.length)],
+    });
   }
 
   /**
@@ -193,7 +273,10 @@ export class Pipeline<T> implements AsyncIterable<T> {
    */
   to<R>(sink: Sink<T, R>, options?: RunOptions): Promise<R> {
     if (typeof sink !== 'function') {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_SINK', `to(): sink must be a function (source, { signal }) => Promise, got ${describeValue(sink)}`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_SINK',
+        `to(): sink must be a function (source, { signal }) => Promise, got ${describeValue(sink)}`,
+      );
     }
     const run = this.#start<T>(validateRunOptions(options, 'to(options)'));
     const batched = sinkDescriptorOf(sink);
@@ -313,7 +396,10 @@ function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
  * await from(async function* () { yield 'a'; yield 'b'; }).toArray(); // => ['a', 'b']
  * ```
  */
-export function from<B extends Uint8Array>(input: B | ((ctx: StageContext) => B | Promise<B>), options?: FromOptions): Pipeline<B>;
+export function from<B extends Uint8Array>(
+  input: B | ((ctx: StageContext) => B | Promise<B>),
+  options?: FromOptions,
+): Pipeline<B>;
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>>;
 export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions): Pipeline<Awaited<T>> {
   // A pipeline (from any copy of core) is taken as it is, so its source stays owned (and reported) by the run.
@@ -324,7 +410,8 @@ export function from<T>(input: FromInput<T> | Pipeline<T>, options?: FromOptions
     validateObject(options, 'from(input, options)');
     validateKeys(options, ['batchSize', 'batchBytes'], 'from(input, options)');
     if (options.batchSize !== undefined) size = validateInteger(options.batchSize, 'from(input, options).batchSize', 1);
-    if (options.batchBytes !== undefined) bytes = validateInteger(options.batchBytes, 'from(input, options).batchBytes', 1, Infinity);
+    if (options.batchBytes !== undefined)
+      bytes = validateInteger(options.batchBytes, 'from(input, options).batchBytes', 1, Infinity);
   }
   return new Pipeline<Awaited<T>>({ source: sourceFrom(input, { size, bytes }) as SourceSpec<unknown>, stages: [] });
 }
@@ -361,13 +448,62 @@ export function fromResource<R, T>(options: ResourceSourceOptions<R, T>): Pipeli
 export interface Chain<In, Out> extends Stage<In, Out> {
   pipe<R>(s1: Stage<Out, R>): Chain<In, R>;
   pipe<O1, I2, R>(s1: PipedFirst<Out, O1, I2>, s2: PipedLast<O1, I2, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: PipedLast<O2, I3, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: PipedLast<O3, I4, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: PipedLast<O4, I5, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: PipedLast<O5, I6, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: PipedLast<O6, I7, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: PipedLast<O7, I8, R>): Chain<In, R>;
-  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(s1: PipedFirst<Out, O1, I2>, s2: Piped<O1, I2, O2, I3>, s3: Piped<O2, I3, O3, I4>, s4: Piped<O3, I4, O4, I5>, s5: Piped<O4, I5, O5, I6>, s6: Piped<O5, I6, O6, I7>, s7: Piped<O6, I7, O7, I8>, s8: Piped<O7, I8, O8, I9>, s9: PipedLast<O8, I9, R>): Chain<In, R>;
+  pipe<O1, I2, O2, I3, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: PipedLast<O2, I3, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: PipedLast<O3, I4, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: PipedLast<O4, I5, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: PipedLast<O5, I6, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: PipedLast<O6, I7, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: Piped<O6, I7, O7, I8>,
+    s8: PipedLast<O7, I8, R>,
+  ): Chain<In, R>;
+  pipe<O1, I2, O2, I3, O3, I4, O4, I5, O5, I6, O6, I7, O7, I8, O8, I9, R>(
+    s1: PipedFirst<Out, O1, I2>,
+    s2: Piped<O1, I2, O2, I3>,
+    s3: Piped<O2, I3, O3, I4>,
+    s4: Piped<O3, I4, O4, I5>,
+    s5: Piped<O4, I5, O5, I6>,
+    s6: Piped<O5, I6, O6, I7>,
+    s7: Piped<O6, I7, O7, I8>,
+    s8: Piped<O7, I8, O8, I9>,
+    s9: PipedLast<O8, I9, R>,
+  ): Chain<In, R>;
 }
 
 function makeChain<In, Out>(specs: readonly StageSpec[]): Chain<In, Out> {

@@ -52,17 +52,31 @@ describe('RunOptions.onProgress', () => {
     expect(snapshots[3]).toMatchObject({ items: 2, ratePerSec: 0, elapsedMs: 400 });
     end.resolve();
     const report = await running;
-    expect(snapshots.at(-1)).toMatchObject({ final: true, outcome: 'completed', items: report.items, bytes: 5, source: { state: 'closed', items: 2 } });
+    expect(snapshots.at(-1)).toMatchObject({
+      final: true,
+      outcome: 'completed',
+      items: report.items,
+      bytes: 5,
+      source: { state: 'closed', items: 2 },
+    });
     expect(snapshots).toHaveLength(5);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   it('gives a final snapshot with the source closed for a synchronous source, and clears its timer', async () => {
     const snapshots: ProgressSnapshot[] = [];
-    const items = await from(['a', 'bb', 'ccc'], { batchSize: 2 }).pipe(upper).toArray({ onProgress: (s) => snapshots.push(s) });
+    const items = await from(['a', 'bb', 'ccc'], { batchSize: 2 })
+      .pipe(upper)
+      .toArray({ onProgress: (s) => snapshots.push(s) });
     expect(items).toEqual(['A', 'BB', 'CCC']);
     expect(snapshots).toEqual([
-      expect.objectContaining({ final: true, outcome: 'completed', items: 3, bytes: 6, source: expect.objectContaining({ state: 'closed', items: 3 }) }),
+      expect.objectContaining({
+        final: true,
+        outcome: 'completed',
+        items: 3,
+        bytes: 6,
+        source: expect.objectContaining({ state: 'closed', items: 3 }),
+      }),
     ]);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -135,13 +149,22 @@ describe('RunOptions.onProgress', () => {
 
   it('rejects bad options at call time with coded errors', () => {
     const p = from([1]);
-    expect(() => p.run({ onProgress: 'bar' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', name: 'TypeError' }));
+    expect(() => p.run({ onProgress: 'bar' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', name: 'TypeError' }),
+    );
     expect(() => p.run({ progressInterval: 100 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('run(options).progressInterval needs run(options).onProgress') }),
+      expect.objectContaining({
+        code: 'ERR_SLUICE_INVALID_OPTION',
+        message: expect.stringContaining('run(options).progressInterval needs run(options).onProgress'),
+      }),
     );
     for (const bad of [0, 1.5, -1, Infinity]) {
-      expect(() => p.toArray({ onProgress: () => {}, progressInterval: bad })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', name: 'RangeError' }));
+      expect(() => p.toArray({ onProgress: () => {}, progressInterval: bad })).toThrow(
+        expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', name: 'RangeError' }),
+      );
     }
-    expect(() => p.run({ onProgress: () => {}, progressInterval: '100' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => p.run({ onProgress: () => {}, progressInterval: '100' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 });

@@ -52,10 +52,18 @@ describe('contract 6.2: a source that cuts batches bounds them by bytes as well 
   });
 
   it('validates batchBytes with coded errors', () => {
-    expect(() => from([1], { batchBytes: 0 })).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => from([1], { batchBytes: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => from([1], { batchBytes: 0 })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => from([1], { batchBytes: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
     expect(() => from([1], { batchBytes: '64k' as never })).toThrow(
-      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringMatching(/batchBytes must be a number, got string "64k"/) }),
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_SLUICE_INVALID_OPTION',
+        message: expect.stringMatching(/batchBytes must be a number, got string "64k"/),
+      }),
     );
   });
 

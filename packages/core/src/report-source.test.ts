@@ -15,7 +15,15 @@ describe('report.source', () => {
       read: (_cursor, { signal }) => {
         reading.resolve();
         return new Promise<number[]>((_, reject) => {
-          signal.addEventListener('abort', () => void nextTurn().then(nextTurn).then(nextTurn).then(() => reject(signal.reason)), { once: true });
+          signal.addEventListener(
+            'abort',
+            () =>
+              void nextTurn()
+                .then(nextTurn)
+                .then(nextTurn)
+                .then(() => reject(signal.reason)),
+            { once: true },
+          );
         });
       },
       close: () => {
@@ -43,7 +51,16 @@ describe('report.source', () => {
       (async function* rows() {
         try {
           pulled.resolve();
-          await new Promise((_, reject) => signal.addEventListener('abort', () => void nextTurn().then(nextTurn).then(() => reject(signal.reason)), { once: true }));
+          await new Promise((_, reject) =>
+            signal.addEventListener(
+              'abort',
+              () =>
+                void nextTurn()
+                  .then(nextTurn)
+                  .then(() => reject(signal.reason)),
+              { once: true },
+            ),
+          );
           yield 1;
         } finally {
           finished = true;

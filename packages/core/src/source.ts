@@ -117,7 +117,12 @@ function webStreamIterable<T>(stream: ReadableStreamLike<T>): AsyncIterable<T> {
 }
 
 /** Turns any accepted input into a batch iterator; throws a coded TypeError for anything else. */
-export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: SourceHooks, what: string): BatchIterator<T> {
+export function inputToBatches<T>(
+  input: unknown,
+  limits: BatchLimits,
+  hooks: SourceHooks,
+  what: string,
+): BatchIterator<T> {
   if (isUnreadable(input)) throw notASource(input, what);
   if (typeof input === 'string' || input instanceof Uint8Array) {
     // Like Readable.from(): a string or buffer is one chunk, not a sequence of characters or bytes.
@@ -126,9 +131,11 @@ export function inputToBatches<T>(input: unknown, limits: BatchLimits, hooks: So
   if (Array.isArray(input)) return arraySource(input as T[], limits, hooks);
   if (input !== null && (typeof input === 'object' || typeof input === 'function')) {
     const o = input as Record<symbol | string, unknown>;
-    if (typeof o[Symbol.asyncIterator] === 'function') return asyncIterableSource(input as AsyncIterable<T>, hooks, what);
+    if (typeof o[Symbol.asyncIterator] === 'function')
+      return asyncIterableSource(input as AsyncIterable<T>, hooks, what);
     if (typeof o[Symbol.iterator] === 'function') return syncIterableSource(input as Iterable<T>, limits, hooks, what);
-    if (typeof o.getReader === 'function') return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks, what);
+    if (typeof o.getReader === 'function')
+      return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks, what);
   }
   throw notASource(input, what);
 }

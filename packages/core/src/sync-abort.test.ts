@@ -81,7 +81,9 @@ describe('an abort that arrives synchronously from inside a pull', () => {
         },
       }));
       let report: RunReport | undefined;
-      const running = from(source).pipe(same).run({ signal: controller.signal, onReport: (r) => (report = r) });
+      const running = from(source)
+        .pipe(same)
+        .run({ signal: controller.signal, onReport: (r) => (report = r) });
       expect(await running.catch((error: unknown) => error)).toBe(controller.signal.reason);
       await report!.closed;
       expect(returned).toBe(1);

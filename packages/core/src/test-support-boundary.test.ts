@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 const packages = new URL('../../', import.meta.url).pathname;
 
 /** Files only tests run: test files, child-process scenarios (`*.memory.ts`), and what they share. */
-const testOnly = (path: string) => /\.test(-d)?\.ts$|\.memory\.ts$|(^|\/)test-support\/|(^|\/)test-(server|driver)\.ts$|\/fixtures\//.test(path);
+const testOnly = (path: string) =>
+  /\.test(-d)?\.ts$|\.memory\.ts$|(^|\/)test-support\/|(^|\/)test-(server|driver)\.ts$|\/fixtures\//.test(path);
 
 function sourcesOf(pkg: string): string[] {
   const src = join(packages, pkg, 'src');
@@ -19,7 +20,11 @@ describe('test-only modules', () => {
     it(`are never imported by a production module of ${pkg}, so its build cannot ship them`, () => {
       const offenders = sourcesOf(pkg)
         .filter((path) => !testOnly(path))
-        .filter((path) => /from '[^']*(test-support\/|\.test\.js'|test-server\.js'|test-driver\.js')/.test(readFileSync(join(packages, pkg, 'src', path), 'utf8')));
+        .filter((path) =>
+          /from '[^']*(test-support\/|\.test\.js'|test-server\.js'|test-driver\.js')/.test(
+            readFileSync(join(packages, pkg, 'src', path), 'utf8'),
+          ),
+        );
       expect(offenders).toEqual([]);
     });
   }
@@ -28,7 +33,9 @@ describe('test-only modules', () => {
     const misplaced = ['core', 'operators', 'adapters'].flatMap((pkg) =>
       sourcesOf(pkg)
         .filter((path) => /(^|\/)internal\//.test(path) && !path.endsWith('.test.ts'))
-        .filter((path) => /from 'vitest'|from 'fast-check'/.test(readFileSync(join(packages, pkg, 'src', path), 'utf8')))
+        .filter((path) =>
+          /from 'vitest'|from 'fast-check'/.test(readFileSync(join(packages, pkg, 'src', path), 'utf8')),
+        )
         .map((path) => relative(packages, join(packages, pkg, 'src', path))),
     );
     expect(misplaced).toEqual([]);

@@ -70,7 +70,12 @@ export interface ProgressSnapshot {
     readonly heldMs: number;
   };
   /** Each link of the chain after the source; adjacent fused operators are one entry (`map+filter`). */
-  readonly stages: readonly { readonly name: string; readonly fused: boolean; readonly itemsIn: number; readonly itemsOut: number }[];
+  readonly stages: readonly {
+    readonly name: string;
+    readonly fused: boolean;
+    readonly itemsIn: number;
+    readonly itemsOut: number;
+  }[];
   /** True for the snapshot made when the run settled (then `outcome` is set). */
   readonly final: boolean;
   readonly outcome?: RunOutcome;

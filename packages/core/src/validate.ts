@@ -55,9 +55,15 @@ export function validateBoolean(value: unknown, name: string): boolean {
 export function validateSignal(value: unknown, name: string): AbortSignal {
   const signal = value as AbortSignal;
   const isSignal = () =>
-    typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function';
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function';
   if (!hasShape(isSignal)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name} must be an AbortSignal, got ${describeValue(value)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${name} must be an AbortSignal, got ${describeValue(value)}`,
+    );
   }
   return signal;
 }
@@ -93,7 +99,10 @@ export function validateTimeout(value: unknown, name: string): number {
 export function validateDelay(value: unknown, name: string): number {
   const ms = validateNumber(value, name, 0);
   if (ms > MAX_TIMEOUT) {
-    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${name} must be at most ${MAX_TIMEOUT} ms (about 24.8 days), got ${ms}`);
+    throw new SluiceRangeError(
+      'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+      `${name} must be at most ${MAX_TIMEOUT} ms (about 24.8 days), got ${ms}`,
+    );
   }
   return ms;
 }

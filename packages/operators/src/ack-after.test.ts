@@ -17,7 +17,8 @@ function queue(n: number, { readSize = 4, sync = false } = {}) {
     open: (ctx) =>
       AckLedger.open<number>(ctx, (ids) => {
         const high = Math.max(-1, ...written);
-        for (const id of ids) if (id > high) violations.push(`acked ${id} before the sink wrote it (highest written ${high})`);
+        for (const id of ids)
+          if (id > high) violations.push(`acked ${id} before the sink wrote it (highest written ${high})`);
         acked.push(...ids);
       }),
     read: (ledger) => {
@@ -110,7 +111,15 @@ describe.each(twins)('ackAfter with %s', (_, sync) => {
       }
     };
     await q.source
-      .pipe(flatMap((d: Delivery<number>) => splitDelivery(d, [0, 1, 2].map((p) => `${d.value}:${p}`))), batch(4))
+      .pipe(
+        flatMap((d: Delivery<number>) =>
+          splitDelivery(
+            d,
+            [0, 1, 2].map((p) => `${d.value}:${p}`),
+          ),
+        ),
+        batch(4),
+      )
       .to(ackAfter(sink));
     expect(written).toHaveLength(18);
     expect(q.violations).toEqual([]);
@@ -120,18 +129,16 @@ describe.each(twins)('ackAfter with %s', (_, sync) => {
   it('confirms what reduce folded only when reduce resolved, with commit: sink-end', async () => {
     const q = queue(20, { sync });
     let ackedWhileFolding = -1;
-    const sum = await q.source
-      .pipe(map((d: Delivery<number>) => ({ value: d.value * 2, receipt: d.receipt })))
-      .to(
-        ackAfter(
-          reduce((acc: number, v: number) => {
-            ackedWhileFolding = Math.max(ackedWhileFolding, q.acked.length);
-            q.record(v / 2);
-            return acc + v;
-          }, 0),
-          { commit: 'sink-end' },
-        ),
-      );
+    const sum = await q.source.pipe(map((d: Delivery<number>) => ({ value: d.value * 2, receipt: d.receipt }))).to(
+      ackAfter(
+        reduce((acc: number, v: number) => {
+          ackedWhileFolding = Math.max(ackedWhileFolding, q.acked.length);
+          q.record(v / 2);
+          return acc + v;
+        }, 0),
+        { commit: 'sink-end' },
+      ),
+    );
     expect(sum).toBe(380);
     expect(ackedWhileFolding).toBe(0);
     expect(q.acked).toEqual([...Array(20).keys()]);
@@ -148,7 +155,9 @@ describe.each(twins)('ackAfter with %s', (_, sync) => {
         q.record(item);
       }
     };
-    await expect(q.source.pipe(mapConcurrent(slow, { concurrency: 4 }), merge(['a', 'b', 'c'])).to(ackAfter(sink))).rejects.toBe(boom);
+    await expect(
+      q.source.pipe(mapConcurrent(slow, { concurrency: 4 }), merge(['a', 'b', 'c'])).to(ackAfter(sink)),
+    ).rejects.toBe(boom);
     expect(q.violations).toEqual([]);
     expect(q.acked).toEqual([...Array(30).keys()]);
   });

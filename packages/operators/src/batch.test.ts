@@ -1,7 +1,15 @@
 import { setImmediate as realSetImmediate } from 'node:timers';
 import { from } from '@sluice/core';
 import { kSluiceStage } from '@sluice/core/kit';
-import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, trackedSource, type Deferred } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  conformance,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  trackedSource,
+  type Deferred,
+} from '@sluice/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batch } from './batch.js';
 
@@ -75,17 +83,26 @@ function collect<T>(iterable: AsyncIterable<T>) {
 }
 
 describe('batch', () => {
-  for (const c of conformance('batch(2)', () => batch<number>(2), { input: [1, 2, 3, 4], maxPulledForFirst: 2 })) it(c.name, c.run);
-  for (const c of conformance('batch({ size: 2, maxWaitMs: 60000 })', () => batch<number>({ size: 2, maxWaitMs: 60_000 }), {
-    input: [1, 2, 3, 4],
-    maxPulledForFirst: 2,
-  })) {
+  for (const c of conformance('batch(2)', () => batch<number>(2), { input: [1, 2, 3, 4], maxPulledForFirst: 2 }))
+    it(c.name, c.run);
+  for (const c of conformance(
+    'batch({ size: 2, maxWaitMs: 60000 })',
+    () => batch<number>({ size: 2, maxWaitMs: 60_000 }),
+    {
+      input: [1, 2, 3, 4],
+      maxPulledForFirst: 2,
+    },
+  )) {
     it(c.name, c.run);
   }
-  for (const c of conformance('batch({ maxWeight: 5, weigh })', () => batch<number>({ maxWeight: 5, weigh: (n) => n }), {
-    input: [1, 2, 3, 4],
-    maxPulledForFirst: 3,
-  })) {
+  for (const c of conformance(
+    'batch({ maxWeight: 5, weigh })',
+    () => batch<number>({ maxWeight: 5, weigh: (n) => n }),
+    {
+      input: [1, 2, 3, 4],
+      maxPulledForFirst: 3,
+    },
+  )) {
     it(c.name, c.run);
   }
 
@@ -95,24 +112,35 @@ describe('batch', () => {
   });
 
   it('flushes the remainder at the end, through the fused path and item by item', async () => {
-    expect(await from([1, 2, 3, 4, 5, 6, 7], { batchSize: 3 }).pipe(batch(3)).toArray()).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(await from([1, 2, 3, 4, 5, 6, 7], { batchSize: 3 }).pipe(batch(3)).toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7],
+    ]);
     const plain: number[][] = [];
-    for await (const b of batch<number>(3)(trackedSource([1, 2, 3, 4]), { signal: new AbortController().signal })) plain.push(b);
+    for await (const b of batch<number>(3)(trackedSource([1, 2, 3, 4]), { signal: new AbortController().signal }))
+      plain.push(b);
     expect(plain).toEqual([[1, 2, 3], [4]]);
   });
 
   it('puts an item heavier than maxWeight in a batch of its own', async () => {
-    const out = await from([2, 10, 1, 1, 6]).pipe(batch({ maxWeight: 5, weigh: (n: number) => n })).toArray();
+    const out = await from([2, 10, 1, 1, 6])
+      .pipe(batch({ maxWeight: 5, weigh: (n: number) => n }))
+      .toArray();
     expect(out).toEqual([[2], [10], [1, 1], [6]]);
   });
 
   it('cuts by count or weight, whichever comes first', async () => {
-    const out = await from([1, 1, 1, 3, 1]).pipe(batch({ size: 2, maxWeight: 4, weigh: (n: number) => n })).toArray();
+    const out = await from([1, 1, 1, 3, 1])
+      .pipe(batch({ size: 2, maxWeight: 4, weigh: (n: number) => n }))
+      .toArray();
     expect(out).toEqual([[1, 1], [1, 3], [1]]);
   });
 
   it('fails the run with a coded error when weigh returns something that is not a weight', async () => {
-    const run = from([1, 2]).pipe(batch({ maxWeight: 4, weigh: () => Number.NaN })).toArray();
+    const run = from([1, 2])
+      .pipe(batch({ maxWeight: 4, weigh: () => Number.NaN }))
+      .toArray();
     await expect(run).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_ARGUMENT' });
   });
 
@@ -121,7 +149,9 @@ describe('batch', () => {
     expect(() => batch({})).toThrow(/needs a finite size, maxWaitMs or maxWeight/);
     expect(() => batch({ maxWaitMs: Infinity })).toThrow(/needs a finite/);
     expect(() => batch({ maxWaitMs: 0 })).toThrow(/must be > 0/);
-    expect(() => batch({ maxWaitMs: 2 ** 31 })).toThrow(/maxWaitMs must be at most 2147483647 ms \(about 24.8 days\) or Infinity, got 2147483648/);
+    expect(() => batch({ maxWaitMs: 2 ** 31 })).toThrow(
+      /maxWaitMs must be at most 2147483647 ms \(about 24.8 days\) or Infinity, got 2147483648/,
+    );
     expect(() => batch({ maxWeight: 10 })).toThrow(/maxWeight and weigh/);
     expect(() => batch({ size: 2, weigh: () => 1 })).toThrow(/maxWeight and weigh/);
     expect(() => batch({ size: 2, maxItems: 3 } as never)).toThrow(/unknown option "maxItems"/);
@@ -192,7 +222,9 @@ describe('batch', () => {
     });
 
     it('delivers the last partial batch at the end without waiting for the timer', async () => {
-      const items = await from(trackedSource(['x', 'y'])).pipe(batch<string>({ size: 5, maxWaitMs: 60_000 })).toArray();
+      const items = await from(trackedSource(['x', 'y']))
+        .pipe(batch<string>({ size: 5, maxWaitMs: 60_000 }))
+        .toArray();
       expect(items).toEqual([['x', 'y']]);
       expect(vi.getTimerCount()).toBe(0);
     });
@@ -215,7 +247,9 @@ describe('batch', () => {
 
     it('clears its timer after a timed flush and a break while the pull it kept is in flight', async () => {
       const src = handFed<number>();
-      const it = from(src.iterable).pipe(batch<number>({ size: 2, maxWaitMs: 1000 }))[Symbol.asyncIterator]();
+      const it = from(src.iterable)
+        .pipe(batch<number>({ size: 2, maxWaitMs: 1000 }))
+        [Symbol.asyncIterator]();
       const first = it.next();
       src.push(1);
       src.push(2);
@@ -239,7 +273,9 @@ describe('batch', () => {
       const leaks = leakCheck({ watch: [controller.signal] });
       const src = handFed<number>();
       const reason = new Error('stop');
-      const running = from(src.iterable).pipe(batch<number>({ size: 10, maxWaitMs: 1000 })).toArray({ signal: controller.signal });
+      const running = from(src.iterable)
+        .pipe(batch<number>({ size: 10, maxWaitMs: 1000 }))
+        .toArray({ signal: controller.signal });
       src.push(1);
       await vi.advanceTimersByTimeAsync(10);
       expect(vi.getTimerCount()).toBe(1);
@@ -256,7 +292,9 @@ describe('batch', () => {
     it('clears its timer when used outside sluice and its signal aborts', async () => {
       const controller = new AbortController();
       const src = handFed<number>();
-      const it = batch<number>({ size: 10, maxWaitMs: 1000 })(src.iterable, { signal: controller.signal })[Symbol.asyncIterator]();
+      const it = batch<number>({ size: 10, maxWaitMs: 1000 })(src.iterable, { signal: controller.signal })[
+        Symbol.asyncIterator
+      ]();
       const first = it.next();
       src.push(1);
       await vi.advanceTimersByTimeAsync(1);
@@ -285,7 +323,10 @@ describe('found in review: batch({ maxWaitMs })', () => {
       await gate.promise;
       throw boom;
     }
-    const it = from(source()).pipe(batch<number>({ size: 10, maxWaitMs: 100 })).iterate()[Symbol.asyncIterator]();
+    const it = from(source())
+      .pipe(batch<number>({ size: 10, maxWaitMs: 100 }))
+      .iterate()
+      [Symbol.asyncIterator]();
     const first = it.next();
     await vi.advanceTimersByTimeAsync(100);
     // The timed flush hands on [1]; the pull for item 2 stays in flight inside batch.
@@ -297,7 +338,6 @@ describe('found in review: batch({ maxWaitMs })', () => {
     await expect(it.next()).rejects.toBe(boom);
     expect(unhandled).toEqual([]);
   });
-
 });
 
 describe('found in review: batch({ maxWaitMs }) latency', () => {
@@ -317,7 +357,10 @@ describe('found in review: batch({ maxWaitMs }) latency', () => {
       yield 2;
       await new Promise(() => undefined); // the next item never comes
     }
-    const it = from(source()).pipe(batch<number>({ size: 10, maxWaitMs: 50 })).iterate()[Symbol.asyncIterator]();
+    const it = from(source())
+      .pipe(batch<number>({ size: 10, maxWaitMs: 50 }))
+      .iterate()
+      [Symbol.asyncIterator]();
     const first = it.next();
     await vi.advanceTimersByTimeAsync(50);
     expect(await first).toEqual({ done: false, value: [1] });

@@ -65,12 +65,17 @@ export function batch<T>(sizeOrOptions: number | BatchOptions<T>): Stage<T, T[]>
   const name = (key: string) => (typeof sizeOrOptions === 'number' ? where : `${where}.${key}`);
   const size = options.size === undefined ? Infinity : validateInteger(options.size, name('size'), 1);
   const maxWaitMs =
-    options.maxWaitMs === undefined ? Infinity : positive(validateTimeout(options.maxWaitMs, name('maxWaitMs')), name('maxWaitMs'));
+    options.maxWaitMs === undefined
+      ? Infinity
+      : positive(validateTimeout(options.maxWaitMs, name('maxWaitMs')), name('maxWaitMs'));
   const maxWeight = options.maxWeight === undefined ? Infinity : positive(options.maxWeight, name('maxWeight'));
   const weigh = (options as BatchOptions<T>).weigh;
   if (weigh !== undefined) validateFunction(weigh as unknown, name('weigh'));
   if ((weigh === undefined) !== (options.maxWeight === undefined)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where}: maxWeight and weigh(item) go together; give both or neither`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${where}: maxWeight and weigh(item) go together; give both or neither`,
+    );
   }
   if (size === Infinity && maxWaitMs === Infinity && maxWeight === Infinity) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${where} needs a finite size, maxWaitMs or maxWeight`);

@@ -15,10 +15,34 @@ const broken: [string, () => AsyncIterable<number>, unknown][] = [
   ['next() resolves to null', () => iterable(() => Promise.resolve(null)), 'ERR_SLUICE_INVALID_ITERATOR'],
   ['next() returns 5', () => iterable(() => 5), 'ERR_SLUICE_INVALID_ITERATOR'],
   ['next() resolves to undefined', () => iterable(() => Promise.resolve(undefined)), 'ERR_SLUICE_INVALID_ITERATOR'],
-  ['next() throws synchronously', () => iterable(() => { throw thrown; }), thrown],
-  ['[Symbol.asyncIterator]() returns null', () => ({ [Symbol.asyncIterator]: () => null }) as never, 'ERR_SLUICE_INVALID_ITERATOR'],
-  ['[Symbol.asyncIterator]() returns an object without next()', () => ({ [Symbol.asyncIterator]: () => ({}) }) as never, 'ERR_SLUICE_INVALID_ITERATOR'],
-  ['[Symbol.asyncIterator]() throws', () => ({ [Symbol.asyncIterator]: () => { throw thrown; } }) as never, thrown],
+  [
+    'next() throws synchronously',
+    () =>
+      iterable(() => {
+        throw thrown;
+      }),
+    thrown,
+  ],
+  [
+    '[Symbol.asyncIterator]() returns null',
+    () => ({ [Symbol.asyncIterator]: () => null }) as never,
+    'ERR_SLUICE_INVALID_ITERATOR',
+  ],
+  [
+    '[Symbol.asyncIterator]() returns an object without next()',
+    () => ({ [Symbol.asyncIterator]: () => ({}) }) as never,
+    'ERR_SLUICE_INVALID_ITERATOR',
+  ],
+  [
+    '[Symbol.asyncIterator]() throws',
+    () =>
+      ({
+        [Symbol.asyncIterator]: () => {
+          throw thrown;
+        },
+      }) as never,
+    thrown,
+  ],
 ];
 
 function iterable(next: () => unknown): AsyncIterable<number> {
@@ -27,7 +51,11 @@ function iterable(next: () => unknown): AsyncIterable<number> {
 
 async function expectBroken(running: Promise<unknown>, expected: unknown): Promise<void> {
   if (typeof expected === 'string') {
-    await expect(running).rejects.toMatchObject({ name: 'TypeError', code: expected, message: expect.stringMatching(/iterator/) });
+    await expect(running).rejects.toMatchObject({
+      name: 'TypeError',
+      code: expected,
+      message: expect.stringMatching(/iterator/),
+    });
   } else {
     await expect(running).rejects.toBe(expected);
   }
@@ -51,7 +79,9 @@ describe('operators over a broken iterator reject with a coded TypeError, never 
       withoutUnhandledRejections(() => expectBroken(from([1, 2]).pipe(merge(input())).toArray(), expected)));
 
     it(`merge: when the upstream's ${what}, outside a run`, () =>
-      withoutUnhandledRejections(() => expectBroken(drain(merge<number>([1])(input(), { signal: new AbortController().signal })), expected)));
+      withoutUnhandledRejections(() =>
+        expectBroken(drain(merge<number>([1])(input(), { signal: new AbortController().signal })), expected),
+      ));
 
     it(`tee: when the source's ${what}`, () =>
       withoutUnhandledRejections(async () => {
@@ -61,7 +91,9 @@ describe('operators over a broken iterator reject with a coded TypeError, never 
 
     for (const [name, stage] of byHand) {
       it(`${name}: when its input's ${what}`, () =>
-        withoutUnhandledRejections(() => expectBroken(drain(stage()(input(), { signal: new AbortController().signal })), expected)));
+        withoutUnhandledRejections(() =>
+          expectBroken(drain(stage()(input(), { signal: new AbortController().signal })), expected),
+        ));
     }
   }
 });

@@ -6,7 +6,8 @@ import { buffer } from './buffer.js';
 const rows = Array.from({ length: 50 }, (_, i) => ({ id: i }));
 
 describe('buffer', () => {
-  for (const c of conformance('buffer(2)', () => buffer<number>(2), { input: [1, 2, 3, 4], maxPulledForFirst: 3 })) it(c.name, c.run);
+  for (const c of conformance('buffer(2)', () => buffer<number>(2), { input: [1, 2, 3, 4], maxPulledForFirst: 3 }))
+    it(c.name, c.run);
 
   it('runs the documented example', async () => {
     const { options: cursor, stats } = trackedResource(rows);
@@ -18,7 +19,9 @@ describe('buffer', () => {
   it('releases a resource read to its end before a slow consumer has taken its second item', async () => {
     const { options, stats, released } = trackedResource(rows, { batchSize: 10 });
     let report: RunReport | undefined;
-    const it = fromResource(options).pipe(buffer(64)).iterate({ onReport: (r) => (report = r) });
+    const it = fromResource(options)
+      .pipe(buffer(64))
+      .iterate({ onReport: (r) => (report = r) });
     expect((await it.next()).value).toEqual({ id: 0 });
     await flushMacrotask();
     expect(released.settled).toBe(true);
@@ -101,7 +104,9 @@ describe('buffer', () => {
   });
 
   it('validates its size when called', () => {
-    expect(() => buffer(0)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => buffer(0)).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
     expect(() => buffer('8' as never)).toThrow(expect.objectContaining({ name: 'TypeError' }));
   });
 });

@@ -12,7 +12,8 @@ function closeFails(closing: Error) {
   let nexts = 0;
   const input: AsyncIterableIterator<number> = {
     [Symbol.asyncIterator]: () => input,
-    next: () => (nexts++ === 0 ? Promise.resolve({ done: false, value: 100 }) : (pulled.resolve(), new Promise(() => {}))),
+    next: () =>
+      nexts++ === 0 ? Promise.resolve({ done: false, value: 100 }) : (pulled.resolve(), new Promise(() => {})),
     return: () => Promise.reject(closing),
   };
   return { input, pulled };
@@ -49,7 +50,9 @@ describe('cleanup errors of the operators that close inputs themselves (protocol
       const lane = closeFails(closing);
       const controller = new AbortController();
       const rec = recorder();
-      const running = from([1]).pipe(merge(lane.input)).run({ signal: controller.signal, ...rec.options });
+      const running = from([1])
+        .pipe(merge(lane.input))
+        .run({ signal: controller.signal, ...rec.options });
       await lane.pulled.promise;
       controller.abort();
       await expect(running).rejects.toBe(controller.signal.reason);
@@ -66,7 +69,9 @@ describe('cleanup errors of the operators that close inputs themselves (protocol
         const [a] = tee<number>(1, { signal })(source.input);
         yield* a!;
       };
-      const running = from([0]).pipe(teeing).run({ signal: controller.signal, ...rec.options });
+      const running = from([0])
+        .pipe(teeing)
+        .run({ signal: controller.signal, ...rec.options });
       await source.pulled.promise;
       controller.abort();
       await expect(running).rejects.toBe(controller.signal.reason);
@@ -83,7 +88,9 @@ describe('cleanup errors of the operators that close inputs themselves (protocol
         const source = closeFails(closing);
         const controller = new AbortController();
         const rec = recorder();
-        const running = from(source.input).pipe(stage()).run({ signal: controller.signal, ...rec.options });
+        const running = from(source.input)
+          .pipe(stage())
+          .run({ signal: controller.signal, ...rec.options });
         await source.pulled.promise;
         controller.abort();
         await expect(running).rejects.toBe(controller.signal.reason);

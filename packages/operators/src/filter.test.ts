@@ -29,11 +29,15 @@ describe('filter', () => {
     const gates: Deferred<boolean>[] = [deferred(), deferred(), deferred()];
     const called: Deferred<void>[] = [deferred(), deferred(), deferred()];
     let calls = 0;
-    const running = from([0, 1, 2]).pipe(filter((n) => {
-      calls++;
-      called[n]!.resolve();
-      return gates[n]!.promise;
-    })).toArray();
+    const running = from([0, 1, 2])
+      .pipe(
+        filter((n) => {
+          calls++;
+          called[n]!.resolve();
+          return gates[n]!.promise;
+        }),
+      )
+      .toArray();
     for (let n = 0; n < 3; n++) {
       await called[n]!.promise;
       await flushMacrotask();
@@ -53,10 +57,16 @@ describe('filter', () => {
   it('fails the run with the error the predicate throws, unchanged, and closes the source once', async () => {
     const error = new Error('bad predicate');
     const source = trackedSource([1, 2, 3, 4]);
-    await expect(from(source).pipe(filter((n) => {
-      if (n === 3) throw error;
-      return true;
-    })).toArray()).rejects.toBe(error);
+    await expect(
+      from(source)
+        .pipe(
+          filter((n) => {
+            if (n === 3) throw error;
+            return true;
+          }),
+        )
+        .toArray(),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(3);
   });
@@ -64,15 +74,23 @@ describe('filter', () => {
   it('fails the run with the rejection of a returned promise, unchanged', async () => {
     const error = new Error('async bad predicate');
     const source = trackedSource([1, 2, 3]);
-    await expect(from(source).pipe(filter(async (n) => {
-      if (n === 2) throw error;
-      return true;
-    })).toArray()).rejects.toBe(error);
+    await expect(
+      from(source)
+        .pipe(
+          filter(async (n) => {
+            if (n === 2) throw error;
+            return true;
+          }),
+        )
+        .toArray(),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
   });
 
   it('narrows the item type with a type-guard predicate', async () => {
-    const out = await from<string | number>(['a', 1, 'b', 2]).pipe(filter((x): x is string => typeof x === 'string')).toArray();
+    const out = await from<string | number>(['a', 1, 'b', 2])
+      .pipe(filter((x): x is string => typeof x === 'string'))
+      .toArray();
     expect(out.map((s) => s.toUpperCase())).toEqual(['A', 'B']);
   });
 

@@ -7,7 +7,6 @@ import { first } from './first.js';
 import { map } from './map.js';
 
 describe('first', () => {
-
   it('stops the run after the first item: the source is closed at once', async () => {
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
@@ -26,7 +25,11 @@ describe('first', () => {
 
   it('resolves to the first item that passes the stages before it', async () => {
     const source = trackedSource([1, 3, 4, 5, 6]);
-    expect(await from(source).pipe(filter((n) => n % 2 === 0)).to(first())).toBe(4);
+    expect(
+      await from(source)
+        .pipe(filter((n) => n % 2 === 0))
+        .to(first()),
+    ).toBe(4);
     expect(source.stats.produced).toBe(3);
     expect(source.stats.closes).toBe(1);
   });
@@ -43,7 +46,11 @@ describe('first', () => {
     expect(source.pulled).toBe(1);
     expect(source.closes).toBe(1);
     const mapped = countingSource(naturals());
-    expect(await from(mapped).pipe(map((n: number) => n + 1)).to(first())).toBe(1);
+    expect(
+      await from(mapped)
+        .pipe(map((n: number) => n + 1))
+        .to(first()),
+    ).toBe(1);
     expect(mapped.pulled).toBe(1);
   });
 

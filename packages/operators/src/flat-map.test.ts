@@ -29,13 +29,15 @@ describe('flatMap', () => {
 
   it('flattens sync iterables, async iterables and promises of them, keeping order', async () => {
     const out = await from([1, 2, 3, 4, 5], { batchSize: 2 })
-      .pipe(flatMap((n): Iterable<number> | AsyncIterable<number> | Promise<number[]> => {
-        if (n === 1) return new Set([1, 1.5]);
-        if (n === 2) return asyncRange(2);
-        if (n === 3) return Promise.resolve([3]);
-        if (n === 4) return naturals(0);
-        return new Map([[5, 'five']]).keys();
-      }))
+      .pipe(
+        flatMap((n): Iterable<number> | AsyncIterable<number> | Promise<number[]> => {
+          if (n === 1) return new Set([1, 1.5]);
+          if (n === 2) return asyncRange(2);
+          if (n === 3) return Promise.resolve([3]);
+          if (n === 4) return naturals(0);
+          return new Map([[5, 'five']]).keys();
+        }),
+      )
       .toArray();
     expect(out).toEqual([1, 1.5, 0, 1, 3, 5]);
   });
@@ -66,10 +68,16 @@ describe('flatMap', () => {
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
     const error = new Error('cannot expand');
     const source = trackedSource([1, 2, 3]);
-    await expect(from(source).pipe(flatMap((n) => {
-      if (n === 2) throw error;
-      return [n];
-    })).toArray()).rejects.toBe(error);
+    await expect(
+      from(source)
+        .pipe(
+          flatMap((n) => {
+            if (n === 2) throw error;
+            return [n];
+          }),
+        )
+        .toArray(),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
   });
 
@@ -85,12 +93,20 @@ describe('flatMap', () => {
   });
 
   it('fails the run with a coded TypeError when fn returns something that is not iterable', async () => {
-    await expect(from([1]).pipe(flatMap(() => 'ab' as never)).toArray()).rejects.toMatchObject({
+    await expect(
+      from([1])
+        .pipe(flatMap(() => 'ab' as never))
+        .toArray(),
+    ).rejects.toMatchObject({
       name: 'TypeError',
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
       message: expect.stringContaining('flatMap(fn): fn must return an array, an iterable or an async iterable'),
     });
-    await expect(from([1]).pipe(flatMap(async () => 42 as never)).toArray()).rejects.toThrow(/got number 42/);
+    await expect(
+      from([1])
+        .pipe(flatMap(async () => 42 as never))
+        .toArray(),
+    ).rejects.toThrow(/got number 42/);
   });
 
   it('streams an endless async inner sequence, so a downstream take can stop it and close it', async () => {
@@ -103,7 +119,14 @@ describe('flatMap', () => {
       }
     }
     const source = trackedSource([100, 200]);
-    expect(await from(source).pipe(flatMap((n: number) => forever(n)), take(3)).toArray()).toEqual([100, 101, 102]);
+    expect(
+      await from(source)
+        .pipe(
+          flatMap((n: number) => forever(n)),
+          take(3),
+        )
+        .toArray(),
+    ).toEqual([100, 101, 102]);
     expect(closed).toBe(1);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(1);
@@ -135,7 +158,12 @@ describe('flatMap', () => {
 
   it('feeds a downstream take from a sync generator a batch at most', async () => {
     const source = countingSource(naturals());
-    const out = await from(source, { batchSize: 4 }).pipe(flatMap((n) => [n, n]), take(3)).toArray();
+    const out = await from(source, { batchSize: 4 })
+      .pipe(
+        flatMap((n) => [n, n]),
+        take(3),
+      )
+      .toArray();
     expect(out).toEqual([0, 0, 1]);
     expect(source.pulled).toBe(4);
     expect(source.closes).toBe(1);

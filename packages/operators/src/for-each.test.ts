@@ -4,15 +4,16 @@ import { deferred, flushMacrotask, trackedSource } from '@sluice/core/testing';
 import { forEach } from './for-each.js';
 
 describe('forEach', () => {
-
   it('awaits each promise fn returns before pulling or calling again', async () => {
     const gate = deferred();
     const source = trackedSource([1, 2, 3]);
     const calls: number[] = [];
-    const running = from(source).to(forEach((n) => {
-      calls.push(n);
-      return n === 1 ? gate.promise : undefined;
-    }));
+    const running = from(source).to(
+      forEach((n) => {
+        calls.push(n);
+        return n === 1 ? gate.promise : undefined;
+      }),
+    );
     await flushMacrotask();
     expect(calls).toEqual([1]);
     expect(source.stats.produced).toBe(1);
@@ -23,7 +24,11 @@ describe('forEach', () => {
 
   it('counts the index across batches', async () => {
     const indexes: number[] = [];
-    await from([9, 9, 9, 9, 9], { batchSize: 2 }).to(forEach((_n, { index }) => { indexes.push(index); }));
+    await from([9, 9, 9, 9, 9], { batchSize: 2 }).to(
+      forEach((_n, { index }) => {
+        indexes.push(index);
+      }),
+    );
     expect(indexes).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -31,9 +36,14 @@ describe('forEach', () => {
     const error = new Error('cannot write');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
-    await expect(from(source).to(forEach((n) => {
-      if (n === 2) throw error;
-    }), { onReport: (r) => (report = r) })).rejects.toBe(error);
+    await expect(
+      from(source).to(
+        forEach((n) => {
+          if (n === 2) throw error;
+        }),
+        { onReport: (r) => (report = r) },
+      ),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(2);
     expect(report?.outcome).toBe('failed');
@@ -42,9 +52,13 @@ describe('forEach', () => {
   it('fails the run with the rejection of a returned promise, unchanged', async () => {
     const error = new Error('async cannot write');
     const source = trackedSource([1, 2, 3]);
-    await expect(from(source).to(forEach(async (n) => {
-      if (n === 1) throw error;
-    }))).rejects.toBe(error);
+    await expect(
+      from(source).to(
+        forEach(async (n) => {
+          if (n === 1) throw error;
+        }),
+      ),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
   });
 
@@ -53,10 +67,13 @@ describe('forEach', () => {
     const reason = new Error('client left');
     const stuck = deferred<AbortSignal>();
     const source = trackedSource([1, 2]);
-    const running = from(source).to(forEach((_n, { signal }) => {
-      stuck.resolve(signal);
-      return new Promise(() => undefined);
-    }), { signal: controller.signal });
+    const running = from(source).to(
+      forEach((_n, { signal }) => {
+        stuck.resolve(signal);
+        return new Promise(() => undefined);
+      }),
+      { signal: controller.signal },
+    );
     const signal = await stuck.promise;
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
@@ -67,7 +84,9 @@ describe('forEach', () => {
   it('works as a plain sink outside sluice', async () => {
     const source = trackedSource(['x', 'y']);
     const seen: string[] = [];
-    await forEach<string>((s) => { seen.push(s); })(source, { signal: new AbortController().signal });
+    await forEach<string>((s) => {
+      seen.push(s);
+    })(source, { signal: new AbortController().signal });
     expect(seen).toEqual(['x', 'y']);
     expect(source.stats.closes).toBe(1);
   });

@@ -6,19 +6,35 @@ import { conformance } from '@sluice/core/testing';
 import { CsvFormatError, formatCsv, type CsvRow, type FormatCsvOptions } from './format-csv.js';
 
 async function csv(rows: readonly unknown[], options?: FormatCsvOptions, batchSize = 1024): Promise<string> {
-  return (await from(rows as CsvRow[], { batchSize }).pipe(formatCsv(options)).toArray()).join('');
+  return (
+    await from(rows as CsvRow[], { batchSize })
+      .pipe(formatCsv(options))
+      .toArray()
+  ).join('');
 }
 
-async function formatError(rows: readonly unknown[], options?: FormatCsvOptions, batchSize = 1024): Promise<CsvFormatError> {
-  const error: unknown = await csv(rows, options, batchSize).then(() => undefined, (e: unknown) => e);
+async function formatError(
+  rows: readonly unknown[],
+  options?: FormatCsvOptions,
+  batchSize = 1024,
+): Promise<CsvFormatError> {
+  const error: unknown = await csv(rows, options, batchSize).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CsvFormatError);
   return error as CsvFormatError;
 }
 
-const sample = [{ id: 1, name: 'a' }, { id: 2, name: 'b,c' }, { id: 3, name: 'd' }];
+const sample = [
+  { id: 1, name: 'a' },
+  { id: 2, name: 'b,c' },
+  { id: 3, name: 'd' },
+];
 
 describe('formatCsv', () => {
-  for (const c of conformance('formatCsv', () => formatCsv(), { input: sample, maxPulledForFirst: 9 })) it(c.name, c.run);
+  for (const c of conformance('formatCsv', () => formatCsv(), { input: sample, maxPulledForFirst: 9 }))
+    it(c.name, c.run);
   // With chunkSize 0 the chunks follow the batches, which Node's pipeline() makes of one item: the default case covers pipeline().
   const eager = () => formatCsv({ columns: ['id', 'name'], chunkSize: 0 });
   const eagerOptions = { input: sample, emptyOutput: ['id,name\n'], skipNodePipeline: true };
@@ -67,7 +83,12 @@ describe('formatCsv', () => {
     expect(error.message).toBe(
       'formatCsv: row 2 has the field "extra", which is not a column (the columns came from row 0: id); pass columns to choose the fields',
     );
-    expect([error.name, error.code, error.row, error.column]).toEqual(['CsvFormatError', 'ERR_SLUICE_CSV_FORMAT', 2, 'extra']);
+    expect([error.name, error.code, error.row, error.column]).toEqual([
+      'CsvFormatError',
+      'ERR_SLUICE_CSV_FORMAT',
+      2,
+      'extra',
+    ]);
   });
 
   it('does not read inherited properties for a key missing from a later row', async () => {
@@ -79,11 +100,24 @@ describe('formatCsv', () => {
   });
 
   it('writes array rows by position under the columns', async () => {
-    expect(await csv([[1, 'a'], [2, 'b']], { columns: ['id', { key: 'name', header: 'Name' }] })).toBe('id,Name\n1,a\n2,b\n');
+    expect(
+      await csv(
+        [
+          [1, 'a'],
+          [2, 'b'],
+        ],
+        { columns: ['id', { key: 'name', header: 'Name' }] },
+      ),
+    ).toBe('id,Name\n1,a\n2,b\n');
   });
 
   it('writes array rows without a header when no columns are given', async () => {
-    expect(await csv([['x', 1], ['y', 2]])).toBe('x,1\ny,2\n');
+    expect(
+      await csv([
+        ['x', 1],
+        ['y', 2],
+      ]),
+    ).toBe('x,1\ny,2\n');
   });
 
   it('fails on an array row whose length differs from the column count', async () => {
@@ -100,8 +134,12 @@ describe('formatCsv', () => {
   });
 
   it('fails on a row that is neither an object nor an array', async () => {
-    expect((await formatError([{ a: 1 }, null])).message).toBe('formatCsv: row 1 is null, expected an object or an array');
-    expect((await formatError(['text'])).message).toBe('formatCsv: row 0 is string "text", expected an object or an array');
+    expect((await formatError([{ a: 1 }, null])).message).toBe(
+      'formatCsv: row 1 is null, expected an object or an array',
+    );
+    expect((await formatError(['text'])).message).toBe(
+      'formatCsv: row 0 is string "text", expected an object or an array',
+    );
   });
 
   it('fails when the first row has no fields to define the columns', async () => {
@@ -135,8 +173,15 @@ describe('formatCsv', () => {
 
   it('writes null and undefined empty, Dates in ISO 8601, bigints, booleans and objects as JSON', async () => {
     const row = {
-      n: null, u: undefined, d: new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 5)), big: 12345678901234567890n,
-      t: true, f: false, nan: Number.NaN, obj: { a: [1, 'x'] }, arr: [1, 2],
+      n: null,
+      u: undefined,
+      d: new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 5)),
+      big: 12345678901234567890n,
+      t: true,
+      f: false,
+      nan: Number.NaN,
+      obj: { a: [1, 'x'] },
+      arr: [1, 2],
     };
     expect(await csv([row], { header: false })).toBe(
       ',,2024-02-29T12:00:00.005Z,12345678901234567890,true,false,NaN,"{""a"":[1,""x""]}","[1,2]"\n',
@@ -154,22 +199,39 @@ describe('formatCsv', () => {
       [{ toJSON: () => undefined }, 'the object has no JSON form (its toJSON returned undefined)'],
     ];
     for (const [value, reason] of cases) {
-      const error = await formatError([{ id: 1, v: 'ok' }, { id: 2, v: 'ok' }, { id: 3, v: value }], undefined, 2);
+      const error = await formatError(
+        [
+          { id: 1, v: 'ok' },
+          { id: 2, v: 'ok' },
+          { id: 3, v: value },
+        ],
+        undefined,
+        2,
+      );
       expect(error.message).toBe(`formatCsv: cannot write column "v" of row 2: ${reason}`);
       expect([error.row, error.column]).toEqual([2, 'v']);
     }
     const error = await formatError([{ v: circular }]);
-    expect(error.message).toMatch(/^formatCsv: cannot write column "v" of row 0: the object cannot be written as JSON \(Converting circular/);
+    expect(error.message).toMatch(
+      /^formatCsv: cannot write column "v" of row 0: the object cannot be written as JSON \(Converting circular/,
+    );
     expect(error.cause).toBeInstanceOf(TypeError);
     const cell = await formatError([['x', () => 1]]);
-    expect([cell.message, cell.column]).toEqual(['formatCsv: cannot write cell 1 of row 0: a function (anonymous) has no CSV form', 1]);
+    expect([cell.message, cell.column]).toEqual([
+      'formatCsv: cannot write cell 1 of row 0: a function (anonymous) has no CSV form',
+      1,
+    ]);
   });
 
   it('holds text until chunkSize characters are ready, then flushes the rest at the end', async () => {
     const rows = Array.from({ length: 10 }, (_, i) => ({ n: i }));
-    const chunks = await from(rows, { batchSize: 1 }).pipe(formatCsv({ chunkSize: 6 })).toArray();
+    const chunks = await from(rows, { batchSize: 1 })
+      .pipe(formatCsv({ chunkSize: 6 }))
+      .toArray();
     expect(chunks).toEqual(['n\n0\n1\n', '2\n3\n4\n', '5\n6\n7\n', '8\n9\n']);
-    const eager = await from(rows, { batchSize: 4 }).pipe(formatCsv({ chunkSize: 0 })).toArray();
+    const eager = await from(rows, { batchSize: 4 })
+      .pipe(formatCsv({ chunkSize: 0 }))
+      .toArray();
     expect(eager).toEqual(['n\n0\n1\n2\n3\n', '4\n5\n6\n7\n', '8\n9\n']);
     const big = await from(rows, { batchSize: 1 }).pipe(formatCsv()).toArray();
     expect(big).toEqual([`n\n${rows.map((r) => `${r.n}\n`).join('')}`]);
@@ -189,41 +251,76 @@ describe('formatCsv', () => {
       [{ chunkSize: -1 }, /chunkSize must be an integer >= 0/],
     ];
     for (const [options, message] of bad) expect(() => formatCsv(options as FormatCsvOptions)).toThrow(message);
-    expect(() => formatCsv({ eol: '\r' as '\n' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    const notText = expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('eol') });
-    expect(() => formatCsv({ eol: 10n as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('got bigint') }));
+    expect(() => formatCsv({ eol: '\r' as '\n' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    const notText = expect.objectContaining({
+      name: 'TypeError',
+      code: 'ERR_SLUICE_INVALID_OPTION',
+      message: expect.stringContaining('eol'),
+    });
+    expect(() => formatCsv({ eol: 10n as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('got bigint') }),
+    );
     expect(() => formatCsv({ eol: Symbol('eol') as never })).toThrow(notText);
     expect(() => formatCsv({ eol: null as never })).toThrow(notText);
   });
 });
 
 describe('formatCsv properties', () => {
-  const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', ',', ';', '\t', '\r', '\n', '=', '-', '+', '@', ' ', 'é', '😀'), fc.string({ unit: 'grapheme', maxLength: 3 })) });
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom('"', ',', ';', '\t', '\r', '\n', '=', '-', '+', '@', ' ', 'é', '😀'),
+      fc.string({ unit: 'grapheme', maxLength: 3 }),
+    ),
+  });
   const value = fc.oneof(
-    text.filter((s) => !s.startsWith('\uFEFF')), fc.double(), fc.integer(), fc.bigInt(), fc.boolean(), fc.constant(null), fc.constant(undefined),
-    fc.date({ noInvalidDate: true }), fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'string' || !v.startsWith('\uFEFF')),
+    text.filter((s) => !s.startsWith('\uFEFF')),
+    fc.double(),
+    fc.integer(),
+    fc.bigInt(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.date({ noInvalidDate: true }),
+    fc.jsonValue({ maxDepth: 2 }).filter((v) => typeof v !== 'string' || !v.startsWith('\uFEFF')),
   );
 
   it('writes the same bytes as csv-stringify where their semantics coincide', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.uniqueArray(text.filter((h) => !h.startsWith('\uFEFF')), { minLength: 1, maxLength: 5 }),
-      fc.array(fc.array(value, { minLength: 5, maxLength: 5 }), { maxLength: 8 }),
-      fc.record({ delimiter: fc.constantFrom(',', ';', '\t', '|'), eol: fc.constantFrom('\n' as const, '\r\n' as const), bom: fc.boolean(), escapeFormulas: fc.boolean(), header: fc.boolean() }),
-      fc.integer({ min: 1, max: 4 }),
-      async (headers, cells, options, batchSize) => {
-        const columns = headers.map((header, i) => ({ key: `k${i}`, header }));
-        const rows = cells.map((row) => Object.fromEntries(columns.map((c, i) => [c.key, row[i]])));
-        const ours = await csv(rows, { ...options, columns, chunkSize: 7 }, batchSize);
-        const theirs = stringify(rows, {
-          columns, header: options.header, delimiter: options.delimiter, record_delimiter: options.eol, bom: options.bom,
-          // With an explicit record_delimiter csv-stringify leaves CR and LF unquoted unless told; RFC 4180 quotes them.
-          quote_record_delimiter: true,
-          escape_formulas: options.escapeFormulas,
-          cast: { boolean: (b) => String(b), date: (d) => d.toISOString() },
-        });
-        expect(ours).toBe(theirs);
-      },
-    ));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          text.filter((h) => !h.startsWith('\uFEFF')),
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.array(fc.array(value, { minLength: 5, maxLength: 5 }), { maxLength: 8 }),
+        fc.record({
+          delimiter: fc.constantFrom(',', ';', '\t', '|'),
+          eol: fc.constantFrom('\n' as const, '\r\n' as const),
+          bom: fc.boolean(),
+          escapeFormulas: fc.boolean(),
+          header: fc.boolean(),
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        async (headers, cells, options, batchSize) => {
+          const columns = headers.map((header, i) => ({ key: `k${i}`, header }));
+          const rows = cells.map((row) => Object.fromEntries(columns.map((c, i) => [c.key, row[i]])));
+          const ours = await csv(rows, { ...options, columns, chunkSize: 7 }, batchSize);
+          const theirs = stringify(rows, {
+            columns,
+            header: options.header,
+            delimiter: options.delimiter,
+            record_delimiter: options.eol,
+            bom: options.bom,
+            // With an explicit record_delimiter csv-stringify leaves CR and LF unquoted unless told; RFC 4180 quotes them.
+            quote_record_delimiter: true,
+            escape_formulas: options.escapeFormulas,
+            cast: { boolean: (b) => String(b), date: (d) => d.toISOString() },
+          });
+          expect(ours).toBe(theirs);
+        },
+      ),
+    );
   });
 });
 

@@ -60,8 +60,10 @@ const OPTION_KEYS = ['columns', 'header', 'delimiter', 'eol', 'bom', 'escapeForm
 
 function validateEol(eol: unknown): '\n' | '\r\n' {
   const expected = "formatCsv(options).eol must be '\\n' or '\\r\\n'";
-  if (typeof eol !== 'string') throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${expected}, got ${describeValue(eol)}`);
-  if (eol !== '\n' && eol !== '\r\n') throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${expected}, got ${JSON.stringify(eol)}`);
+  if (typeof eol !== 'string')
+    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${expected}, got ${describeValue(eol)}`);
+  if (eol !== '\n' && eol !== '\r\n')
+    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', `${expected}, got ${JSON.stringify(eol)}`);
   return eol;
 }
 
@@ -80,7 +82,8 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
     }
     validateObject(column, name);
     validateKeys(column, ['key', 'header'], name);
-    if (typeof column.key !== 'string') throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name}.key must be a string`);
+    if (typeof column.key !== 'string')
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name}.key must be a string`);
     if (column.header !== undefined && typeof column.header !== 'string') {
       throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name}.header must be a string`);
     }
@@ -134,7 +137,8 @@ export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, 
   validateObject(options, 'formatCsv(options)');
   validateKeys(options, OPTION_KEYS, 'formatCsv(options)');
   const columns = options.columns === undefined ? undefined : resolveColumns(options.columns);
-  const delimiter = options.delimiter === undefined ? ',' : validateDelimiter(options.delimiter, 'formatCsv(options).delimiter');
+  const delimiter =
+    options.delimiter === undefined ? ',' : validateDelimiter(options.delimiter, 'formatCsv(options).delimiter');
   const eol = options.eol === undefined ? '\n' : validateEol(options.eol);
   const writerOptions = {
     keys: columns?.keys,
@@ -143,9 +147,13 @@ export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, 
     delimiter,
     eol,
     bom: options.bom === undefined ? false : validateBoolean(options.bom, 'formatCsv(options).bom'),
-    escapeFormulas: options.escapeFormulas === undefined ? false : validateBoolean(options.escapeFormulas, 'formatCsv(options).escapeFormulas'),
+    escapeFormulas:
+      options.escapeFormulas === undefined
+        ? false
+        : validateBoolean(options.escapeFormulas, 'formatCsv(options).escapeFormulas'),
   };
-  const chunkSize = options.chunkSize === undefined ? 65_536 : validateInteger(options.chunkSize, 'formatCsv(options).chunkSize', 0);
+  const chunkSize =
+    options.chunkSize === undefined ? 65_536 : validateInteger(options.chunkSize, 'formatCsv(options).chunkSize', 0);
   return defineSyncStage<CsvRow, string>('formatCsv', () => {
     const writer = new CsvRowWriter(writerOptions);
     // Room for a chunk and the row that crosses its end, so a buffer rarely grows.

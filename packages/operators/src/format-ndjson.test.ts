@@ -52,7 +52,9 @@ describe('formatNdjson', () => {
 
   it('joins a batch into chunks that reach chunkSize and exceed it by less than one line', async () => {
     const items = Array.from({ length: 50 }, (_, i) => ({ i, pad: 'x'.repeat(i % 7) }));
-    const chunks = await from(items, { batchSize: 50 }).pipe(formatNdjson({ chunkSize: 64 })).toArray();
+    const chunks = await from(items, { batchSize: 50 })
+      .pipe(formatNdjson({ chunkSize: 64 }))
+      .toArray();
     const longest = Math.max(...items.map((item) => JSON.stringify(item).length + 1));
     expect(chunks.length).toBeGreaterThan(5);
     for (const chunk of chunks.slice(0, -1)) {
@@ -75,7 +77,15 @@ describe('formatNdjson', () => {
     ['a function', function toJsonless() {}, 'function toJsonless has no JSON form'],
     ['a symbol', Symbol('s'), 'symbol Symbol(s) has no JSON form'],
     ['a bigint', { n: 1n }, 'BigInt'],
-    ['a circular structure', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })(), 'circular'],
+    [
+      'a circular structure',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+      'circular',
+    ],
   ])('fails on %s with a coded NdjsonFormatError naming the item index', async (_what, bad, message) => {
     const seen: string[] = [];
     const error = await failureOf(
@@ -104,19 +114,35 @@ describe('formatNdjson', () => {
 
   it('passes the replacer to JSON.stringify', async () => {
     const replacer = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
-    expect(await from([{ n: 12n }]).pipe(formatNdjson({ replacer })).toArray()).toEqual(['{"n":"12"}\n']);
+    expect(
+      await from([{ n: 12n }])
+        .pipe(formatNdjson({ replacer }))
+        .toArray(),
+    ).toEqual(['{"n":"12"}\n']);
   });
 
   it('names the replacer when it turns an item into undefined', async () => {
-    const error = await failureOf(from([{ a: 1 }]).pipe(formatNdjson({ replacer: () => undefined })).toArray());
+    const error = await failureOf(
+      from([{ a: 1 }])
+        .pipe(formatNdjson({ replacer: () => undefined }))
+        .toArray(),
+    );
     expect(error.message).toContain('the replacer returned undefined');
   });
 
   it('validates its options when called', () => {
-    expect(() => formatNdjson({ chunkSize: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => formatNdjson({ chunkSize: '1' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => formatNdjson({ replacer: [] as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => formatNdjson({ space: 2 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('space') }));
+    expect(() => formatNdjson({ chunkSize: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => formatNdjson({ chunkSize: '1' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => formatNdjson({ replacer: [] as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
+    expect(() => formatNdjson({ space: 2 } as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('space') }),
+    );
   });
 
   it('round-trips through parseNdjson however the items are batched', async () => {
@@ -128,7 +154,9 @@ describe('formatNdjson', () => {
         async (values, batchSize, chunkSize) => {
           const text = await from(values, { batchSize }).pipe(formatNdjson({ chunkSize })).toArray();
           expect(text.join('')).toBe(values.map((v) => `${JSON.stringify(v)}\n`).join(''));
-          expect(await from(text).pipe(parseNdjson()).toArray()).toEqual(values.map((v) => JSON.parse(JSON.stringify(v))));
+          expect(await from(text).pipe(parseNdjson()).toArray()).toEqual(
+            values.map((v) => JSON.parse(JSON.stringify(v))),
+          );
         },
       ),
     );

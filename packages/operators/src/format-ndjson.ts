@@ -67,7 +67,9 @@ function noJsonForm(value: unknown): string {
 export function formatNdjson<T = unknown>(options: FormatNdjsonOptions = {}): FusableStage<T, string> {
   const opts = optionsObject(options, ['chunkSize', 'replacer'], 'formatNdjson(options)');
   const chunkSize =
-    opts.chunkSize === undefined ? DEFAULT_NDJSON_CHUNK_SIZE : validateInteger(opts.chunkSize, 'formatNdjson(options).chunkSize', 1);
+    opts.chunkSize === undefined
+      ? DEFAULT_NDJSON_CHUNK_SIZE
+      : validateInteger(opts.chunkSize, 'formatNdjson(options).chunkSize', 1);
   const replacer = opts.replacer as FormatNdjsonOptions['replacer'];
   if (replacer !== undefined) validateFunction(replacer, 'formatNdjson(options).replacer');
 

@@ -44,9 +44,16 @@ describe('fusion of the synchronous operators', () => {
     const [s1, s2, s3, s4, s5] = fiveStages(log);
     let report: RunReport | undefined;
     await fromResource(options)
-      .pipe(s1, s2, s3, s4, s5, tap<number>(() => {
-        if (log.length === 0) log.push('5th stage saw the first batch');
-      }))
+      .pipe(
+        s1,
+        s2,
+        s3,
+        s4,
+        s5,
+        tap<number>(() => {
+          if (log.length === 0) log.push('5th stage saw the first batch');
+        }),
+      )
       .to(batchSizes(sizes), { onReport: (r) => (report = r) });
 
     // Fused: each source batch went through all stages as one batch; an opaque stage would hand on batches of one.
@@ -80,9 +87,17 @@ describe('fusion of the synchronous operators', () => {
     const [s1, s2, s3, s4, s5] = fiveStages(log);
     let report: RunReport | undefined;
     await fromResource(options)
-      .pipe(s1, s2, opaque as Stage<number, number>, s3, s4, s5, tap<number>(() => {
-        if (log.length === 0) log.push('5th stage saw the first batch');
-      }))
+      .pipe(
+        s1,
+        s2,
+        opaque as Stage<number, number>,
+        s3,
+        s4,
+        s5,
+        tap<number>(() => {
+          if (log.length === 0) log.push('5th stage saw the first batch');
+        }),
+      )
       .to(batchSizes(sizes), { onReport: (r) => (report = r) });
 
     expect(sizes).toHaveLength(5000);

@@ -44,21 +44,36 @@ describe('gunzip', () => {
   });
 
   it('decompresses concatenated gzip members as one stream', async () => {
-    const parts = await from([zlib.gzipSync('one\n'), zlib.gzipSync('two\n')]).pipe(gunzip()).toArray();
+    const parts = await from([zlib.gzipSync('one\n'), zlib.gzipSync('two\n')])
+      .pipe(gunzip())
+      .toArray();
     expect(Buffer.concat(parts).toString()).toBe('one\ntwo\n');
   });
 
   it('gives no output and no error for an input without a single byte', async () => {
-    expect(await from([new Uint8Array(0)]).pipe(gunzip()).toArray()).toEqual([]);
+    expect(
+      await from([new Uint8Array(0)])
+        .pipe(gunzip())
+        .toArray(),
+    ).toEqual([]);
   });
 
   it("rejects corrupt input with zlib's own Z_DATA_ERROR, passed through unchanged", async () => {
     const records = spyOnZlib('createGunzip');
     const emitted = deferred<unknown>();
-    const run = from([Buffer.from('this is not gzip')]).pipe(gunzip()).toArray();
+    const run = from([Buffer.from('this is not gzip')])
+      .pipe(gunzip())
+      .toArray();
     records[0]?.stream.once('error', (error) => emitted.resolve(error));
-    const error = await run.then(() => undefined, (e: unknown) => e);
-    expect(error).toMatchObject({ code: 'Z_DATA_ERROR', errno: zlib.constants.Z_DATA_ERROR, message: 'incorrect header check' });
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'Z_DATA_ERROR',
+      errno: zlib.constants.Z_DATA_ERROR,
+      message: 'incorrect header check',
+    });
     expect(error).toBe(await emitted.promise);
     expect(await released(records[0]!.stream)).toBe(true);
   });
@@ -66,13 +81,22 @@ describe('gunzip', () => {
   it('rejects input truncated anywhere inside a member, never returning shortened output', async () => {
     const whole = zlib.gzipSync(randomBytes(3000));
     for (const end of [1, 9, 10, 11, 100, whole.length - 8, whole.length - 1]) {
-      const run = from([whole.subarray(0, end)]).pipe(gunzip()).toArray();
-      await expect(run, `cut at ${end}`).rejects.toMatchObject({ code: 'Z_BUF_ERROR', message: 'unexpected end of file' });
+      const run = from([whole.subarray(0, end)])
+        .pipe(gunzip())
+        .toArray();
+      await expect(run, `cut at ${end}`).rejects.toMatchObject({
+        code: 'Z_BUF_ERROR',
+        message: 'unexpected end of file',
+      });
     }
   });
 
   it('rejects strings with a coded TypeError', async () => {
-    await expect(from(['H4sI'] as never[]).pipe(gunzip()).toArray()).rejects.toMatchObject({
+    await expect(
+      from(['H4sI'] as never[])
+        .pipe(gunzip())
+        .toArray(),
+    ).rejects.toMatchObject({
       name: 'TypeError',
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
       message: expect.stringContaining('gunzip() expects Uint8Array chunks (compressed bytes), got string'),
@@ -100,7 +124,13 @@ describe('gunzip', () => {
   it('coalesces the chunks of one batch into chunkSize writes', async () => {
     const records = spyOnZlib('createGunzip');
     const whole = zlib.gzipSync(randomBytes(10_000));
-    const parts = await from(cut(whole, Array.from({ length: 99 }, (_, i) => (i + 1) * 100)), { batchSize: 50 })
+    const parts = await from(
+      cut(
+        whole,
+        Array.from({ length: 99 }, (_, i) => (i + 1) * 100),
+      ),
+      { batchSize: 50 },
+    )
       .pipe(gunzip({ chunkSize: 1000 }))
       .toArray();
     expect(Buffer.concat(parts)).toEqual(zlib.gunzipSync(whole));
@@ -114,7 +144,9 @@ describe('gunzip', () => {
   it('passes zlib settings to zlib.createGunzip', async () => {
     const records = spyOnZlib('createGunzip');
     const input = zlib.gzipSync(Buffer.alloc(10_000, 1), { windowBits: 9 });
-    const parts = await from([input]).pipe(gunzip({ zlib: { windowBits: 9, chunkSize: 1024 } })).toArray();
+    const parts = await from([input])
+      .pipe(gunzip({ zlib: { windowBits: 9, chunkSize: 1024 } }))
+      .toArray();
     expect(records[0]!.options).toEqual({ windowBits: 9, chunkSize: 1024 });
     expect(parts.length).toBeGreaterThanOrEqual(10);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(1024);
@@ -129,7 +161,9 @@ describe('gunzip', () => {
         yield batch;
       }
     });
-    const parts = await from([zlib.gzipSync(Buffer.alloc(4096 * KiB))]).pipe(gunzip(), measure).toArray();
+    const parts = await from([zlib.gzipSync(Buffer.alloc(4096 * KiB))])
+      .pipe(gunzip(), measure)
+      .toArray();
     expect(Buffer.concat(parts).length).toBe(4096 * KiB);
     expect(sizes.length).toBeGreaterThan(30);
     // A batch is handed over once it reaches chunkSize; zlib's output buffers are chunkSize too.
@@ -145,7 +179,8 @@ describe('gunzip', () => {
     const { stream } = records[0]!;
     // Once zlib's readable buffer is full, zlib stops inflating until someone reads. The cap only
     // ends the wait when pausing is broken (the buffer then never fills); normally a few turns do.
-    for (let turn = 0; turn < 20_000 && stream.readableLength < stream.readableHighWaterMark; turn++) await flushMacrotask();
+    for (let turn = 0; turn < 20_000 && stream.readableLength < stream.readableHighWaterMark; turn++)
+      await flushMacrotask();
     expect(stream.readableLength).toBeGreaterThanOrEqual(stream.readableHighWaterMark);
     const produced = records[0]!.produced;
     for (let turn = 0; turn < 20; turn++) await flushMacrotask();
@@ -189,7 +224,10 @@ describe('gunzip', () => {
     it('destroys the zlib stream when upstream fails, passing the error through unchanged', async () => {
       const records = spyOnZlib('createGunzip');
       const boom = new Error('socket hang up');
-      const source = trackedSource({ items: [packed.subarray(0, 30), packed.subarray(30)], throwAt: { index: 1, error: boom } });
+      const source = trackedSource({
+        items: [packed.subarray(0, 30), packed.subarray(30)],
+        throwAt: { index: 1, error: boom },
+      });
       await expect(from(source).pipe(gunzip()).toArray()).rejects.toBe(boom);
       expect(await released(records[0]!.stream)).toBe(true);
     });
@@ -200,7 +238,9 @@ describe('gunzip', () => {
     expect(() => gunzip({ chunkSize: -1 })).toThrow(code('ERR_SLUICE_OPTION_OUT_OF_RANGE'));
     expect(() => gunzip({ zlib: { windowBits: 7 } })).toThrow(code('ERR_SLUICE_OPTION_OUT_OF_RANGE'));
     expect(() => gunzip({ zlib: { level: 1 } } as never)).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
-    expect(() => gunzip({ level: 1 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('level') }));
+    expect(() => gunzip({ level: 1 } as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('level') }),
+    );
   });
 
   describe('properties', () => {
@@ -224,7 +264,9 @@ describe('gunzip', () => {
     it('round-trips through gzip', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 500 }), { maxLength: 8 }), async (chunks) => {
-          const parts = await from(chunks).pipe(gzip({ chunkSize: 100 }), gunzip({ chunkSize: 50 })).toArray();
+          const parts = await from(chunks)
+            .pipe(gzip({ chunkSize: 100 }), gunzip({ chunkSize: 50 }))
+            .toArray();
           expect(Buffer.concat(parts)).toEqual(Buffer.concat(chunks));
         }),
         { numRuns: 40 },

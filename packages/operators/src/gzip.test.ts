@@ -18,7 +18,7 @@ import { released, spyOnZlib } from './test-support/zlib-spy.js';
 const run = promisify(execFile);
 const KiB = 1024;
 const gunzipped = (parts: readonly Uint8Array[]) => zlib.gunzipSync(Buffer.concat(parts));
-const csvRows = (n: number) => Array.from({ length: n }, (_, i) => `${i},name ${i},${i * 7 % 13},x\n`);
+const csvRows = (n: number) => Array.from({ length: n }, (_, i) => `${i},name ${i},${(i * 7) % 13},x\n`);
 
 /** Cuts a string only between code points, so no surrogate pair is split. */
 function cutText(text: string, at: readonly number[]): string[] {
@@ -81,7 +81,9 @@ describe('gzip', () => {
   it('coalesces to chunkSize and writes a large chunk as it is', async () => {
     const records = spyOnZlib('createGzip');
     const big = randomBytes(5000);
-    const parts = await from(['ab', 'cd', 'ef', big, 'g'], { batchSize: 2 }).pipe(gzip({ chunkSize: 5 })).toArray();
+    const parts = await from(['ab', 'cd', 'ef', big, 'g'], { batchSize: 2 })
+      .pipe(gzip({ chunkSize: 5 }))
+      .toArray();
     expect(records[0]!.writes).toEqual([6, 5000, 1]);
     expect(gunzipped(parts)).toEqual(Buffer.concat([Buffer.from('abcdef'), big, Buffer.from('g')]));
   });
@@ -89,19 +91,40 @@ describe('gzip', () => {
   it('passes level and zlib settings to zlib.createGzip', async () => {
     const records = spyOnZlib('createGzip');
     const data = 'abc,'.repeat(10_000);
-    const stored = Buffer.concat(await from([data]).pipe(gzip({ level: 0 })).toArray());
+    const stored = Buffer.concat(
+      await from([data])
+        .pipe(gzip({ level: 0 }))
+        .toArray(),
+    );
     const tuned = await from([data])
-      .pipe(gzip({ level: 9, zlib: { memLevel: 1, windowBits: 9, strategy: zlib.constants.Z_HUFFMAN_ONLY, chunkSize: 64 } }))
+      .pipe(
+        gzip({
+          level: 9,
+          zlib: { memLevel: 1, windowBits: 9, strategy: zlib.constants.Z_HUFFMAN_ONLY, chunkSize: 64 },
+        }),
+      )
       .toArray();
     expect(stored.length).toBeGreaterThan(data.length);
-    expect(records[1]!.options).toEqual({ level: 9, memLevel: 1, windowBits: 9, strategy: zlib.constants.Z_HUFFMAN_ONLY, chunkSize: 64 });
+    expect(records[1]!.options).toEqual({
+      level: 9,
+      memLevel: 1,
+      windowBits: 9,
+      strategy: zlib.constants.Z_HUFFMAN_ONLY,
+      chunkSize: 64,
+    });
     for (const part of tuned) expect(part.length).toBeLessThanOrEqual(64);
     expect(gunzipped(tuned).toString()).toBe(data);
   });
 
   it("sizes zlib's output buffers to chunkSize unless zlib.chunkSize is given, within 64 B and 1 MiB", async () => {
     const records = spyOnZlib('createGzip');
-    for (const options of [{}, { chunkSize: 4096 }, { chunkSize: 1 }, { chunkSize: 8 * 1024 * KiB }, { zlib: { chunkSize: 512 } }]) {
+    for (const options of [
+      {},
+      { chunkSize: 4096 },
+      { chunkSize: 1 },
+      { chunkSize: 8 * 1024 * KiB },
+      { zlib: { chunkSize: 512 } },
+    ]) {
       await from(['x']).pipe(gzip(options)).run();
     }
     expect(records.map((r) => r.options?.chunkSize)).toEqual([256 * KiB, 4096, 64, 1024 * KiB, 512]);
@@ -185,7 +208,11 @@ describe('gzip', () => {
 
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
     const records = spyOnZlib('createGzip');
-    await expect(from([{ row: 1 }] as never[]).pipe(gzip()).toArray()).rejects.toMatchObject({
+    await expect(
+      from([{ row: 1 }] as never[])
+        .pipe(gzip())
+        .toArray(),
+    ).rejects.toMatchObject({
       name: 'TypeError',
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
       message: expect.stringContaining('gzip() expects string or Uint8Array chunks, got an instance of Object'),
@@ -203,7 +230,9 @@ describe('gzip', () => {
     expect(() => gzip({ zlib: { chunkSize: 8 } })).toThrow(code('ERR_SLUICE_OPTION_OUT_OF_RANGE'));
     expect(() => gzip({ zlib: { level: 1 } } as never)).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
     expect(() => gzip({ zlib: 'fast' } as never)).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
-    expect(() => gzip({ levle: 1 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('levle') }));
+    expect(() => gzip({ levle: 1 } as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('levle') }),
+    );
   });
 
   describe('properties', () => {
@@ -225,11 +254,17 @@ describe('gzip', () => {
 
     it('round-trips text as UTF-8 however it is chunked and mixed with bytes', async () => {
       await fc.assert(
-        fc.asyncProperty(tricky(), cuts(10), fc.integer({ min: 1, max: 64 }), fc.boolean(), async (text, at, chunkSize, mixed) => {
-          const pieces = cutText(text, at).map((piece, i) => (mixed && i % 2 === 1 ? Buffer.from(piece) : piece));
-          const parts = await from(pieces).pipe(gzip({ chunkSize })).toArray();
-          expect(gunzipped(parts).toString()).toBe(text);
-        }),
+        fc.asyncProperty(
+          tricky(),
+          cuts(10),
+          fc.integer({ min: 1, max: 64 }),
+          fc.boolean(),
+          async (text, at, chunkSize, mixed) => {
+            const pieces = cutText(text, at).map((piece, i) => (mixed && i % 2 === 1 ? Buffer.from(piece) : piece));
+            const parts = await from(pieces).pipe(gzip({ chunkSize })).toArray();
+            expect(gunzipped(parts).toString()).toBe(text);
+          },
+        ),
         { numRuns: 60 },
       );
     });
@@ -242,19 +277,30 @@ describe('found in review: gzip', () => {
     const text = `${'x'.repeat(15)}😀${'y'.repeat(15)}`;
     const at = 16; // between the two halves of 😀
     const chunks = [text.slice(0, at), text.slice(at)];
-    const parts = await from(chunks).pipe(gzip({ chunkSize: 16 })).toArray();
+    const parts = await from(chunks)
+      .pipe(gzip({ chunkSize: 16 }))
+      .toArray();
     expect(zlib.gunzipSync(Buffer.concat(parts)).toString('utf8')).toBe(text);
   });
 
   it('regression: gzip → gunzip round-trips strings and bytes however they are chunked', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 64 }), async (s, positions, size) => {
-        const bytes = Buffer.from(s, 'utf8');
-        const pieces = cut(bytes, positions);
-        const packed = await from(pieces).pipe(gzip({ chunkSize: size })).toArray();
-        const unpacked = await from(cut(Buffer.concat(packed), positions)).pipe(gunzip({ chunkSize: size })).toArray();
-        expect(Buffer.concat(unpacked).toString('utf8')).toBe(s);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (s, positions, size) => {
+          const bytes = Buffer.from(s, 'utf8');
+          const pieces = cut(bytes, positions);
+          const packed = await from(pieces)
+            .pipe(gzip({ chunkSize: size }))
+            .toArray();
+          const unpacked = await from(cut(Buffer.concat(packed), positions))
+            .pipe(gunzip({ chunkSize: size }))
+            .toArray();
+          expect(Buffer.concat(unpacked).toString('utf8')).toBe(s);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -60,10 +60,16 @@ export interface GzipOptions {
 export function gzip(options: GzipOptions = {}): FusableStage<string | Uint8Array, Buffer> {
   const opts = optionsObject(options, ['level', 'chunkSize', 'zlib'], 'gzip(options)');
   const [minLevel, maxLevel] = ZLIB_RANGES.level;
-  const level = opts.level === undefined ? undefined : validateInteger(opts.level, 'gzip(options).level', minLevel, maxLevel);
+  const level =
+    opts.level === undefined ? undefined : validateInteger(opts.level, 'gzip(options).level', minLevel, maxLevel);
   const chunkSize = coalesceSizeOption(opts.chunkSize, 'gzip(options).chunkSize', DEFAULT_GZIP_CHUNK);
   const { memLevel, strategy, windowBits, chunkSize: outputChunk } = ZLIB_RANGES;
-  const settings = zlibOptions(opts.zlib, 'gzip(options).zlib', { memLevel, strategy, windowBits, chunkSize: outputChunk });
+  const settings = zlibOptions(opts.zlib, 'gzip(options).zlib', {
+    memLevel,
+    strategy,
+    windowBits,
+    chunkSize: outputChunk,
+  });
   if (level !== undefined) settings.level = level;
   settings.chunkSize ??= outputBufferSize(chunkSize);
   return zlibStage<string | Uint8Array>({

@@ -33,10 +33,14 @@ const lookup = async (s: string, { signal }: { signal: AbortSignal }) => {
 
 describe('mapConcurrent', () => {
   for (const ordered of [true, false]) {
-    for (const c of conformance(`mapConcurrent(ordered: ${ordered})`, () => mapConcurrent(async (n: number) => n * 2, { concurrency: 3, ordered }), {
-      input: [1, 2, 3, 4],
-      maxPulledForFirst: 6,
-    })) {
+    for (const c of conformance(
+      `mapConcurrent(ordered: ${ordered})`,
+      () => mapConcurrent(async (n: number) => n * 2, { concurrency: 3, ordered }),
+      {
+        input: [1, 2, 3, 4],
+        maxPulledForFirst: 6,
+      },
+    )) {
       it(c.name, c.run);
     }
   }
@@ -50,7 +54,9 @@ describe('mapConcurrent', () => {
 
   it('never runs more than concurrency calls at once and passes each call its index', async () => {
     const { fn, calls, max } = controlled<number>();
-    const running = from(trackedSource([10, 11, 12, 13, 14, 15])).pipe(mapConcurrent(fn, { concurrency: 2 })).toArray();
+    const running = from(trackedSource([10, 11, 12, 13, 14, 15]))
+      .pipe(mapConcurrent(fn, { concurrency: 2 }))
+      .toArray();
     for (let settled = 0; settled < 6; settled++) {
       await flushMacrotask();
       calls[settled]!.result.resolve(`r${calls[settled]!.item}`);
@@ -62,7 +68,9 @@ describe('mapConcurrent', () => {
 
   it('keeps input order when later items finish first', async () => {
     const { fn, calls } = controlled<string>();
-    const running = from(trackedSource(['a', 'b', 'c'])).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    const running = from(trackedSource(['a', 'b', 'c']))
+      .pipe(mapConcurrent(fn, { concurrency: 3 }))
+      .toArray();
     await flushMacrotask();
     calls[2]!.result.resolve('C');
     calls[1]!.result.resolve('B');
@@ -73,7 +81,9 @@ describe('mapConcurrent', () => {
 
   it('emits in completion order when ordered is false', async () => {
     const { fn, calls } = controlled<string>();
-    const running = from(trackedSource(['a', 'b', 'c'])).pipe(mapConcurrent(fn, { concurrency: 3, ordered: false })).toArray();
+    const running = from(trackedSource(['a', 'b', 'c']))
+      .pipe(mapConcurrent(fn, { concurrency: 3, ordered: false }))
+      .toArray();
     await flushMacrotask();
     calls[2]!.result.resolve('C');
     await flushMacrotask();
@@ -86,7 +96,9 @@ describe('mapConcurrent', () => {
   it('runs the calls behind a slow item while the window (2 × concurrency) has room, and pulls nothing past it', async () => {
     const { fn, calls, max } = controlled<number>();
     const source = trackedSource([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    const running = from(source)
+      .pipe(mapConcurrent(fn, { concurrency: 3 }))
+      .toArray();
     await flushMacrotask();
     expect(calls).toHaveLength(3);
     calls[1]!.result.resolve('1');
@@ -113,7 +125,9 @@ describe('mapConcurrent', () => {
   it('takes a window of its own, never below the concurrency', async () => {
     const { fn, calls, max } = controlled<number>();
     const source = trackedSource([0, 1, 2, 3, 4, 5]);
-    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 2, window: 4 })).toArray();
+    const running = from(source)
+      .pipe(mapConcurrent(fn, { concurrency: 2, window: 4 }))
+      .toArray();
     for (let settled = 1; settled < 4; settled++) {
       await flushMacrotask();
       calls[settled]!.result.resolve(String(settled));
@@ -127,7 +141,11 @@ describe('mapConcurrent', () => {
     expect(await running).toEqual(['0', '1', '2', '3', '4', '5']);
     expect(max()).toBe(2);
     expect(() => mapConcurrent(fn, { concurrency: 3, window: 2 })).toThrow(
-      expect.objectContaining({ name: 'RangeError', code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE', message: expect.stringMatching(/window must be an integer >= 3/) }),
+      expect.objectContaining({
+        name: 'RangeError',
+        code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE',
+        message: expect.stringMatching(/window must be an integer >= 3/),
+      }),
     );
     expect(() => mapConcurrent(fn, { concurrency: 3, window: 'wide' as never })).toThrow(
       expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }),
@@ -136,7 +154,9 @@ describe('mapConcurrent', () => {
 
   it('bounds the unordered window too: finished results the consumer has not taken count', async () => {
     const source = trackedSource([1, 2, 3, 4, 5, 6, 7, 8]);
-    const it = from(source).pipe(mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: false }))[Symbol.asyncIterator]();
+    const it = from(source)
+      .pipe(mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: false }))
+      [Symbol.asyncIterator]();
     await it.next();
     await flushMacrotask();
     expect(source.stats.produced).toBe(4);
@@ -149,7 +169,9 @@ describe('mapConcurrent', () => {
     const { fn, calls } = controlled<number>();
     const source = trackedSource([1, 2, 3, 4]);
     const failure = new Error('item 2 failed');
-    const running = from(source).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    const running = from(source)
+      .pipe(mapConcurrent(fn, { concurrency: 3 }))
+      .toArray();
     await flushMacrotask();
     calls[1]!.result.reject(failure);
     await expect(running).rejects.toBe(failure);
@@ -165,7 +187,9 @@ describe('mapConcurrent', () => {
   it('fails fast even when earlier results are still waiting for their turn', async () => {
     const { fn, calls } = controlled<number>();
     const failure = new Error('boom');
-    const running = from(trackedSource([1, 2, 3])).pipe(mapConcurrent(fn, { concurrency: 3 })).toArray();
+    const running = from(trackedSource([1, 2, 3]))
+      .pipe(mapConcurrent(fn, { concurrency: 3 }))
+      .toArray();
     await flushMacrotask();
     calls[2]!.result.reject(failure);
     await expect(running).rejects.toBe(failure);
@@ -175,7 +199,9 @@ describe('mapConcurrent', () => {
   it('aborts the calls in flight and closes the source once when the consumer breaks early', async () => {
     const { fn, calls } = controlled<number>();
     const source = trackedSource([1, 2, 3, 4, 5]);
-    const it = from(source).pipe(mapConcurrent(fn, { concurrency: 3 }))[Symbol.asyncIterator]();
+    const it = from(source)
+      .pipe(mapConcurrent(fn, { concurrency: 3 }))
+      [Symbol.asyncIterator]();
     const first = it.next();
     await flushMacrotask();
     calls[0]!.result.resolve('one');
@@ -192,7 +218,9 @@ describe('mapConcurrent', () => {
     const leaks = leakCheck({ watch: [controller.signal] });
     const { fn, calls } = controlled<number>();
     const reason = new Error('client went away');
-    const running = from(trackedSource([1, 2, 3])).pipe(mapConcurrent(fn, { concurrency: 2 })).toArray({ signal: controller.signal });
+    const running = from(trackedSource([1, 2, 3]))
+      .pipe(mapConcurrent(fn, { concurrency: 2 }))
+      .toArray({ signal: controller.signal });
     await flushMacrotask();
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
@@ -202,10 +230,13 @@ describe('mapConcurrent', () => {
 
   it('delivers a synchronous throw of fn unchanged', async () => {
     const failure = new Error('sync throw');
-    const stage = mapConcurrent((n: number) => {
-      if (n === 2) throw failure;
-      return n;
-    }, { concurrency: 2 });
+    const stage = mapConcurrent(
+      (n: number) => {
+        if (n === 2) throw failure;
+        return n;
+      },
+      { concurrency: 2 },
+    );
     await expect(from([1, 2, 3]).pipe(stage).toArray()).rejects.toBe(failure);
   });
 
@@ -217,7 +248,9 @@ describe('mapConcurrent', () => {
     expect(() => mapConcurrent(async (n: number) => n, { concurrency: 2, ordered: 'yes' as never })).toThrow(
       expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
-    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 2, order: true } as never)).toThrow(/unknown option "order"/);
+    expect(() => mapConcurrent(async (n: number) => n, { concurrency: 2, order: true } as never)).toThrow(
+      /unknown option "order"/,
+    );
     expect(() => mapConcurrent('fn' as never, { concurrency: 2 })).toThrow(/must be a function/);
   });
 });

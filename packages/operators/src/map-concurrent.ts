@@ -57,14 +57,21 @@ export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurren
   validateObject(options, 'mapConcurrent(fn, options)');
   validateKeys(options, ['concurrency', 'ordered', 'window'], 'mapConcurrent(fn, options)');
   const concurrency = validateInteger(options.concurrency, 'mapConcurrent(fn, options).concurrency', 1);
-  const ordered = options.ordered === undefined ? true : validateBoolean(options.ordered, 'mapConcurrent(fn, options).ordered');
+  const ordered =
+    options.ordered === undefined ? true : validateBoolean(options.ordered, 'mapConcurrent(fn, options).ordered');
   const size =
     options.window === undefined
       ? 2 * concurrency
       : validateInteger(options.window, 'mapConcurrent(fn, options).window', concurrency);
   const limits = { concurrency, size };
   return async function* mapConcurrentStage(source, { signal }) {
-    const window = new Window<In, Awaited<Out>>(asyncIteratorOf(source, 'mapConcurrent'), fn as MapFn<In, Awaited<Out>>, limits, ordered, signal);
+    const window = new Window<In, Awaited<Out>>(
+      asyncIteratorOf(source, 'mapConcurrent'),
+      fn as MapFn<In, Awaited<Out>>,
+      limits,
+      ordered,
+      signal,
+    );
     // One listener for the whole run wakes the consumer too: a listener per wait costs more than the item.
     const unlink = onAbort(signal, (reason) => {
       window.abortTasks(reason);
@@ -208,7 +215,11 @@ class Window<In, Out> {
   /** Aborts what is in flight, drops what is held, and returns upstream once unless it ended by itself. */
   async close(failing: boolean): Promise<void> {
     this.closed = true;
-    this.abortTasks(this.signal.aborted ? this.signal.reason : new DOMException('mapConcurrent: the consumer stopped before the end', 'AbortError'));
+    this.abortTasks(
+      this.signal.aborted
+        ? this.signal.reason
+        : new DOMException('mapConcurrent: the consumer stopped before the end', 'AbortError'),
+    );
     this.byIndex.clear();
     this.completed.length = 0;
     if (this.exhausted) return;

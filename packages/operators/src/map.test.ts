@@ -12,10 +12,12 @@ describe('map', () => {
   it('passes the 0-based input position as index, across batches', async () => {
     const seen: number[] = [];
     const out = await from(['a', 'b', 'c', 'd', 'e'], { batchSize: 2 })
-      .pipe(map((s, { index }) => {
-        seen.push(index);
-        return `${index}${s}`;
-      }))
+      .pipe(
+        map((s, { index }) => {
+          seen.push(index);
+          return `${index}${s}`;
+        }),
+      )
       .toArray();
     expect(seen).toEqual([0, 1, 2, 3, 4]);
     expect(out).toEqual(['0a', '1b', '2c', '3d', '4e']);
@@ -27,12 +29,15 @@ describe('map', () => {
       const settled: [number, number][] = [];
       const running = from(['a', 'b', 'c', 'd'])
         .pipe(
-          map(async (s, ctx) => {
-            const before = ctx.index;
-            await gates[before]!.promise;
-            settled.push([before, ctx.index]);
-            return s;
-          }, { concurrency }),
+          map(
+            async (s, ctx) => {
+              const before = ctx.index;
+              await gates[before]!.promise;
+              settled.push([before, ctx.index]);
+              return s;
+            },
+            { concurrency },
+          ),
         )
         .toArray();
       for (const gate of gates) {
@@ -53,11 +58,15 @@ describe('map', () => {
     const gates: Deferred<number>[] = [deferred(), deferred(), deferred()];
     const called: Deferred<void>[] = [deferred(), deferred(), deferred()];
     let calls = 0;
-    const running = from([0, 1, 2]).pipe(map((n) => {
-      calls++;
-      called[n]!.resolve();
-      return gates[n]!.promise;
-    })).toArray();
+    const running = from([0, 1, 2])
+      .pipe(
+        map((n) => {
+          calls++;
+          called[n]!.resolve();
+          return gates[n]!.promise;
+        }),
+      )
+      .toArray();
     for (let n = 0; n < 3; n++) {
       await called[n]!.promise;
       await flushMacrotask();
@@ -68,7 +77,9 @@ describe('map', () => {
   });
 
   it('keeps order when promises and plain values are mixed in one batch', async () => {
-    const out = await from([1, 2, 3, 4, 5, 6]).pipe(map((n) => (n % 2 === 0 ? Promise.resolve(-n) : n))).toArray();
+    const out = await from([1, 2, 3, 4, 5, 6])
+      .pipe(map((n) => (n % 2 === 0 ? Promise.resolve(-n) : n)))
+      .toArray();
     expect(out).toEqual([1, -2, 3, -4, 5, -6]);
   });
 
@@ -76,10 +87,14 @@ describe('map', () => {
     const error = new Error('bad row');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
-    const running = from(source).pipe(map((n) => {
-      if (n === 2) throw error;
-      return n;
-    })).run({ onReport: (r) => (report = r) });
+    const running = from(source)
+      .pipe(
+        map((n) => {
+          if (n === 2) throw error;
+          return n;
+        }),
+      )
+      .run({ onReport: (r) => (report = r) });
     await expect(running).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(2);
@@ -89,10 +104,16 @@ describe('map', () => {
   it('fails the run with the rejection of a returned promise, unchanged', async () => {
     const error = new Error('async bad row');
     const source = trackedSource([1, 2, 3, 4]);
-    await expect(from(source).pipe(map(async (n) => {
-      if (n === 3) throw error;
-      return n;
-    })).toArray()).rejects.toBe(error);
+    await expect(
+      from(source)
+        .pipe(
+          map(async (n) => {
+            if (n === 3) throw error;
+            return n;
+          }),
+        )
+        .toArray(),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
   });
 
@@ -100,10 +121,16 @@ describe('map', () => {
     const controller = new AbortController();
     const reason = new Error('caller gave up');
     const started = deferred<AbortSignal>();
-    const running = from([1, 2]).pipe(map((_n, { signal }) => {
-      started.resolve(signal);
-      return new Promise<number>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-    })).toArray({ signal: controller.signal });
+    const running = from([1, 2])
+      .pipe(
+        map((_n, { signal }) => {
+          started.resolve(signal);
+          return new Promise<number>((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+          );
+        }),
+      )
+      .toArray({ signal: controller.signal });
     const signal = await started.promise;
     expect(signal.aborted).toBe(false);
     controller.abort(reason);
@@ -148,15 +175,20 @@ describe('map with { concurrency }', () => {
     const gates = [deferred<void>(), deferred<void>(), deferred<void>()];
     let inFlight = 0;
     let most = 0;
-    const running = from([0, 1, 2]).pipe(
-      map(async (n: number) => {
-        inFlight++;
-        most = Math.max(most, inFlight);
-        await gates[n]!.promise;
-        inFlight--;
-        return n * 10;
-      }, { concurrency: 3 }),
-    ).toArray();
+    const running = from([0, 1, 2])
+      .pipe(
+        map(
+          async (n: number) => {
+            inFlight++;
+            most = Math.max(most, inFlight);
+            await gates[n]!.promise;
+            inFlight--;
+            return n * 10;
+          },
+          { concurrency: 3 },
+        ),
+      )
+      .toArray();
     await flushMacrotask();
     expect(inFlight).toBe(3);
     gates[2]!.resolve();
@@ -167,9 +199,13 @@ describe('map with { concurrency }', () => {
   });
 
   it('stays the fused synchronous map with concurrency 1 and rejects bad options', async () => {
-    const report = await from([1, 2]).pipe(map((n: number) => n + 1, { concurrency: 1 })).run();
+    const report = await from([1, 2])
+      .pipe(map((n: number) => n + 1, { concurrency: 1 }))
+      .run();
     expect(report.stages[0]).toMatchObject({ fused: true });
-    expect(() => map((n: number) => n, { concurrency: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => map((n: number) => n, { concurrency: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
     expect(() => map((n: number) => n, { concurency: 2 } as never)).toThrow(/unknown option "concurency"/);
   });
 });

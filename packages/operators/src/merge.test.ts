@@ -76,7 +76,9 @@ describe('merge', () => {
     const leaks = leakCheck({ watch: [controller.signal] });
     const inner = trackedSource({ items: [10], hangAt: 1 });
     const up = trackedSource({ items: [1], hangAt: 1 });
-    const running = from(up).pipe(merge(from(inner))).toArray({ signal: controller.signal });
+    const running = from(up)
+      .pipe(merge(from(inner)))
+      .toArray({ signal: controller.signal });
     await inner.hanging.promise;
     await up.hanging.promise;
     const reason = new Error('abort merge');
@@ -93,17 +95,31 @@ describe('merge', () => {
   it('runs a pipeline built by another copy of @sluice/core as a pipeline, and an object merely shaped like one as what it is', async () => {
     vi.resetModules();
     const copy = await import('@sluice/core');
-    expect((await from([1]).pipe(merge(copy.from([2]))).toArray()).sort()).toEqual([1, 2]);
+    expect(
+      (
+        await from([1])
+          .pipe(merge(copy.from([2])))
+          .toArray()
+      ).sort(),
+    ).toEqual([1, 2]);
     // Methods named like a Pipeline's do not make one: only the brand does.
     const lookalike = {
-      iterate: () => { throw new Error('not a pipeline'); },
+      iterate: () => {
+        throw new Error('not a pipeline');
+      },
       pipe() {},
       run() {},
       async *[Symbol.asyncIterator]() {
         yield 3;
       },
     };
-    expect((await from([1]).pipe(merge(lookalike as AsyncIterable<number>)).toArray()).sort()).toEqual([1, 3]);
+    expect(
+      (
+        await from([1])
+          .pipe(merge(lookalike as AsyncIterable<number>))
+          .toArray()
+      ).sort(),
+    ).toEqual([1, 3]);
   });
 
   it('fails the run with an error from any source unchanged and returns the others', async () => {
@@ -120,7 +136,9 @@ describe('merge', () => {
   });
 
   it('validates its sources when called', () => {
-    expect(() => merge(42 as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
+    expect(() => merge(42 as never)).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
     expect(() => merge([1], null as never)).toThrow(/source 2/);
   });
 });

@@ -39,7 +39,10 @@ interface Lane {
 export function merge<T, U = T>(...others: MergeInput<U>[]): Stage<T, T | U> {
   others.forEach((other, i) => {
     if (!isIterableInput(other)) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `merge(): source ${i + 1} must be an async iterable or an iterable`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_ARGUMENT',
+        `merge(): source ${i + 1} must be an async iterable or an iterable`,
+      );
     }
   });
   return async function* mergeStage(source, { signal }) {

@@ -49,13 +49,21 @@ describe('operator types', () => {
     expectTypeOf(from(['a']).pipe(take(1))).toEqualTypeOf<Pipeline<string>>();
     expectTypeOf(from(['a']).pipe(drop(1))).toEqualTypeOf<Pipeline<string>>();
     expectTypeOf(from([1]).pipe(takeWhile((n) => n < 3))).toEqualTypeOf<Pipeline<number>>();
-    expectTypeOf(from<number | null>([1]).pipe(takeWhile((n): n is number => n !== null))).toEqualTypeOf<Pipeline<number>>();
+    expectTypeOf(from<number | null>([1]).pipe(takeWhile((n): n is number => n !== null))).toEqualTypeOf<
+      Pipeline<number>
+    >();
     expectTypeOf(from([1]).pipe(dropWhile(async (n) => n < 3))).toEqualTypeOf<Pipeline<number>>();
-    expectTypeOf(from([1]).pipe(scan((acc: string[], n) => [...acc, String(n)], []))).toEqualTypeOf<Pipeline<string[]>>();
+    expectTypeOf(from([1]).pipe(scan((acc: string[], n) => [...acc, String(n)], []))).toEqualTypeOf<
+      Pipeline<string[]>
+    >();
     expectTypeOf(from(['a b']).pipe(flatMap((s) => s.split(' ')))).toEqualTypeOf<Pipeline<string>>();
-    expectTypeOf(from([2]).pipe(flatMap(async function* (n) {
-      yield n > 1;
-    }))).toEqualTypeOf<Pipeline<boolean>>();
+    expectTypeOf(
+      from([2]).pipe(
+        flatMap(async function* (n) {
+          yield n > 1;
+        }),
+      ),
+    ).toEqualTypeOf<Pipeline<boolean>>();
     expectTypeOf(from([2]).pipe(flatMap(async (n) => new Set([n])))).toEqualTypeOf<Pipeline<number>>();
   });
 
@@ -66,14 +74,33 @@ describe('operator types', () => {
 
   it('infers through chains of ten and more stages with repeated pipe', () => {
     const long = from([1])
-      .pipe(map((n) => n + 1), filter((n) => n > 0), tap(() => undefined), take(100), drop(1))
-      .pipe(map((n) => String(n)), takeWhile((s) => s.length < 5), dropWhile((s) => s === ''), scan((acc: number, s) => acc + s.length, 0))
-      .pipe(flatMap((n) => [n, n]), map((n) => ({ n })), filter((o): o is { n: 1 } => o.n === 1));
+      .pipe(
+        map((n) => n + 1),
+        filter((n) => n > 0),
+        tap(() => undefined),
+        take(100),
+        drop(1),
+      )
+      .pipe(
+        map((n) => String(n)),
+        takeWhile((s) => s.length < 5),
+        dropWhile((s) => s === ''),
+        scan((acc: number, s) => acc + s.length, 0),
+      )
+      .pipe(
+        flatMap((n) => [n, n]),
+        map((n) => ({ n })),
+        filter((o): o is { n: 1 } => o.n === 1),
+      );
     expectTypeOf(long).toEqualTypeOf<Pipeline<{ n: 1 }>>();
   });
 
   it('chain<T>().pipe(...) infers a reusable typed chain', () => {
-    const exporter = chain<number>().pipe(filter((n) => n > 0), map((n) => n.toFixed(2)), take(10));
+    const exporter = chain<number>().pipe(
+      filter((n) => n > 0),
+      map((n) => n.toFixed(2)),
+      take(10),
+    );
     expectTypeOf(exporter).toEqualTypeOf<Chain<number, string>>();
     expectTypeOf(from([1]).pipe(exporter)).toEqualTypeOf<Pipeline<string>>();
   });

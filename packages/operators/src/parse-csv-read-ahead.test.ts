@@ -12,7 +12,11 @@ describe('parseCsv over a sync source (read-ahead bounded by bytes, contract 6.2
         yield 'x'.repeat(1024);
       }
     }
-    await expect(from(text).pipe(parseCsv({ maxRecordBytes: 65_536 })).run()).rejects.toMatchObject({ code: 'ERR_SLUICE_CSV_PARSE' });
+    await expect(
+      from(text)
+        .pipe(parseCsv({ maxRecordBytes: 65_536 }))
+        .run(),
+    ).rejects.toMatchObject({ code: 'ERR_SLUICE_CSV_PARSE' });
     // 64 KiB of record, plus at most one 64 KiB batch the source had already cut.
     expect(produced).toBeLessThanOrEqual(64 + 64 + 1);
   });

@@ -50,8 +50,16 @@ export interface ParseCsvOptions<V = string> {
 const OPTION_KEYS = ['delimiter', 'header', 'columns', 'relaxColumnCount', 'skipEmptyLines', 'maxRecordBytes', 'cast'];
 
 function validateColumns(columns: unknown): readonly string[] {
-  if (isUnreadable(columns) || !Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string')) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', 'parseCsv(options).columns must be a non-empty array of strings');
+  if (
+    isUnreadable(columns) ||
+    !Array.isArray(columns) ||
+    columns.length === 0 ||
+    !columns.every((c) => typeof c === 'string')
+  ) {
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      'parseCsv(options).columns must be a non-empty array of strings',
+    );
   }
   return [...(columns as string[])];
 }
@@ -84,19 +92,34 @@ function validateColumns(columns: unknown): readonly string[] {
 export function parseCsv<V = string>(
   options: ParseCsvOptions<V> & { readonly header: false; readonly columns?: undefined },
 ): FusableStage<string | Uint8Array, V[]>;
-export function parseCsv<V = string>(options?: ParseCsvOptions<V>): FusableStage<string | Uint8Array, Record<string, V>>;
+export function parseCsv<V = string>(
+  options?: ParseCsvOptions<V>,
+): FusableStage<string | Uint8Array, Record<string, V>>;
 export function parseCsv<V = string>(options: ParseCsvOptions<V> = {}): FusableStage<string | Uint8Array, unknown> {
   validateObject(options, 'parseCsv(options)');
   validateKeys(options, OPTION_KEYS, 'parseCsv(options)');
   const columns = options.columns === undefined ? undefined : validateColumns(options.columns);
   if (options.cast !== undefined) validateFunction(options.cast, 'parseCsv(options).cast');
   const parserOptions = {
-    delimiter: options.delimiter === undefined ? ',' : validateDelimiter(options.delimiter, 'parseCsv(options).delimiter'),
-    header: options.header === undefined ? columns === undefined : validateBoolean(options.header, 'parseCsv(options).header'),
+    delimiter:
+      options.delimiter === undefined ? ',' : validateDelimiter(options.delimiter, 'parseCsv(options).delimiter'),
+    header:
+      options.header === undefined
+        ? columns === undefined
+        : validateBoolean(options.header, 'parseCsv(options).header'),
     columns,
-    relaxColumnCount: options.relaxColumnCount === undefined ? false : validateBoolean(options.relaxColumnCount, 'parseCsv(options).relaxColumnCount'),
-    skipEmptyLines: options.skipEmptyLines === undefined ? false : validateBoolean(options.skipEmptyLines, 'parseCsv(options).skipEmptyLines'),
-    maxRecordBytes: options.maxRecordBytes === undefined ? 1_048_576 : validateInteger(options.maxRecordBytes, 'parseCsv(options).maxRecordBytes', 1),
+    relaxColumnCount:
+      options.relaxColumnCount === undefined
+        ? false
+        : validateBoolean(options.relaxColumnCount, 'parseCsv(options).relaxColumnCount'),
+    skipEmptyLines:
+      options.skipEmptyLines === undefined
+        ? false
+        : validateBoolean(options.skipEmptyLines, 'parseCsv(options).skipEmptyLines'),
+    maxRecordBytes:
+      options.maxRecordBytes === undefined
+        ? 1_048_576
+        : validateInteger(options.maxRecordBytes, 'parseCsv(options).maxRecordBytes', 1),
     cast: options.cast as ((value: string, ctx: CsvCastContext) => unknown) | undefined,
   };
   return defineBatchStage<string | Uint8Array, unknown>('parseCsv', async function* parseCsvBatches(batches) {

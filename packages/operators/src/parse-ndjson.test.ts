@@ -18,10 +18,16 @@ describe('parseNdjson', () => {
     const text = '{"name":"Zoë €"}\r\n[1,';
     const bytes = Buffer.from('{"name":"Zoë €"}\r\n[1,2]\n');
     for (let at = 1; at < bytes.length; at++) {
-      const values = await from([bytes.subarray(0, at), bytes.subarray(at)]).pipe(parseNdjson()).toArray();
+      const values = await from([bytes.subarray(0, at), bytes.subarray(at)])
+        .pipe(parseNdjson())
+        .toArray();
       expect(values).toEqual([{ name: 'Zoë €' }, [1, 2]]);
     }
-    expect(await from([text.slice(0, 5), text.slice(5), '2]']).pipe(parseNdjson()).toArray()).toEqual([{ name: 'Zoë €' }, [1, 2]]);
+    expect(
+      await from([text.slice(0, 5), text.slice(5), '2]'])
+        .pipe(parseNdjson())
+        .toArray(),
+    ).toEqual([{ name: 'Zoë €' }, [1, 2]]);
   });
 
   it('ignores blank and whitespace-only lines', async () => {
@@ -78,12 +84,16 @@ describe('parseNdjson', () => {
 
   it('applies the reviver', async () => {
     const reviver = (key: string, value: unknown) => (key === 'at' ? new Date(value as string) : value);
-    const [row] = await from(['{"at":"2024-01-02T00:00:00.000Z"}\n']).pipe(parseNdjson<{ at: Date }>({ reviver })).toArray();
+    const [row] = await from(['{"at":"2024-01-02T00:00:00.000Z"}\n'])
+      .pipe(parseNdjson<{ at: Date }>({ reviver }))
+      .toArray();
     expect(row?.at).toEqual(new Date('2024-01-02T00:00:00.000Z'));
   });
 
   it('fails on a line past maxLineLength even with onError: skip', async () => {
-    const run = from(['1\n', '[1,2,3,4]\n']).pipe(parseNdjson({ onError: 'skip', maxLineLength: 5 })).toArray();
+    const run = from(['1\n', '[1,2,3,4]\n'])
+      .pipe(parseNdjson({ onError: 'skip', maxLineLength: 5 }))
+      .toArray();
     await expect(run).rejects.toBeInstanceOf(LineTooLongError);
     await expect(run).rejects.toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 2 });
   });
@@ -98,17 +108,27 @@ describe('parseNdjson', () => {
   });
 
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
-    await expect(from([{}] as never[]).pipe(parseNdjson()).toArray()).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
+    await expect(
+      from([{}] as never[])
+        .pipe(parseNdjson())
+        .toArray(),
+    ).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
   });
 
   it('validates its options when called', () => {
     const code = (code: string) => expect.objectContaining({ code });
     expect(() => parseNdjson({ onError: 'ignore' as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
-    expect(() => parseNdjson({ onError: Object.create(null) })).toThrow(expect.objectContaining({ message: expect.stringContaining('onError') }));
+    expect(() => parseNdjson({ onError: Object.create(null) })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('onError') }),
+    );
     expect(() => parseNdjson({ onError: null as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
     expect(() => parseNdjson({ onError: 'skip', onSkip: 1 as never })).toThrow(code('ERR_SLUICE_INVALID_ARGUMENT'));
-    expect(() => parseNdjson({ onSkip: () => undefined })).toThrow(expect.objectContaining({ message: expect.stringContaining("onError: 'skip'") }));
-    expect(() => parseNdjson({ stats: { lines: 0 } as never })).toThrow(expect.objectContaining({ message: expect.stringContaining('stats.values') }));
+    expect(() => parseNdjson({ onSkip: () => undefined })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining("onError: 'skip'") }),
+    );
+    expect(() => parseNdjson({ stats: { lines: 0 } as never })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('stats.values') }),
+    );
     expect(() => parseNdjson({ stats: null as never })).toThrow(code('ERR_SLUICE_INVALID_OPTION'));
     expect(() => parseNdjson({ reviver: 'x' as never })).toThrow(code('ERR_SLUICE_INVALID_ARGUMENT'));
     expect(() => parseNdjson({ maxLineLength: -1 })).toThrow(code('ERR_SLUICE_OPTION_OUT_OF_RANGE'));
@@ -136,7 +156,9 @@ describe('parseNdjson', () => {
           }
           const stats = newStats();
           const chunks = asBytes ? cut(new Uint8Array(Buffer.from(text)), at) : cut(text, at);
-          const values = await from<string | Uint8Array>(chunks).pipe(parseNdjson({ onError: 'skip', stats })).toArray();
+          const values = await from<string | Uint8Array>(chunks)
+            .pipe(parseNdjson({ onError: 'skip', stats }))
+            .toArray();
           expect(values).toEqual(expected);
           expect(stats.skipped).toBe(bad);
         }),

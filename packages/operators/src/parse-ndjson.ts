@@ -88,7 +88,10 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   const opts = optionsObject(options, OPTIONS, NAME);
   const onError = opts.onError === undefined ? 'fail' : opts.onError;
   if (onError !== 'fail' && onError !== 'skip') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${NAME}.onError must be 'fail' or 'skip', got ${describeValue(onError)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${NAME}.onError must be 'fail' or 'skip', got ${describeValue(onError)}`,
+    );
   }
   const onSkip = opts.onSkip as ParseNdjsonOptions['onSkip'];
   if (onSkip !== undefined) {
@@ -101,7 +104,10 @@ export function parseNdjson<T = unknown>(options: ParseNdjsonOptions = {}): Fusa
   if (stats !== undefined) {
     const what = `${NAME}.stats`;
     if (typeof stats !== 'object' || stats === null || isUnreadable(stats)) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${what} must be an object with lines, values and skipped`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_OPTION',
+        `${what} must be an object with lines, values and skipped`,
+      );
     }
     for (const key of ['lines', 'values', 'skipped'] as const) validateInteger(stats[key], `${what}.${key}`);
   }

@@ -5,7 +5,6 @@ import { map } from './map.js';
 import { reduce } from './reduce.js';
 
 describe('reduce', () => {
-
   it('resolves to the seed for an empty input', async () => {
     const seed = { total: 0 };
     expect(await from<number>([]).to(reduce((acc, n: number) => ({ total: acc.total + n }), seed))).toBe(seed);
@@ -21,10 +20,12 @@ describe('reduce', () => {
   it('awaits a promise accumulator before folding the next item', async () => {
     const gate = deferred<number>();
     const folded: number[] = [];
-    const running = from([1, 2, 3]).to(reduce((acc, n: number) => {
-      folded.push(n);
-      return n === 1 ? gate.promise : acc + n;
-    }, 0));
+    const running = from([1, 2, 3]).to(
+      reduce((acc, n: number) => {
+        folded.push(n);
+        return n === 1 ? gate.promise : acc + n;
+      }, 0),
+    );
     await flushMacrotask();
     expect(folded).toEqual([1]);
     gate.resolve(100);
@@ -34,9 +35,15 @@ describe('reduce', () => {
 
   it('consumes whole batches inside sluice', async () => {
     let report: RunReport | undefined;
-    const total = await from(Array.from({ length: 5000 }, (_, i) => i), { batchSize: 1000 })
+    const total = await from(
+      Array.from({ length: 5000 }, (_, i) => i),
+      { batchSize: 1000 },
+    )
       .pipe(map((n) => n * 2))
-      .to(reduce((sum, n: number) => sum + n, 0), { onReport: (r) => (report = r) });
+      .to(
+        reduce((sum, n: number) => sum + n, 0),
+        { onReport: (r) => (report = r) },
+      );
     expect(total).toBe(2 * ((4999 * 5000) / 2));
     expect(report?.outcome).toBe('completed');
     expect(report?.source.items).toBe(5000);
@@ -46,10 +53,15 @@ describe('reduce', () => {
     const error = new Error('bad total');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
-    await expect(from(source).to(reduce((acc, n: number) => {
-      if (n === 2) throw error;
-      return acc + n;
-    }, 0), { onReport: (r) => (report = r) })).rejects.toBe(error);
+    await expect(
+      from(source).to(
+        reduce((acc, n: number) => {
+          if (n === 2) throw error;
+          return acc + n;
+        }, 0),
+        { onReport: (r) => (report = r) },
+      ),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(2);
     expect(report?.outcome).toBe('failed');
@@ -58,10 +70,14 @@ describe('reduce', () => {
   it('fails the run with the rejection of a returned promise, unchanged', async () => {
     const error = new Error('async bad total');
     const source = trackedSource([1, 2, 3]);
-    await expect(from(source).to(reduce(async (acc, n: number) => {
-      if (n === 3) throw error;
-      return acc + n;
-    }, 0))).rejects.toBe(error);
+    await expect(
+      from(source).to(
+        reduce(async (acc, n: number) => {
+          if (n === 3) throw error;
+          return acc + n;
+        }, 0),
+      ),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
   });
 
@@ -70,10 +86,13 @@ describe('reduce', () => {
     const reason = new Error('caller gave up');
     const waiting = deferred<AbortSignal>();
     const source = trackedSource([1, 2, 3]);
-    const running = from(source).to(reduce((_acc, _n: number, { signal }) => {
-      waiting.resolve(signal);
-      return new Promise<number>(() => undefined);
-    }, 0), { signal: controller.signal });
+    const running = from(source).to(
+      reduce((_acc, _n: number, { signal }) => {
+        waiting.resolve(signal);
+        return new Promise<number>(() => undefined);
+      }, 0),
+      { signal: controller.signal },
+    );
     const signal = await waiting.promise;
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);

@@ -1,18 +1,31 @@
 import { from } from '@sluice/core';
-import { NO_LEAKS, conformance, deferred, flushMacrotask, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  conformance,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  liveAbortListenersAfter,
+  trackedSource,
+} from '@sluice/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { retry, type RetryContext } from './retry.js';
 
 describe('retry', () => {
-  for (const c of conformance('retry(fn)', () => retry(async (n: number) => n * 2), { input: [1, 2, 3] })) it(c.name, c.run);
+  for (const c of conformance('retry(fn)', () => retry(async (n: number) => n * 2), { input: [1, 2, 3] }))
+    it(c.name, c.run);
 
   it('validates its options when called', () => {
     const fn = async (n: number) => n;
     expect(() => retry('nope' as never)).toThrow(/must be a function/);
-    expect(() => retry(fn, { attempts: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => retry(fn, { attempts: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
     expect(() => retry(fn, { backoff: { factor: 0.5 } })).toThrow(/factor must be >= 1/);
     expect(() => retry(fn, { backoff: { initialMs: -1 } })).toThrow(/initialMs must be >= 0/);
-    expect(() => retry(fn, { backoff: { maxMs: 2 ** 31 } })).toThrow(/maxMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/);
+    expect(() => retry(fn, { backoff: { maxMs: 2 ** 31 } })).toThrow(
+      /maxMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/,
+    );
     expect(() => retry(fn, { backoff: { jitter: true } as never })).toThrow(/unknown option "jitter"/);
     expect(() => retry(fn, { retryIf: true as never })).toThrow(/retryIf must be a function/);
   });
@@ -33,15 +46,23 @@ describe('retry', () => {
       { attempts: 3, backoff: { initialMs: 0 } },
     );
     await expect(from([10, 20, 30]).pipe(stage).toArray()).rejects.toSatisfy((e) => e === errors[2]);
-    expect(seen).toEqual([[0, 1], [1, 1], [1, 2], [1, 3]]);
+    expect(seen).toEqual([
+      [0, 1],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ]);
   });
 
   it('does not retry when retryIf says no, and tells retryIf about the item', async () => {
     const fatal = new Error('404');
     const retryIf = vi.fn(() => false);
-    const stage = retry(async (_n: number) => {
-      throw fatal;
-    }, { retryIf });
+    const stage = retry(
+      async (_n: number) => {
+        throw fatal;
+      },
+      { retryIf },
+    );
     await expect(from([7]).pipe(stage).toArray()).rejects.toBe(fatal);
     expect(retryIf).toHaveBeenCalledTimes(1);
     expect(retryIf).toHaveBeenCalledWith(fatal, { item: 7, index: 0, attempt: 1 });
@@ -64,7 +85,12 @@ describe('retry', () => {
         return { id };
       };
       const running = from([1, 2, 3])
-        .pipe(retry((id, { signal }) => fetchRow(id, { signal }), { attempts: 4, backoff: { initialMs: 50, factor: 2, maxMs: 1000 } }))
+        .pipe(
+          retry((id, { signal }) => fetchRow(id, { signal }), {
+            attempts: 4,
+            backoff: { initialMs: 50, factor: 2, maxMs: 1000 },
+          }),
+        )
         .toArray();
       await vi.advanceTimersByTimeAsync(10_000);
       expect(await running).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
@@ -93,17 +119,20 @@ describe('retry', () => {
       const failedOnce = deferred();
       let calls = 0;
       const source = trackedSource([1, 2]);
-      const stage = retry(async () => {
-        calls++;
-        throw new Error('down');
-      }, {
-        attempts: 5,
-        backoff: { initialMs: 60_000 },
-        retryIf: () => {
-          failedOnce.resolve();
-          return true;
+      const stage = retry(
+        async () => {
+          calls++;
+          throw new Error('down');
         },
-      });
+        {
+          attempts: 5,
+          backoff: { initialMs: 60_000 },
+          retryIf: () => {
+            failedOnce.resolve();
+            return true;
+          },
+        },
+      );
       const running = from(source).pipe(stage).toArray({ signal: controller.signal });
       await failedOnce.promise;
       expect(vi.getTimerCount()).toBe(1);
@@ -145,7 +174,11 @@ describe('retry and the run signal', () => {
       return n * 2;
     };
     const live = await liveAbortListenersAfter(async () => {
-      expect(await from([1, 2]).pipe(retry(flaky, { attempts: 3, backoff: { initialMs: 1 } })).toArray()).toEqual([2, 4]);
+      expect(
+        await from([1, 2])
+          .pipe(retry(flaky, { attempts: 3, backoff: { initialMs: 1 } }))
+          .toArray(),
+      ).toEqual([2, 4]);
     });
     expect(live).toBe(0);
   });

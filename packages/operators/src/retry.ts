@@ -34,7 +34,10 @@ export interface RetryOptions<In> {
   readonly attempts?: number;
   readonly backoff?: RetryBackoff;
   /** Decides whether an error is worth another attempt (default: every error is). */
-  readonly retryIf?: (error: unknown, info: { readonly item: In; readonly index: number; readonly attempt: number }) => boolean;
+  readonly retryIf?: (
+    error: unknown,
+    info: { readonly item: In; readonly index: number; readonly attempt: number },
+  ) => boolean;
 }
 
 function delayOption(value: unknown, name: string, fallback: number): number {
@@ -69,12 +72,14 @@ export function retry<In, Out>(
   validateFunction(fn, 'retry(fn)');
   validateObject(options, 'retry(fn, options)');
   validateKeys(options, ['attempts', 'backoff', 'retryIf'], 'retry(fn, options)');
-  const attempts = options.attempts === undefined ? 3 : validateInteger(options.attempts, 'retry(fn, options).attempts', 1);
+  const attempts =
+    options.attempts === undefined ? 3 : validateInteger(options.attempts, 'retry(fn, options).attempts', 1);
   const backoff: RetryBackoff = options.backoff ?? {};
   validateObject(backoff, 'retry(fn, options).backoff');
   validateKeys(backoff, ['initialMs', 'factor', 'maxMs'], 'retry(fn, options).backoff');
   const initialMs = delayOption(backoff.initialMs, 'retry(fn, options).backoff.initialMs', 100);
-  const factor = backoff.factor === undefined ? 2 : validateNumber(backoff.factor, 'retry(fn, options).backoff.factor', 1);
+  const factor =
+    backoff.factor === undefined ? 2 : validateNumber(backoff.factor, 'retry(fn, options).backoff.factor', 1);
   const maxMs = delayOption(backoff.maxMs, 'retry(fn, options).backoff.maxMs', 10_000);
   const retryIf = (options as RetryOptions<In>).retryIf;
   if (retryIf !== undefined) validateFunction(retryIf as unknown, 'retry(fn, options).retryIf');

@@ -4,8 +4,11 @@ import { conformance, trackedSource } from '@sluice/core/testing';
 import { scan } from './scan.js';
 
 describe('scan', () => {
-  for (const c of conformance('scan', () => scan((sum, n: number) => sum + n, 0), { input: [1, 2, 3] })) it(c.name, c.run);
-  for (const c of conformance('scan (async fn)', () => scan(async (sum, n: number) => sum + n, 0), { input: [1, 2, 3] })) {
+  for (const c of conformance('scan', () => scan((sum, n: number) => sum + n, 0), { input: [1, 2, 3] }))
+    it(c.name, c.run);
+  for (const c of conformance('scan (async fn)', () => scan(async (sum, n: number) => sum + n, 0), {
+    input: [1, 2, 3],
+  })) {
     it(c.name, c.run);
   }
 
@@ -17,12 +20,18 @@ describe('scan', () => {
   });
 
   it('awaits a promise accumulator before folding the next item, keeping order', async () => {
-    const out = await from([1, 2, 3, 4]).pipe(scan((acc: number[], n: number) => (n % 2 === 0 ? Promise.resolve([...acc, n]) : [...acc, -n]), [])).toArray();
+    const out = await from([1, 2, 3, 4])
+      .pipe(scan((acc: number[], n: number) => (n % 2 === 0 ? Promise.resolve([...acc, n]) : [...acc, -n]), []))
+      .toArray();
     expect(out).toEqual([[-1], [-1, 2], [-1, 2, -3], [-1, 2, -3, 4]]);
   });
 
   it('emits nothing for an empty input (not even the seed)', async () => {
-    expect(await from<number>([]).pipe(scan((sum, n: number) => sum + n, 100)).toArray()).toEqual([]);
+    expect(
+      await from<number>([])
+        .pipe(scan((sum, n: number) => sum + n, 100))
+        .toArray(),
+    ).toEqual([]);
   });
 
   it('starts again from the seed in every run of the same pipeline', async () => {
@@ -34,10 +43,16 @@ describe('scan', () => {
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
     const error = new Error('overflow');
     const source = trackedSource([1, 2, 3]);
-    await expect(from(source).pipe(scan((sum, n: number) => {
-      if (sum + n > 2) throw error;
-      return sum + n;
-    }, 0)).toArray()).rejects.toBe(error);
+    await expect(
+      from(source)
+        .pipe(
+          scan((sum, n: number) => {
+            if (sum + n > 2) throw error;
+            return sum + n;
+          }, 0),
+        )
+        .toArray(),
+    ).rejects.toBe(error);
     expect(source.stats.closes).toBe(1);
     expect(source.stats.produced).toBe(2);
   });

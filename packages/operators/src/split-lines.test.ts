@@ -50,13 +50,19 @@ describe('splitLines', () => {
   it('keeps empty lines by default and drops them with skipEmpty', async () => {
     const input = ['\na\n\n', '\r\nb\n'];
     expect(await from(input).pipe(splitLines()).toArray()).toEqual(['', 'a', '', '', 'b']);
-    expect(await from(input).pipe(splitLines({ skipEmpty: true })).toArray()).toEqual(['a', 'b']);
+    expect(
+      await from(input)
+        .pipe(splitLines({ skipEmpty: true }))
+        .toArray(),
+    ).toEqual(['a', 'b']);
   });
 
   it('keeps a multi-byte character whole when its bytes are split across chunks', async () => {
     const bytes = Buffer.from('é€😀\nß');
     for (let at = 1; at < bytes.length; at++) {
-      const lines = await from([bytes.subarray(0, at), bytes.subarray(at)]).pipe(splitLines()).toArray();
+      const lines = await from([bytes.subarray(0, at), bytes.subarray(at)])
+        .pipe(splitLines())
+        .toArray();
       expect(lines).toEqual(['é€😀', 'ß']);
     }
   });
@@ -67,15 +73,20 @@ describe('splitLines', () => {
   });
 
   it('drops a byte order mark at the start of byte input but not of string input', async () => {
-    expect(await from([Buffer.from('\uFEFFa\n')]).pipe(splitLines()).toArray()).toEqual(['a']);
+    expect(
+      await from([Buffer.from('\uFEFFa\n')])
+        .pipe(splitLines())
+        .toArray(),
+    ).toEqual(['a']);
     expect(await from(['\uFEFFa\n']).pipe(splitLines()).toArray()).toEqual(['\uFEFFa']);
   });
 
   it('turns invalid and incomplete UTF-8 into U+FFFD', async () => {
-    expect(await from([new Uint8Array([0x61, 0xff, 0x0a, 0xe2, 0x82])]).pipe(splitLines()).toArray()).toEqual([
-      'a\uFFFD',
-      '\uFFFD',
-    ]);
+    expect(
+      await from([new Uint8Array([0x61, 0xff, 0x0a, 0xe2, 0x82])])
+        .pipe(splitLines())
+        .toArray(),
+    ).toEqual(['a\uFFFD', '\uFFFD']);
   });
 
   it('emits one output batch of lines per input batch inside sluice', async () => {
@@ -86,7 +97,9 @@ describe('splitLines', () => {
 
   describe('maxLineLength', () => {
     it('accepts a line of exactly maxLineLength, with or without \\r\\n split across chunks', async () => {
-      const lines = await from(['abc\r', '\nabc', '\r', '\n']).pipe(splitLines({ maxLineLength: 3 })).toArray();
+      const lines = await from(['abc\r', '\nabc', '\r', '\n'])
+        .pipe(splitLines({ maxLineLength: 3 }))
+        .toArray();
       expect(lines).toEqual(['abc', 'abc']);
     });
 
@@ -100,7 +113,12 @@ describe('splitLines', () => {
         })(),
       );
       expect(error).toBeInstanceOf(LineTooLongError);
-      expect(error).toMatchObject({ name: 'LineTooLongError', code: 'ERR_SLUICE_LINE_TOO_LONG', line: 3, maxLineLength: 4 });
+      expect(error).toMatchObject({
+        name: 'LineTooLongError',
+        code: 'ERR_SLUICE_LINE_TOO_LONG',
+        line: 3,
+        maxLineLength: 4,
+      });
       expect(error.message).toContain('line 3');
       expect(seen).toEqual(['ok', '']);
     });
@@ -113,13 +131,21 @@ describe('splitLines', () => {
           yield 'x'.repeat(100);
         }
       }
-      const error = await failureOf(from(endless).pipe(splitLines({ maxLineLength: 1000 })).toArray());
+      const error = await failureOf(
+        from(endless)
+          .pipe(splitLines({ maxLineLength: 1000 }))
+          .toArray(),
+      );
       expect(error).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 1 });
       expect(pulled).toBe(11);
     });
 
     it('checks the last line too', async () => {
-      const error = await failureOf(from(['a\n', 'bcde']).pipe(splitLines({ maxLineLength: 3 })).toArray());
+      const error = await failureOf(
+        from(['a\n', 'bcde'])
+          .pipe(splitLines({ maxLineLength: 3 }))
+          .toArray(),
+      );
       expect(error).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 2 });
     });
 
@@ -148,7 +174,11 @@ describe('splitLines', () => {
   });
 
   it('fails with a coded TypeError on a chunk that is neither string nor bytes', async () => {
-    await expect(from([42] as unknown as string[]).pipe(splitLines()).toArray()).rejects.toMatchObject({
+    await expect(
+      from([42] as unknown as string[])
+        .pipe(splitLines())
+        .toArray(),
+    ).rejects.toMatchObject({
       name: 'TypeError',
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
       message: expect.stringContaining('got number'),
@@ -156,19 +186,31 @@ describe('splitLines', () => {
   });
 
   it('validates its options when called', () => {
-    expect(() => splitLines({ maxLineLength: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => splitLines({ skipEmpty: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => splitLines({ maxLen: 3 } as never)).toThrow(expect.objectContaining({ message: expect.stringContaining('maxLen') }));
+    expect(() => splitLines({ maxLineLength: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => splitLines({ skipEmpty: 'yes' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => splitLines({ maxLen: 3 } as never)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('maxLen') }),
+    );
     expect(() => splitLines(null as never)).toThrow(expect.objectContaining({ name: 'TypeError' }));
   });
 
   describe('properties', () => {
     it('splits strings like String.prototype.split however they are chunked', async () => {
       await fc.assert(
-        fc.asyncProperty(tricky(), cuts(), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (text, at, batchSize, skipEmpty) => {
-          const lines = await from(cut(text, at), { batchSize }).pipe(splitLines({ skipEmpty })).toArray();
-          expect(lines).toEqual(reference(text, skipEmpty));
-        }),
+        fc.asyncProperty(
+          tricky(),
+          cuts(),
+          fc.integer({ min: 1, max: 4 }),
+          fc.boolean(),
+          async (text, at, batchSize, skipEmpty) => {
+            const lines = await from(cut(text, at), { batchSize }).pipe(splitLines({ skipEmpty })).toArray();
+            expect(lines).toEqual(reference(text, skipEmpty));
+          },
+        ),
       );
     });
 
@@ -177,24 +219,33 @@ describe('splitLines', () => {
       const document = fc.tuple(fc.array(line, { maxLength: 5 }), fc.constantFrom('\n', '\r\n'), fc.boolean());
       const size = fc.integer({ min: 1, max: 9 });
       await fc.assert(
-        fc.asyncProperty(document, size, fc.integer({ min: 1, max: 200 }), fc.boolean(), async ([lines, eol, final], at, max, asBytes) => {
-          const text = lines.join(eol) + (final ? eol : '');
-          const expected = reference(text);
-          const tooLong = expected.findIndex((l) => l.length > max);
-          const whole = asBytes ? new Uint8Array(Buffer.from(text)) : text;
-          const chunks = cut<string | Uint8Array>(whole, Array.from({ length: Math.ceil(whole.length / at) }, (_, i) => i * at));
-          const seen: string[] = [];
-          const run = (async () => {
-            for await (const l of from(chunks).pipe(splitLines({ maxLineLength: max }))) seen.push(l);
-          })();
-          if (tooLong === -1) {
-            await run;
-            expect(seen).toEqual(expected);
-          } else {
-            expect(await failureOf(run)).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: tooLong + 1 });
-            expect(seen).toEqual(expected.slice(0, tooLong));
-          }
-        }),
+        fc.asyncProperty(
+          document,
+          size,
+          fc.integer({ min: 1, max: 200 }),
+          fc.boolean(),
+          async ([lines, eol, final], at, max, asBytes) => {
+            const text = lines.join(eol) + (final ? eol : '');
+            const expected = reference(text);
+            const tooLong = expected.findIndex((l) => l.length > max);
+            const whole = asBytes ? new Uint8Array(Buffer.from(text)) : text;
+            const chunks = cut<string | Uint8Array>(
+              whole,
+              Array.from({ length: Math.ceil(whole.length / at) }, (_, i) => i * at),
+            );
+            const seen: string[] = [];
+            const run = (async () => {
+              for await (const l of from(chunks).pipe(splitLines({ maxLineLength: max }))) seen.push(l);
+            })();
+            if (tooLong === -1) {
+              await run;
+              expect(seen).toEqual(expected);
+            } else {
+              expect(await failureOf(run)).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: tooLong + 1 });
+              expect(seen).toEqual(expected.slice(0, tooLong));
+            }
+          },
+        ),
       );
     });
 

@@ -21,7 +21,12 @@ describe('take', () => {
   it('pulls exactly n items through fused one-to-one operators in front of it', async () => {
     const source = countingSource(naturals());
     const out = await from(source)
-      .pipe(map((n) => n * 2), tap(() => undefined), scan((sum, n: number) => sum + n, 0), take(3))
+      .pipe(
+        map((n) => n * 2),
+        tap(() => undefined),
+        scan((sum, n: number) => sum + n, 0),
+        take(3),
+      )
       .toArray();
     expect(out).toEqual([0, 2, 6]);
     expect(source.pulled).toBe(3);
@@ -30,7 +35,9 @@ describe('take', () => {
 
   it('cuts an array source to n items', async () => {
     let report: RunReport | undefined;
-    const out = await from(Array.from(naturals(10_000))).pipe(take(5)).toArray({ onReport: (r) => (report = r) });
+    const out = await from(Array.from(naturals(10_000)))
+      .pipe(take(5))
+      .toArray({ onReport: (r) => (report = r) });
     expect(out).toEqual([0, 1, 2, 3, 4]);
     expect(report?.source.items).toBe(5);
     expect(report?.outcome).toBe('completed');
@@ -49,7 +56,9 @@ describe('take', () => {
     const held: number[] = [];
     const openWhileHolding: boolean[] = [];
     let report: RunReport | undefined;
-    for await (const n of from(source).pipe(take(3)).iterate({ onReport: (r) => (report = r) })) {
+    for await (const n of from(source)
+      .pipe(take(3))
+      .iterate({ onReport: (r) => (report = r) })) {
       held.push(n);
       openWhileHolding.push(source.open);
     }
@@ -64,8 +73,19 @@ describe('take', () => {
     const tracked = trackedSource([1, 2, 3]);
     const counted = countingSource(naturals());
     let report: RunReport | undefined;
-    expect(await from(tracked).pipe(take(0)).toArray({ onReport: (r) => (report = r) })).toEqual([]);
-    expect(await from(counted).pipe(map((n) => n), take(0)).toArray()).toEqual([]);
+    expect(
+      await from(tracked)
+        .pipe(take(0))
+        .toArray({ onReport: (r) => (report = r) }),
+    ).toEqual([]);
+    expect(
+      await from(counted)
+        .pipe(
+          map((n) => n),
+          take(0),
+        )
+        .toArray(),
+    ).toEqual([]);
     expect(tracked.stats.opens).toBe(0);
     expect(counted.pulled).toBe(0);
     expect(report?.outcome).toBe('completed');
@@ -81,10 +101,14 @@ describe('take', () => {
   it('hands fused operators after it each of the n items once', async () => {
     const mapped: number[] = [];
     const out = await from(naturals(), { batchSize: 4 })
-      .pipe(take(6), map((n) => {
-        mapped.push(n);
-        return n * 10;
-      }), scan((sum, n: number) => sum + n, 0))
+      .pipe(
+        take(6),
+        map((n) => {
+          mapped.push(n);
+          return n * 10;
+        }),
+        scan((sum, n: number) => sum + n, 0),
+      )
       .toArray();
     expect(out).toEqual([0, 10, 30, 60, 100, 150]);
     expect(mapped).toEqual([0, 1, 2, 3, 4, 5]);

@@ -1,5 +1,13 @@
 import { from, type Stage } from '@sluice/core';
-import { NO_LEAKS, abortListenerCount, conformance, deferred, flushMacrotask, leakCheck, trackedSource } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  abortListenerCount,
+  conformance,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  trackedSource,
+} from '@sluice/core/testing';
 import { describe, expect, it } from 'vitest';
 import { tee } from './tee.js';
 
@@ -14,7 +22,8 @@ function teeStage(n: number): Stage<number, number> {
 
 describe('tee', () => {
   for (const c of conformance('tee(1)', () => teeStage(1), { input: [1, 2, 3] })) it(c.name, c.run);
-  for (const c of conformance('tee(3) with two branches ended at once', () => teeStage(3), { input: [1, 2, 3] })) it(c.name, c.run);
+  for (const c of conformance('tee(3) with two branches ended at once', () => teeStage(3), { input: [1, 2, 3] }))
+    it(c.name, c.run);
 
   it('lets the fastest branch run at most bufferSize items ahead of the slowest (slowest wins)', async () => {
     const source = trackedSource(Array.from({ length: 10 }, (_, i) => i));

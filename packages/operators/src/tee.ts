@@ -50,15 +50,22 @@ export interface TeeBranch<T> extends AsyncIterableIterator<T> {
  * b; // => [2, 4]
  * ```
  */
-export function tee<T>(n: number, options: TeeOptions = {}): (source: AsyncIterable<T> | Iterable<T>) => TeeBranch<T>[] {
+export function tee<T>(
+  n: number,
+  options: TeeOptions = {},
+): (source: AsyncIterable<T> | Iterable<T>) => TeeBranch<T>[] {
   validateInteger(n, 'tee(n)', 1);
   validateObject(options, 'tee(n, options)');
   validateKeys(options, ['bufferSize', 'signal'], 'tee(n, options)');
-  const bufferSize = options.bufferSize === undefined ? 16 : validateInteger(options.bufferSize, 'tee(n, options).bufferSize', 1);
+  const bufferSize =
+    options.bufferSize === undefined ? 16 : validateInteger(options.bufferSize, 'tee(n, options).bufferSize', 1);
   const signal = options.signal === undefined ? undefined : validateSignal(options.signal, 'tee(n, options).signal');
   return (source) => {
     if (!isIterableInput(source)) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'tee(n)(source): source must be an async iterable or an iterable');
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_ARGUMENT',
+        'tee(n)(source): source must be an async iterable or an iterable',
+      );
     }
     return new Tee<T>(source, n, bufferSize, signal).branches;
   };

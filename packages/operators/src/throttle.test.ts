@@ -4,17 +4,27 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { throttle } from './throttle.js';
 
 describe('throttle', () => {
-  for (const c of conformance('throttle({ limit: 100, intervalMs: 1000 })', () => throttle<number>({ limit: 100, intervalMs: 1000 }), {
-    input: [1, 2, 3, 4],
-  })) {
+  for (const c of conformance(
+    'throttle({ limit: 100, intervalMs: 1000 })',
+    () => throttle<number>({ limit: 100, intervalMs: 1000 }),
+    {
+      input: [1, 2, 3, 4],
+    },
+  )) {
     it(c.name, c.run);
   }
 
   it('validates its options when called', () => {
-    expect(() => throttle({ limit: 0, intervalMs: 10 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => throttle({ limit: 0, intervalMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
     expect(() => throttle({ limit: 1, intervalMs: 0 })).toThrow(/intervalMs must be > 0/);
-    expect(() => throttle({ limit: 1, intervalMs: Infinity })).toThrow(/intervalMs must be at most 2147483647 ms \(about 24.8 days\), got Infinity/);
-    expect(() => throttle({ limit: 1, intervalMs: 2 ** 31 })).toThrow(/intervalMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/);
+    expect(() => throttle({ limit: 1, intervalMs: Infinity })).toThrow(
+      /intervalMs must be at most 2147483647 ms \(about 24.8 days\), got Infinity/,
+    );
+    expect(() => throttle({ limit: 1, intervalMs: 2 ** 31 })).toThrow(
+      /intervalMs must be at most 2147483647 ms \(about 24.8 days\), got 2147483648/,
+    );
     expect(() => throttle({ limit: 1 } as never)).toThrow(expect.objectContaining({ name: 'TypeError' }));
     expect(() => throttle({ limit: 1, intervalMs: 5, burst: 2 } as never)).toThrow(/unknown option "burst"/);
   });
@@ -37,7 +47,9 @@ describe('throttle', () => {
           sentAt.push(Date.now());
         }
       };
-      const done = from(requests).pipe(throttle({ limit: 10, intervalMs: 1000 })).to(sendAll); // at most 10 per second
+      const done = from(requests)
+        .pipe(throttle({ limit: 10, intervalMs: 1000 }))
+        .to(sendAll); // at most 10 per second
       await vi.advanceTimersByTimeAsync(5000);
       await done;
       expect(sent).toEqual(requests);
@@ -46,7 +58,9 @@ describe('throttle', () => {
 
     it('uses a sliding window: a slot frees exactly intervalMs after the item that took it', async () => {
       const source = trackedSource([1, 2, 3, 4]);
-      const it = from(source).pipe(throttle({ limit: 2, intervalMs: 100 })).iterate();
+      const it = from(source)
+        .pipe(throttle({ limit: 2, intervalMs: 100 }))
+        .iterate();
       const times: number[] = [];
       await it.next();
       times.push(Date.now());
@@ -72,7 +86,9 @@ describe('throttle', () => {
       const leaks = leakCheck({ watch: [controller.signal] });
       const source = trackedSource([1, 2, 3]);
       const reason = new Error('stop waiting');
-      const running = from(source).pipe(throttle({ limit: 1, intervalMs: 60_000 })).toArray({ signal: controller.signal });
+      const running = from(source)
+        .pipe(throttle({ limit: 1, intervalMs: 60_000 }))
+        .toArray({ signal: controller.signal });
       await vi.advanceTimersByTimeAsync(0);
       expect(vi.getTimerCount()).toBe(1);
       controller.abort(reason);

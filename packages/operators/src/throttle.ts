@@ -1,5 +1,5 @@
 import { SluiceRangeError, type Stage } from '@sluice/core';
-import { pullOnce, raceSignal, validateDelay, validateInteger, validateKeys, validateNumber, validateObject } from '@sluice/core/kit';
+import { pullOnce, raceSignal, validateDelay, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
 import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
 import { sleep } from './internal/async-sleep.js';
 
@@ -32,7 +32,8 @@ export function throttle<T>(options: ThrottleOptions): Stage<T, T> {
   validateKeys(options, ['limit', 'intervalMs'], 'throttle(options)');
   const limit = validateInteger(options.limit, 'throttle(options).limit', 1);
   const intervalMs = validateDelay(options.intervalMs, 'throttle(options).intervalMs');
-  if (intervalMs === 0) throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', 'throttle(options).intervalMs must be > 0, got 0');
+  if (intervalMs === 0)
+    throw new SluiceRangeError('ERR_SLUICE_OPTION_OUT_OF_RANGE', 'throttle(options).intervalMs must be > 0, got 0');
   return async function* throttleStage(source, { signal }) {
     const it = asyncIteratorOf(source, 'throttle');
     const sentAt: number[] = [];

@@ -79,15 +79,23 @@ describe('fromFile', () => {
   });
 
   it('cuts lines like text.split(/\\r?\\n/) whatever the read size, keeping split characters whole', async () => {
-    const line = fc.array(fc.constantFrom('a', 'é', '€', '😀', ',', ' ', '\r'), { maxLength: 6 }).map((cs) => cs.join(''));
+    const line = fc
+      .array(fc.constantFrom('a', 'é', '€', '😀', ',', ' ', '\r'), { maxLength: 6 })
+      .map((cs) => cs.join(''));
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 6 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.integer({ min: 1, max: 9 }), async (lines, eol, finalEol, size) => {
-        const text = lines.join(eol) + (finalEol && lines.length > 0 ? eol : '');
-        const expected = text.split(/\r?\n/);
-        if (expected[expected.length - 1] === '') expected.pop();
-        const path = await fileWith(text);
-        expect(await fromFile(path, { lines: true, highWaterMark: size }).toArray()).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 6 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 9 }),
+        async (lines, eol, finalEol, size) => {
+          const text = lines.join(eol) + (finalEol && lines.length > 0 ? eol : '');
+          const expected = text.split(/\r?\n/);
+          if (expected[expected.length - 1] === '') expected.pop();
+          const path = await fileWith(text);
+          expect(await fromFile(path, { lines: true, highWaterMark: size }).toArray()).toEqual(expected);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -104,7 +112,12 @@ describe('fromFile', () => {
       );
       await expect(run).rejects.toBeInstanceOf(LineTooLongError);
       await expect(run).rejects.toBeInstanceOf(KitLineTooLongError);
-      await expect(run).rejects.toMatchObject({ name: 'LineTooLongError', code: 'ERR_SLUICE_LINE_TOO_LONG', line: 3, maxLineLength: 1024 * 1024 });
+      await expect(run).rejects.toMatchObject({
+        name: 'LineTooLongError',
+        code: 'ERR_SLUICE_LINE_TOO_LONG',
+        line: 3,
+        maxLineLength: 1024 * 1024,
+      });
       expect(seen).toEqual(['ok', 'yy']);
     }
     expect(closesPerHandle()).toEqual([1, 1]);
@@ -148,7 +161,9 @@ describe('fromFile', () => {
     const path = await fileWith('a\n');
     let report: RunReport | undefined;
     const reason = new Error('pre-aborted');
-    await expect(fromFile(path).run({ signal: AbortSignal.abort(reason), onReport: (r) => (report = r) })).rejects.toBe(reason);
+    await expect(fromFile(path).run({ signal: AbortSignal.abort(reason), onReport: (r) => (report = r) })).rejects.toBe(
+      reason,
+    );
     expect(report!.source.openedAtMs).toBeNull();
     expect(opened).toEqual([]);
     const own = new Error('file signal');
@@ -157,14 +172,20 @@ describe('fromFile', () => {
 
   it('throws coded errors at call time for a bad path or bad options', () => {
     expect(() => fromFile(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => fromFile('x', { encoding: 'klingon' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => fromFile('x', { highWaterMark: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => fromFile('x', { line: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => fromFile('x', { encoding: 'klingon' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => fromFile('x', { highWaterMark: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => fromFile('x', { line: true } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 });
 
 describe('fromFile and its signal', () => {
-  it('leaves no abort listener on its signal or the run\'s after reading a file in many reads', async () => {
+  it("leaves no abort listener on its signal or the run's after reading a file in many reads", async () => {
     const path = join(dir, `signal-${n++}.txt`);
     await writeFile(path, 'x'.repeat(10_000));
     const controller = new AbortController();

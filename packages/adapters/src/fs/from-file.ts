@@ -1,6 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { fromResource, type Pipeline } from '@sluice/core';
-import { raceSignal, validateBoolean, validateInteger, validateKeys, validateObject, validateSignal } from '@sluice/core/kit';
+import {
+  raceSignal,
+  validateBoolean,
+  validateInteger,
+  validateKeys,
+  validateObject,
+  validateSignal,
+} from '@sluice/core/kit';
 import { splitLines } from '@sluice/operators';
 import { ChunkText } from './file-text.js';
 import { validateEncoding, validatePath, type FilePath } from './path.js';
@@ -33,7 +40,11 @@ async function readChunk(file: OpenFile, size: number, signal: AbortSignal | und
 }
 
 /** The next item: a chunk or, decoding, its text (reading on past chunks that decode to nothing). */
-async function readItem(file: OpenFile, size: number, signal: AbortSignal | undefined): Promise<Buffer | string | null> {
+async function readItem(
+  file: OpenFile,
+  size: number,
+  signal: AbortSignal | undefined,
+): Promise<Buffer | string | null> {
   for (;;) {
     if (file.eof) return null;
     const chunk = await readChunk(file, size, signal);
@@ -69,7 +80,10 @@ async function readItem(file: OpenFile, size: number, signal: AbortSignal | unde
  * ```
  */
 export function fromFile(path: FilePath, options: FromFileOptions & { readonly lines: true }): Pipeline<string>;
-export function fromFile(path: FilePath, options: FromFileOptions & { readonly encoding: BufferEncoding }): Pipeline<string>;
+export function fromFile(
+  path: FilePath,
+  options: FromFileOptions & { readonly encoding: BufferEncoding },
+): Pipeline<string>;
 export function fromFile(path: FilePath, options?: FromFileOptions): Pipeline<Buffer>;
 export function fromFile(path: FilePath, options: FromFileOptions = {}): Pipeline<Buffer | string> {
   const where = 'fromFile(path, options)';
@@ -78,7 +92,10 @@ export function fromFile(path: FilePath, options: FromFileOptions = {}): Pipelin
   validateKeys(options, ['lines', 'encoding', 'highWaterMark', 'signal'], where);
   const lines = options.lines === undefined ? false : validateBoolean(options.lines, `${where}.lines`);
   const encoding = validateEncoding(options.encoding, `${where}.encoding`) ?? (lines ? 'utf8' : undefined);
-  const size = options.highWaterMark === undefined ? DEFAULT_HIGH_WATER_MARK : validateInteger(options.highWaterMark, `${where}.highWaterMark`, 1);
+  const size =
+    options.highWaterMark === undefined
+      ? DEFAULT_HIGH_WATER_MARK
+      : validateInteger(options.highWaterMark, `${where}.highWaterMark`, 1);
   const signal = options.signal === undefined ? undefined : validateSignal(options.signal, `${where}.signal`);
   const source = fromResource<OpenFile, Buffer | string>({
     name: 'fromFile',

@@ -14,7 +14,10 @@ import { deferred, type Deferred } from '@sluice/core/testing';
  * file of toFile) really creates the file at once but returns its handle only when the gate
  * opens — the window a real open() has on a busy thread pool or a slow disk. Pass-through otherwise.
  */
-const slowOpen = vi.hoisted(() => ({ gate: undefined as Deferred<void> | undefined, entered: undefined as Deferred<void> | undefined }));
+const slowOpen = vi.hoisted(() => ({
+  gate: undefined as Deferred<void> | undefined,
+  entered: undefined as Deferred<void> | undefined,
+}));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
   const open = async (...args: Parameters<typeof actual.open>) => {

@@ -31,7 +31,9 @@ describe('toFile', () => {
   it('writes strings and bytes in order and replaces an existing file whole', async () => {
     const path = join(dir, 'data.bin');
     await writeFile(path, 'old content');
-    const items: (string | Uint8Array)[] = Array.from({ length: 3000 }, (_, i) => (i % 2 ? `${i},` : Buffer.from(`${i};`)));
+    const items: (string | Uint8Array)[] = Array.from({ length: 3000 }, (_, i) =>
+      i % 2 ? `${i},` : Buffer.from(`${i};`),
+    );
     await from(items, { batchSize: 100 }).to(toFile(path, { fsync: false }));
     expect(await readFile(path, 'utf8')).toBe(items.map((c) => c.toString()).join(''));
     expect(await readdir(dir)).toEqual(['data.bin']);
@@ -81,7 +83,9 @@ describe('toFile', () => {
         yield big;
         yield big;
       };
-      await expect(from(source).to(toFile(path, { fsync: false }), { signal: controller.signal })).rejects.toThrow('late abort');
+      await expect(from(source).to(toFile(path, { fsync: false }), { signal: controller.signal })).rejects.toThrow(
+        'late abort',
+      );
       expect(await readdir(dir)).toEqual(['racy.txt']);
       expect(await readFile(path, 'utf8')).toBe('keep me');
     }
@@ -100,7 +104,10 @@ describe('toFile', () => {
     const reason = new Error('too late');
     let report: RunReport | undefined;
     await expect(
-      from(['a']).to(toFile(join(dir, 'never.txt')), { signal: AbortSignal.abort(reason), onReport: (r) => (report = r) }),
+      from(['a']).to(toFile(join(dir, 'never.txt')), {
+        signal: AbortSignal.abort(reason),
+        onReport: (r) => (report = r),
+      }),
     ).rejects.toBe(reason);
     await report!.closed; // every cleanup of the run, the sink's included, has finished
     expect(await readdir(dir)).toEqual([]);
@@ -131,9 +138,15 @@ describe('toFile', () => {
 
   it('throws coded errors at call time for a bad path or options', () => {
     expect(() => toFile('' as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => toFile('x', { fsync: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => toFile('x', { mode: 0o10000 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => toFile('x', { atomic: false } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => toFile('x', { fsync: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => toFile('x', { mode: 0o10000 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => toFile('x', { atomic: false } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 });
 
@@ -144,7 +157,9 @@ describe('toFile and the run signal', () => {
     const boom = new Error('boom');
     const live = await liveAbortListenersAfter(async () => {
       await from(['a', 'b']).to(toFile(done));
-      await expect(from(trackedSource({ items: ['a', 'b'], throwAt: { index: 1, error: boom } })).to(toFile(failed))).rejects.toBe(boom);
+      await expect(
+        from(trackedSource({ items: ['a', 'b'], throwAt: { index: 1, error: boom } })).to(toFile(failed)),
+      ).rejects.toBe(boom);
     });
     expect(live).toBe(0);
     expect(await readFile(done, 'utf8')).toBe('ab');

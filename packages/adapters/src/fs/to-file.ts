@@ -123,7 +123,10 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       for (;;) {
         const r = await it.next();
         if (r.done) break;
-        await writeAll(handle, r.value.map((chunk) => toBuffer(chunk, encoding)));
+        await writeAll(
+          handle,
+          r.value.map((chunk) => toBuffer(chunk, encoding)),
+        );
         if (signal.aborted) throw signal.reason;
       }
       if (fsync) await handle.sync();
@@ -138,7 +141,10 @@ export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string
       if (fsync) await syncDirectory(dirname(target));
     } catch (error) {
       removeTemp();
-      if (handle) await handle.close().catch((closeError: unknown) => reportCleanupError(signal, closeError, `the temporary file ${temp}`));
+      if (handle)
+        await handle
+          .close()
+          .catch((closeError: unknown) => reportCleanupError(signal, closeError, `the temporary file ${temp}`));
       throw error;
     } finally {
       unlinkSignal();

@@ -111,6 +111,8 @@ describe('requestSignal', () => {
   });
 
   it('rejects arguments that are not a request and a response with coded errors', () => {
-    expect(() => requestSignal({} as never, {} as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
+    expect(() => requestSignal({} as never, {} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
   });
 });

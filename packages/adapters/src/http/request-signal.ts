@@ -14,7 +14,11 @@ export interface RequestSignal extends Disposable {
 /** Throws a coded `TypeError` unless `value` looks like an `http.IncomingMessage`. */
 export function assertRequest(value: unknown, where: string): IncomingMessage {
   const req = value as Partial<IncomingMessage> | null;
-  if (!hasShape(() => typeof req === 'object' && req !== null && typeof req.headers === 'object' && typeof req.on === 'function')) {
+  if (
+    !hasShape(
+      () => typeof req === 'object' && req !== null && typeof req.headers === 'object' && typeof req.on === 'function',
+    )
+  ) {
     throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: req must be an http.IncomingMessage`);
   }
   return value as IncomingMessage;

@@ -15,7 +15,9 @@ beforeEach(async () => {
 afterEach(() => lb.close());
 
 const aborted = (signal: AbortSignal) =>
-  new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
 /** A cursor over `rows` that passes the run's signal to its driver, as real drivers do. */
 function cursor(rows: number, { openGate }: { openGate?: Promise<unknown> } = {}) {

@@ -68,7 +68,9 @@ const WINDOW_MS = 1000;
  * Measures the event loop, and a concurrent `/ping` sent from another process, over a window of at
  * least WINDOW_MS that starts with `work`; `workMs` is how long the work itself took.
  */
-async function during(work: () => Promise<unknown>): Promise<LoopMeasure & { readonly pings: number[]; readonly workMs: number }> {
+async function during(
+  work: () => Promise<unknown>,
+): Promise<LoopMeasure & { readonly pings: number[]; readonly workMs: number }> {
   const pings = pinger(lb.port, '/ping');
   await pings.started;
   let workMs = 0;
@@ -82,44 +84,52 @@ async function during(work: () => Promise<unknown>): Promise<LoopMeasure & { rea
 }
 
 /** The value below which `share` of `values` lie. */
-const quantile = (values: number[], share: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * share))]!;
+const quantile = (values: number[], share: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * share))]!;
 
 // Wall-clock measurements on a shared 2-core machine: a retry absorbs a burst of load from elsewhere
 // (the CPU-time bound is the one load cannot inflate; it holds on every try).
-describe('sendPipeline is fair to the event loop with a synchronous source (with the core yielding, protocol 9)', { retry: 2 }, () => {
+describe('sendPipeline is fair to the event loop with a synchronous source (with the core yielding, protocol 9)', {
+  retry: 2,
+}, () => {
   it.each([
     ['reads all of it', Infinity, 'completed'],
     ['vanishes after 256 KiB', 256 * 1024, 'client-gone'],
-  ] as const)('exporting 1M rows to a client that %s, a concurrent /ping answers and the loop delay p99 stays under 50 ms (or 3× a fair hand-written export when the machine is loaded)', async (_, bytes, outcome) => {
-    const stats = { closes: 0 };
-    const exported = serveExport({ gzip: false }, stats);
-    const byHand = async () => {
-      const control = await clientProcess(lb.port, { path: '/control', bytes });
-      return during(() => control.fetch());
-    };
-    // The machine's load changes from moment to moment: the control runs before and after.
-    const before = await byHand();
-    const client = await clientProcess(lb.port, { path: '/export', bytes });
-    let settled: Settled | undefined;
-    const run = await during(async () => {
-      const received = client.fetch();
-      settled = await exported;
-      await received;
-    });
-    const after = await byHand();
-    const base = { p99: Math.max(before.p99, after.p99), pings: [...before.pings, ...after.pings] };
-    expect(settled?.report?.outcome).toBe(outcome);
-    expect(stats.closes).toBe(1);
-    expect(run.pings.length).toBeGreaterThan(10);
-    // CPU time, which machine load cannot inflate: the run never held the loop for 50 ms.
-    expect(run.longestHoldMs, 'CPU ms between two turns of the loop').toBeLessThan(50);
-    // Wall time: 50 ms on a quiet machine; on a loaded one, no worse than 3× what the same machine
-    // gives the same export written fairly by hand (measured here at about 2×: the core reads its
-    // slice clock only every few 1024-row pulls). Pings by their 90th percentile: a single ping is
-    // at the mercy of the OS scheduling three processes on a shared machine.
-    expect(run.p99, `loop delay p99 (by hand: ${base.p99} ms)`).toBeLessThan(Math.max(50, 3 * base.p99));
-    expect(quantile(run.pings, 0.9), `ping p90 (by hand: ${quantile(base.pings, 0.9)} ms)`).toBeLessThan(Math.max(50, 3 * quantile(base.pings, 0.9)));
-  });
+  ] as const)(
+    'exporting 1M rows to a client that %s, a concurrent /ping answers and the loop delay p99 stays under 50 ms (or 3× a fair hand-written export when the machine is loaded)',
+    async (_, bytes, outcome) => {
+      const stats = { closes: 0 };
+      const exported = serveExport({ gzip: false }, stats);
+      const byHand = async () => {
+        const control = await clientProcess(lb.port, { path: '/control', bytes });
+        return during(() => control.fetch());
+      };
+      // The machine's load changes from moment to moment: the control runs before and after.
+      const before = await byHand();
+      const client = await clientProcess(lb.port, { path: '/export', bytes });
+      let settled: Settled | undefined;
+      const run = await during(async () => {
+        const received = client.fetch();
+        settled = await exported;
+        await received;
+      });
+      const after = await byHand();
+      const base = { p99: Math.max(before.p99, after.p99), pings: [...before.pings, ...after.pings] };
+      expect(settled?.report?.outcome).toBe(outcome);
+      expect(stats.closes).toBe(1);
+      expect(run.pings.length).toBeGreaterThan(10);
+      // CPU time, which machine load cannot inflate: the run never held the loop for 50 ms.
+      expect(run.longestHoldMs, 'CPU ms between two turns of the loop').toBeLessThan(50);
+      // Wall time: 50 ms on a quiet machine; on a loaded one, no worse than 3× what the same machine
+      // gives the same export written fairly by hand (measured here at about 2×: the core reads its
+      // slice clock only every few 1024-row pulls). Pings by their 90th percentile: a single ping is
+      // at the mercy of the OS scheduling three processes on a shared machine.
+      expect(run.p99, `loop delay p99 (by hand: ${base.p99} ms)`).toBeLessThan(Math.max(50, 3 * base.p99));
+      expect(quantile(run.pings, 0.9), `ping p90 (by hand: ${quantile(base.pings, 0.9)} ms)`).toBeLessThan(
+        Math.max(50, 3 * quantile(base.pings, 0.9)),
+      );
+    },
+  );
 
   it('timeout: 100 stops a synchronous export to a client that reads everything, and reports timed-out', async () => {
     const stats = { closes: 0 };

@@ -17,13 +17,17 @@ describe('sendPipeline under frameworks', () => {
     const done = deferred<Settled>();
     const app = express();
     app.get('/export.csv', (req, res) =>
-      settle(sendPipeline(req, res, from(rows()), { contentType: 'text/csv', filename: 'export.csv', gzip: 'auto' })).then(done.resolve),
+      settle(
+        sendPipeline(req, res, from(rows()), { contentType: 'text/csv', filename: 'export.csv', gzip: 'auto' }),
+      ).then(done.resolve),
     );
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     try {
-      const got = await fetchRaw((server.address() as AddressInfo).port, '/export.csv', { headers: { 'accept-encoding': 'gzip' } });
+      const got = await fetchRaw((server.address() as AddressInfo).port, '/export.csv', {
+        headers: { 'accept-encoding': 'gzip' },
+      });
       expect(got).toMatchObject({ status: 200, complete: true });
       expect(got.headers['content-type']).toBe('text/csv');
       expect(got.headers['content-encoding']).toBe('gzip');
@@ -40,7 +44,9 @@ describe('sendPipeline under frameworks', () => {
     const app = Fastify();
     app.get('/live', async (request, reply) => {
       reply.hijack();
-      await settle(sendPipeline(request.raw, reply.raw, from(source), { contentType: 'text/plain' })).then(done.resolve);
+      await settle(sendPipeline(request.raw, reply.raw, from(source), { contentType: 'text/plain' })).then(
+        done.resolve,
+      );
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {

@@ -18,7 +18,10 @@ afterEach(() => lb.close());
 const body = 'id,name\n'.repeat(2000);
 
 /** Serves `body` with sendPipeline, after `before(res)` has set headers of its own. */
-function serve(options: SendPipelineOptions, before: (res: import('node:http').ServerResponse) => void = () => undefined): Promise<Settled> {
+function serve(
+  options: SendPipelineOptions,
+  before: (res: import('node:http').ServerResponse) => void = () => undefined,
+): Promise<Settled> {
   const done = deferred<Settled>();
   lb.handle((req, res) => {
     before(res);
@@ -98,13 +101,19 @@ describe('Content-Disposition file names', () => {
     ['back\\slash.csv', 'attachment; filename="back\\\\slash.csv"'],
     ['100%20.csv', `attachment; filename=100%20.csv; filename*=UTF-8''100%2520.csv`],
     ['Übersicht €.csv', `attachment; filename="?bersicht ?.csv"; filename*=UTF-8''%C3%9Cbersicht%20%E2%82%AC.csv`],
-    ['日本語 "レポート";.csv', `attachment; filename="??? \\"????\\";.csv"; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E%20%22%E3%83%AC%E3%83%9D%E3%83%BC%E3%83%88%22%3B.csv`],
+    [
+      '日本語 "レポート";.csv',
+      `attachment; filename="??? \\"????\\";.csv"; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E%20%22%E3%83%AC%E3%83%9D%E3%83%BC%E3%83%88%22%3B.csv`,
+    ],
     ['emoji 📦.csv', `attachment; filename="emoji ??.csv"; filename*=UTF-8''emoji%20%F0%9F%93%A6.csv`],
   ])('%j arrives as %s, and a parser gets the name back', async (filename, header) => {
     const settled = serve({ filename });
     const got = await fetchRaw(lb.port, '/');
     await settled;
     expect(got.headers['content-disposition']).toBe(header);
-    expect(parseDisposition(got.headers['content-disposition']!)).toEqual({ type: 'attachment', parameters: expect.objectContaining({ filename }) });
+    expect(parseDisposition(got.headers['content-disposition']!)).toEqual({
+      type: 'attachment',
+      parameters: expect.objectContaining({ filename }),
+    });
   });
 });

@@ -25,7 +25,11 @@ describe('sendPipeline onProgress', () => {
       const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': encoding } });
       const snapshot = await final.promise;
       expect(got.headers['content-encoding']).toBe(encoding === 'gzip' ? 'gzip' : undefined);
-      expect(snapshot, encoding).toMatchObject({ outcome: 'completed', bytes: got.body.length, source: { state: 'closed', items: 5_000 } });
+      expect(snapshot, encoding).toMatchObject({
+        outcome: 'completed',
+        bytes: got.body.length,
+        source: { state: 'closed', items: 5_000 },
+      });
     }
   });
 

@@ -54,7 +54,12 @@ const sources = {
 } satisfies Record<string, (stats: { closes: number }) => Pipeline<string>>;
 
 /** Rows one pull can bring: a sync source's batch (1024 by default), the resource's read, one for async. */
-const BATCH = { array: 1024, 'sync generator': 1024, 'fromResource with a read that returns at once': READ_SIZE, 'async generator': 1 };
+const BATCH = {
+  array: 1024,
+  'sync generator': 1024,
+  'fromResource with a read that returns at once': READ_SIZE,
+  'async generator': 1,
+};
 /** gzip gathers 64 KiB of input per zlib write and keeps one write in flight: rows it may hold. */
 const GZIP_HELD = Math.ceil((2 * 64 * 1024) / csvRow(0).length);
 

@@ -130,7 +130,10 @@ describe('sendPipeline teardown', () => {
     const source = trackedSource(['never']);
     const reason = new Error('draining');
     const done = deferred<Settled>();
-    lb.handle((req, res) => void settle(sendPipeline(req, res, from(source), { signal: AbortSignal.abort(reason) })).then(done.resolve));
+    lb.handle(
+      (req, res) =>
+        void settle(sendPipeline(req, res, from(source), { signal: AbortSignal.abort(reason) })).then(done.resolve),
+    );
     const got = await fetchRaw(lb.port, '/');
     expect(got.status).toBe(503);
     expect((await done.promise).report).toMatchObject({ outcome: 'aborted', error: reason });

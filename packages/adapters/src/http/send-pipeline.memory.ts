@@ -27,19 +27,23 @@ probeScenario<{ megabytes: number; gzip: boolean }>(async ({ megabytes, gzip }, 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const received = await new Promise<number>((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { 'accept-encoding': 'gzip' } }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        res.pause();
-        setImmediate(() => res.resume());
-      });
-      res.on('end', () => resolve(bytes));
-      res.on('error', reject);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: '/', agent: false, headers: { 'accept-encoding': 'gzip' } },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          res.pause();
+          setImmediate(() => res.resume());
+        });
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
   });
   const report = await sent;
   await closeServer(server);
-  if (report.outcome !== 'completed' || received !== report.bytes) throw new Error(`got ${received} bytes, report ${JSON.stringify(report)}`);
+  if (report.outcome !== 'completed' || received !== report.bytes)
+    throw new Error(`got ${received} bytes, report ${JSON.stringify(report)}`);
 });

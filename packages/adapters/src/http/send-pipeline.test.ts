@@ -4,7 +4,15 @@ import type * as Zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { NO_LEAKS, abortListenerCount, captureWarnings, deferred, leakCheck, liveAbortListenersAfter, trackedSource } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  abortListenerCount,
+  captureWarnings,
+  deferred,
+  leakCheck,
+  liveAbortListenersAfter,
+  trackedSource,
+} from '@sluice/core/testing';
 import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
 import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
@@ -33,13 +41,18 @@ describe('sendPipeline', () => {
     const server = http.createServer((req, res) => {
       const rows = from(['id,name\n', '1,Ada\n', '2,Grace\n']);
       sendPipeline(req, res, rows, { contentType: 'text/csv', filename: 'people.csv', gzip: 'auto', timeout: 30_000 })
-        .then((report) => log(report.outcome), (error) => log('export failed', error))
+        .then(
+          (report) => log(report.outcome),
+          (error) => log('export failed', error),
+        )
         .finally(reported.resolve);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const leaks = leakCheck({ allowResources: ['TCPServerWrap', 'TCPSocketWrap'] });
     try {
-      const got = await fetchRaw((server.address() as { port: number }).port, '/export', { headers: { 'accept-encoding': 'gzip' } });
+      const got = await fetchRaw((server.address() as { port: number }).port, '/export', {
+        headers: { 'accept-encoding': 'gzip' },
+      });
       await reported.promise;
       expect(got.status).toBe(200);
       expect(got.headers['content-type']).toBe('text/csv');
@@ -73,7 +86,14 @@ describe('sendPipeline', () => {
     expect(got).toMatchObject({ status: 201, complete: true });
     expect(got.headers['x-export']).toBe('people');
     expect(got.body.toString()).toBe('abbccc');
-    expect(report).toMatchObject({ outcome: 'completed', status: 201, headersSent: true, encoding: 'identity', bytes: 6, chunks: 3 });
+    expect(report).toMatchObject({
+      outcome: 'completed',
+      status: 201,
+      headersSent: true,
+      encoding: 'identity',
+      bytes: 6,
+      chunks: 3,
+    });
     expect(report?.error).toBeUndefined();
     expect(report?.run.outcome).toBe('completed');
     expect(report?.run.source.closedAtMs).not.toBeNull();
@@ -84,7 +104,10 @@ describe('sendPipeline', () => {
   it('emits a throwing onReport as a SLUICE_REPORT_ERROR warning in the one sluice format, and still settles with the report', async () => {
     const broken = new Error('dashboard down');
     const warned = deferred<Error & { code?: string; detail?: string }>();
-    const capture = captureWarnings((w) => w.message.includes('dashboard down'), (w) => warned.resolve(w));
+    const capture = captureWarnings(
+      (w) => w.message.includes('dashboard down'),
+      (w) => warned.resolve(w),
+    );
     try {
       const sending = serve(() => ['ok'], {
         onReport: () => {
@@ -223,7 +246,10 @@ describe('sendPipeline', () => {
     });
 
     it("'auto' leaves media types that do not compress alone", async () => {
-      const settled = serve(() => [new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { gzip: 'auto', contentType: 'image/png' });
+      const settled = serve(() => [new Uint8Array([0x89, 0x50, 0x4e, 0x47])], {
+        gzip: 'auto',
+        contentType: 'image/png',
+      });
       const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'gzip' } });
       expect(got.headers['content-encoding']).toBeUndefined();
       expect([...got.body]).toEqual([0x89, 0x50, 0x4e, 0x47]);
@@ -309,7 +335,11 @@ describe('found in review: sendPipeline', () => {
     if (!answered) res.destroy(); // unblock the client so the test can end
     await got;
     // Contract: "Validates at call time and throws (the source is never opened) … bad options".
-    expect({ threwAtCallTime: threw !== undefined, settledWith: settled && (settled.error as { code?: string })?.code, answered }).toEqual({
+    expect({
+      threwAtCallTime: threw !== undefined,
+      settledWith: settled && (settled.error as { code?: string })?.code,
+      answered,
+    }).toEqual({
       threwAtCallTime: true,
       settledWith: undefined,
       answered: true,
@@ -329,7 +359,9 @@ describe('found in review: sendPipeline', () => {
       const done = deferred<Settled>();
       const kib = 'x'.repeat(1024);
       lb.handle((req, res) => {
-        void settle(sendPipeline(req, res, from(Array.from({ length: 600 }, () => kib)), { gzip: true })).then(done.resolve);
+        void settle(sendPipeline(req, res, from(Array.from({ length: 600 }, () => kib)), { gzip: true })).then(
+          done.resolve,
+        );
       });
       const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'gzip' } });
       const settled = await done.promise;

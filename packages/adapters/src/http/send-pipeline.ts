@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SluiceTypeError, type Pipeline, type RunOptions, type RunReport } from '@sluice/core';
+import type { Pipeline, RunOptions, RunReport } from '@sluice/core';
 import { HeadersSentError } from '../internal/errors.js';
 import { resolveOptions } from '../internal/http-options.js';
 import { Sender } from '../internal/http-sender.js';
@@ -76,7 +76,6 @@ export interface SendReport {
   /** The run's own report: the source's lifetime, per-stage counts, cleanup errors. */
   readonly run: RunReport;
 }
-
 
 /**
  * Streams a pipeline of strings or bytes as the body of an HTTP response, and reports how it ended.

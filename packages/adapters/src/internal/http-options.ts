@@ -30,7 +30,18 @@ export interface SendPlan {
   readonly progress: Pick<RunOptions, 'onProgress' | 'progressInterval'>;
 }
 
-const OPTIONS = ['status', 'contentType', 'filename', 'headers', 'gzip', 'timeout', 'signal', 'onReport', 'onProgress', 'progressInterval'] as const;
+const OPTIONS = [
+  'status',
+  'contentType',
+  'filename',
+  'headers',
+  'gzip',
+  'timeout',
+  'signal',
+  'onReport',
+  'onProgress',
+  'progressInterval',
+] as const;
 const WHERE = 'sendPipeline(req, res, pipeline, options)';
 
 function header(name: string, value: unknown, where: string): void {
@@ -130,26 +141,37 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
     headers.push(['content-type', o.contentType]);
   }
   if (o.filename !== undefined) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: a filename with control characters is what it rejects
     // A lone surrogate (the only kind \p{Surrogate} matches under /u) has no UTF-8 form: encodeURIComponent would throw.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a filename with control characters is what it rejects
     if (typeof o.filename !== 'string' || o.filename === '' || /[\x00-\x1f\x7f]|\p{Surrogate}/u.test(o.filename)) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.filename must be a non-empty, well-formed string without control characters`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_OPTION',
+        `${WHERE}.filename must be a non-empty, well-formed string without control characters`,
+      );
     }
     headers.push(['content-disposition', contentDisposition(o.filename)]);
   }
   const mode = o.gzip ?? false;
   if (mode !== 'auto' && typeof mode !== 'boolean') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.gzip must be 'auto', true or false, got ${describeValue(mode)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${WHERE}.gzip must be 'auto', true or false, got ${describeValue(mode)}`,
+    );
   }
   const find = (name: string) => headers.findLast(([n]) => n === name)?.[1] ?? res.getHeader(name);
   const presetEncoding = headerText(find('content-encoding'))?.trim().toLowerCase();
   const encoded = presetEncoding !== undefined && presetEncoding !== '' && presetEncoding !== 'identity';
   if (mode === true && encoded) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${WHERE}.gzip is true but the response is already ${presetEncoding}-encoded`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${WHERE}.gzip is true but the response is already ${presetEncoding}-encoded`,
+    );
   }
   let gzip = false;
   if (mode !== false && !encoded) {
-    gzip = acceptsGzip(req.headers['accept-encoding']) && (mode === true || isCompressible(headerText(find('content-type'))));
+    gzip =
+      acceptsGzip(req.headers['accept-encoding']) &&
+      (mode === true || isCompressible(headerText(find('content-type'))));
     const vary = headerText(find('vary')) ?? '';
     const merged = appendVary(vary, 'Accept-Encoding');
     if (merged !== vary) headers.push(['vary', merged]);
@@ -160,5 +182,13 @@ export function resolveOptions(req: IncomingMessage, res: ServerResponse, option
   if (o.onReport !== undefined) validateFunction(o.onReport as unknown, `${WHERE}.onReport`);
   // The run's own validator words the errors (its `where` names sendPipeline's options).
   const progress = validateRunOptions({ onProgress: o.onProgress, progressInterval: o.progressInterval }, WHERE);
-  return { status, headers, gzip, timeout: timeout === Infinity ? undefined : timeout, signal, onReport: o.onReport, progress };
+  return {
+    status,
+    headers,
+    gzip,
+    timeout: timeout === Infinity ? undefined : timeout,
+    signal,
+    onReport: o.onReport,
+    progress,
+  };
 }

@@ -15,7 +15,8 @@ export function commitHeaders(res: ServerResponse, plan: SendPlan): void {
 /** Answers with an error status and a short plain-text body, dropping headers meant for the real body. */
 export function answerError(res: ServerResponse, status: number, error: unknown): void {
   const body = errorBody(error, status);
-  for (const name of ['content-disposition', 'content-encoding', 'content-length', 'content-type']) res.removeHeader(name);
+  for (const name of ['content-disposition', 'content-encoding', 'content-length', 'content-type'])
+    res.removeHeader(name);
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(body));
@@ -29,7 +30,11 @@ export type ResponseEnd = 'finished' | 'closed' | 'timed-out' | 'aborted';
  * Waits for the response's `'finish'` (every byte handed to the OS) or `'close'` (the client left
  * first), bounded by an optional deadline and signal; removes every listener and timer it added.
  */
-export function responseEnd(res: ServerResponse, deadlineMs: number | undefined, signal: AbortSignal | undefined): Promise<ResponseEnd> {
+export function responseEnd(
+  res: ServerResponse,
+  deadlineMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ResponseEnd> {
   if (res.writableFinished) return Promise.resolve('finished');
   if (res.destroyed) return Promise.resolve('closed');
   if (signal?.aborted) return Promise.resolve('aborted');

@@ -42,7 +42,11 @@ export class Sender {
     if (!this.res.writableFinished) this.stop('client-gone', new ClientGoneError());
   };
   private readonly onFinish = () => {
-    if (!this.endedByUs) this.stop('destination-closed', new DestinationClosedError('Someone else ended the response before the pipeline finished'));
+    if (!this.endedByUs)
+      this.stop(
+        'destination-closed',
+        new DestinationClosedError('Someone else ended the response before the pipeline finished'),
+      );
   };
   private readonly onError = (error: Error) => this.stop('destination-closed', error);
   /**
@@ -96,7 +100,8 @@ export class Sender {
         // Small strings (a row each) go out as one write: one chunk frame and one buffer instead of
         // one per row, which makes a write of a CSV row several times cheaper.
         let length = chunk.length;
-        while (i < batch.length && length < COALESCE_CHARS && typeof batch[i] === 'string') length += (batch[i++] as string).length;
+        while (i < batch.length && length < COALESCE_CHARS && typeof batch[i] === 'string')
+          length += (batch[i++] as string).length;
         if (i - start > 1) chunk = batch.slice(start, i).join('');
       }
       this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
@@ -140,7 +145,10 @@ export class Sender {
         : (this.plan.gzip
             ? // Loaded only when a response is compressed: the http subpath does not load node:zlib otherwise.
               // 64 KiB per zlib write: a server holds one such buffer per open response.
-              this.pipeline.pipe(bodyChunks('sendPipeline()'), (await import('@sluice/operators')).gzip({ chunkSize: 64 * 1024 }))
+              this.pipeline.pipe(
+                bodyChunks('sendPipeline()'),
+                (await import('@sluice/operators')).gzip({ chunkSize: 64 * 1024 }),
+              )
             : this.pipeline.pipe(bodyChunks('sendPipeline()'))
           ).to(this.sink, options);
     await run.catch(() => undefined);
@@ -167,7 +175,8 @@ export class Sender {
         ? { outcome: 'timed-out', error: timeoutReason(plan.timeout!) }
         : { outcome: 'aborted', error: plan.signal?.reason };
     }
-    const outcome: SendOutcome = run.outcome === 'timed-out' ? 'timed-out' : run.outcome === 'failed' ? 'failed' : 'aborted';
+    const outcome: SendOutcome =
+      run.outcome === 'timed-out' ? 'timed-out' : run.outcome === 'failed' ? 'failed' : 'aborted';
     if (!res.headersSent && !res.destroyed && !res.writableEnded) {
       this.endedByUs = true;
       answerError(res, errorStatus(run.error, outcome === 'failed' ? 500 : 503), run.error);

@@ -13,24 +13,27 @@ function armed(emitter: EventEmitter, signal: AbortSignal, cleanups: string[]) {
 }
 
 describe('waitFor', () => {
-  it.each(['resolve', 'reject', 'abort'] as const)('removes every listener and runs every cleanup once when it ends by %s', async (how) => {
-    const emitter = new EventEmitter();
-    const controller = new AbortController();
-    const cleanups: string[] = [];
-    const waiting = armed(emitter, controller.signal, cleanups);
-    expect(emitter.listenerCount('ok') + emitter.listenerCount('bad')).toBe(2);
-    expect(abortListenerCount(controller.signal)).toBe(1);
-    const failure = new Error('bad');
-    if (how === 'resolve') emitter.emit('ok', 'value');
-    else if (how === 'reject') emitter.emit('bad', failure);
-    else controller.abort(failure);
-    emitter.emit('ok', 'late');
-    if (how === 'resolve') await expect(waiting).resolves.toBe('value');
-    else await expect(waiting).rejects.toBe(failure);
-    expect(emitter.listenerCount('ok') + emitter.listenerCount('bad')).toBe(0);
-    expect(abortListenerCount(controller.signal)).toBe(0);
-    expect(cleanups).toEqual(['cleanup']);
-  });
+  it.each(['resolve', 'reject', 'abort'] as const)(
+    'removes every listener and runs every cleanup once when it ends by %s',
+    async (how) => {
+      const emitter = new EventEmitter();
+      const controller = new AbortController();
+      const cleanups: string[] = [];
+      const waiting = armed(emitter, controller.signal, cleanups);
+      expect(emitter.listenerCount('ok') + emitter.listenerCount('bad')).toBe(2);
+      expect(abortListenerCount(controller.signal)).toBe(1);
+      const failure = new Error('bad');
+      if (how === 'resolve') emitter.emit('ok', 'value');
+      else if (how === 'reject') emitter.emit('bad', failure);
+      else controller.abort(failure);
+      emitter.emit('ok', 'late');
+      if (how === 'resolve') await expect(waiting).resolves.toBe('value');
+      else await expect(waiting).rejects.toBe(failure);
+      expect(emitter.listenerCount('ok') + emitter.listenerCount('bad')).toBe(0);
+      expect(abortListenerCount(controller.signal)).toBe(0);
+      expect(cleanups).toEqual(['cleanup']);
+    },
+  );
 
   it('rejects at once under an already-aborted signal and leaves nothing behind', async () => {
     const emitter = new EventEmitter();

@@ -13,7 +13,9 @@ function stoppedReason(): DOMException {
  * a `pipeTo` feeding it cancels its own source.
  */
 export class InputChannel<T> {
-  private slot: { readonly value: T; readonly taken: () => void; readonly refused: (reason: unknown) => void } | undefined;
+  private slot:
+    | { readonly value: T; readonly taken: () => void; readonly refused: (reason: unknown) => void }
+    | undefined;
   private readonly changed = new Notifier();
   private ended = false;
   private failure: { readonly error: unknown } | undefined;

@@ -30,13 +30,19 @@ describe('bodyChunks', () => {
 
   it('keeps strings as strings without encode, dropping empty chunks', async () => {
     const bytes = new Uint8Array([1, 2]);
-    expect(await from(['a', '', bytes, new Uint8Array(0), 'b']).pipe(bodyChunks('test')).toArray()).toEqual(['a', bytes, 'b']);
+    expect(
+      await from(['a', '', bytes, new Uint8Array(0), 'b'])
+        .pipe(bodyChunks('test'))
+        .toArray(),
+    ).toEqual(['a', bytes, 'b']);
   });
 
   it('fails with a coded TypeError naming the caller for an item that is not text or bytes', async () => {
     await expect(from(['a', 42]).pipe(bodyChunks('sendPipeline()')).toArray()).rejects.toMatchObject({
       code: 'ERR_SLUICE_INVALID_ARGUMENT',
-      message: expect.stringContaining('sendPipeline(): the pipeline must produce strings or Uint8Arrays, got number 42'),
+      message: expect.stringContaining(
+        'sendPipeline(): the pipeline must produce strings or Uint8Arrays, got number 42',
+      ),
     });
   });
 });

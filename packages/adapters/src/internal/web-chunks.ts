@@ -18,35 +18,32 @@ export function bodyChunks(where: string, encode = false): FusableStage<unknown,
   const emit = (text: string, out: BodyChunk[]) => {
     out.push(encoder ? encoder.encode(text) : text);
   };
-  return defineSyncStage<unknown, BodyChunk>(
-    'bodyChunks',
-    () => {
-      const carry = new SurrogateCarry();
-      const flushCarry = (out: BodyChunk[]) => {
-        const held = carry.flush();
-        if (held !== '') emit(held, out);
-      };
-      return {
-        push(batch, out) {
-          for (const item of batch) {
-            if (typeof item === 'string') {
-              const text = carry.take(item);
-              if (text.length > 0) emit(text, out);
-            } else if (item instanceof Uint8Array) {
-              flushCarry(out);
-              if (item.byteLength > 0) out.push(item);
-            } else {
-              throw new SluiceTypeError(
-                'ERR_SLUICE_INVALID_ARGUMENT',
-                `${where}: the pipeline must produce strings or Uint8Arrays, got ${describeValue(item)}; ` +
-                  'end it with a formatting stage such as formatCsv() or formatNdjson()',
-              );
-            }
+  return defineSyncStage<unknown, BodyChunk>('bodyChunks', () => {
+    const carry = new SurrogateCarry();
+    const flushCarry = (out: BodyChunk[]) => {
+      const held = carry.flush();
+      if (held !== '') emit(held, out);
+    };
+    return {
+      push(batch, out) {
+        for (const item of batch) {
+          if (typeof item === 'string') {
+            const text = carry.take(item);
+            if (text.length > 0) emit(text, out);
+          } else if (item instanceof Uint8Array) {
+            flushCarry(out);
+            if (item.byteLength > 0) out.push(item);
+          } else {
+            throw new SluiceTypeError(
+              'ERR_SLUICE_INVALID_ARGUMENT',
+              `${where}: the pipeline must produce strings or Uint8Arrays, got ${describeValue(item)}; ` +
+                'end it with a formatting stage such as formatCsv() or formatNdjson()',
+            );
           }
-          return true;
-        },
-        flush: flushCarry,
-      };
-    },
-  );
+        }
+        return true;
+      },
+      flush: flushCarry,
+    };
+  });
 }

@@ -1,11 +1,14 @@
 import { SluiceTypeError, type Pipeline, type RunOptions } from '@sluice/core';
-import { describeValue, hasShape, isPipeline, onAbort, validateRunOptions } from '@sluice/core/kit';
+import { describeValue, isPipeline, onAbort, validateRunOptions } from '@sluice/core/kit';
 
 export { validateRunOptions };
 
 export function assertPipeline(value: unknown, where: string): void {
   if (!isPipeline(value)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${where}: pipeline must be a sluice Pipeline (from(...)), got ${describeValue(value)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `${where}: pipeline must be a sluice Pipeline (from(...)), got ${describeValue(value)}`,
+    );
   }
 }
 

@@ -201,12 +201,16 @@ describe('compose: as node:stream compose() (test-stream-compose.js)', () => {
   });
 
   it('throws ERR_INVALID_ARG_VALUE for a Writable first or a Readable in the middle, as Node does', () => {
-    expect(() => compose(new Writable(), new PassThrough())).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => compose(new Writable(), new PassThrough())).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
     expect(() => compose(new PassThrough(), new Readable({ read() {} }), new PassThrough())).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
     );
     expect(() => compose(new PassThrough(), new Writable(), new PassThrough())).toThrow(/part 2 .* must be readable/);
-    expect(() => compose(async function sink() {}, new PassThrough())).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => compose(async function sink() {}, new PassThrough())).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
   });
 
   it('fails with ERR_INVALID_RETURN_VALUE when the sink resolves to a value (the "return buf" case)', async () => {
@@ -228,7 +232,7 @@ describe('compose: as node:stream compose() (test-stream-compose.js)', () => {
     expect(chunks).toHaveLength(10);
   });
 
-  it("takes the writable mode of the head and the readable mode of the tail (#46829, bytes in, objects out)", async () => {
+  it('takes the writable mode of the head and the readable mode of the tail (#46829, bytes in, objects out)', async () => {
     const d = compose(
       new PassThrough(),
       new Transform({

@@ -142,7 +142,9 @@ describe('compose: inside stream.pipeline() (test-stream-pipeline.js)', () => {
         cb(failure);
       },
     });
-    await expect(pipeline(Readable.from(source), compose(failing, new PassThrough()), collector().sink)).rejects.toBe(failure);
+    await expect(pipeline(Readable.from(source), compose(failing, new PassThrough()), collector().sink)).rejects.toBe(
+      failure,
+    );
     expect(source.stats.closes).toBe(1);
     expect(failing.destroyed).toBe(true);
   });
@@ -173,9 +175,14 @@ describe('compose: Web streams as parts, as node:stream compose() takes them', (
         got.push(n);
       },
     });
-    const d = compose(ReadableStream.from([1, 2, 3]), doubled, async function* plusOne(source: AsyncIterable<number>) {
-      for await (const n of source) yield n + 1;
-    }, tail);
+    const d = compose(
+      ReadableStream.from([1, 2, 3]),
+      doubled,
+      async function* plusOne(source: AsyncIterable<number>) {
+        for await (const n of source) yield n + 1;
+      },
+      tail,
+    );
     expect([d.readable, d.writable]).toEqual([false, false]);
     await finished(d);
     expect(got).toEqual([3, 5, 7]);

@@ -96,7 +96,9 @@ describe('compose: teardown with Node streams as parts (Node 20 and 22 leak here
       async function waiting(source: AsyncIterable<number>, { signal }: { signal: AbortSignal }) {
         for await (const _ of source) {
           entered.resolve();
-          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+          await new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+          );
         }
         seen.push('unreachable');
       },

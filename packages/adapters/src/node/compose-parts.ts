@@ -58,7 +58,12 @@ export function nodeCodedError(code: string, message: string): TypeError {
 
 function isNodeStream(value: unknown): value is Stream {
   const s = value as { on?: unknown; pipe?: unknown; write?: unknown } | null;
-  return typeof s === 'object' && s !== null && typeof s.on === 'function' && (typeof s.pipe === 'function' || typeof s.write === 'function');
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.on === 'function' &&
+    (typeof s.pipe === 'function' || typeof s.write === 'function')
+  );
 }
 
 function hasReadableSide(s: Stream): s is Readable {
@@ -77,11 +82,18 @@ function isSinkFunction(fn: object): boolean {
 /** A Web `TransformStream` (or any `{ readable, writable }` pair of Web streams). */
 function isWebTransform(value: unknown): value is { readable: ReadableStream; writable: WritableStream } {
   const o = value as { readable?: { getReader?: unknown }; writable?: { getWriter?: unknown } } | null;
-  return typeof o === 'object' && o !== null && typeof o.readable?.getReader === 'function' && typeof o.writable?.getWriter === 'function';
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.readable?.getReader === 'function' &&
+    typeof o.writable?.getWriter === 'function'
+  );
 }
 
 function isWebWritable(value: unknown): value is WritableStream {
-  return typeof value === 'object' && value !== null && typeof (value as { getWriter?: unknown }).getWriter === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { getWriter?: unknown }).getWriter === 'function'
+  );
 }
 
 /** Web streams become Node streams (object mode: Web streams carry any value) and are then parts like any other. */
@@ -95,12 +107,23 @@ function isIterableInput(value: unknown): boolean {
   if (typeof value === 'string') return true;
   if (typeof value !== 'object' || value === null) return false;
   const o = value as Record<symbol | string, unknown>;
-  return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function' || typeof o.getReader === 'function';
+  return (
+    typeof o[Symbol.asyncIterator] === 'function' ||
+    typeof o[Symbol.iterator] === 'function' ||
+    typeof o.getReader === 'function'
+  );
 }
 
 /** True for the trailing options object: a plain object, never a stream, iterable or generator. */
 export function isOptionsObject(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || isNodeStream(value) || isIterableInput(value) || isWebTransform(value) || isThenable(value)) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    isNodeStream(value) ||
+    isIterableInput(value) ||
+    isWebTransform(value) ||
+    isThenable(value)
+  ) {
     return false;
   }
   const proto = Object.getPrototypeOf(value);
@@ -129,7 +152,8 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     const part = fromWeb(given);
     if (typeof part === 'function') {
       if (isSinkFunction(part)) {
-        if (i !== last) throw misplaced(i, part, 'is a sink (an async function yields nothing), so it can only be last');
+        if (i !== last)
+          throw misplaced(i, part, 'is a sink (an async function yields nothing), so it can only be last');
         sink = part as Sink<unknown, unknown>;
       } else {
         stages.push(part as Stage<unknown, unknown>);
@@ -145,7 +169,12 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
       if (readable && writable) stages.push(streamStage(part as Duplex));
       else if (readable && i === 0) source = fromNodeReadable(part as Readable);
       else if (writable && i === last) sink = toNodeWritable(part as Writable);
-      else throw misplaced(i, given, readable ? 'must be writable, as it is not the first part' : 'must be readable, as it is not the last part');
+      else
+        throw misplaced(
+          i,
+          given,
+          readable ? 'must be writable, as it is not the first part' : 'must be readable, as it is not the last part',
+        );
       return;
     }
     if (i === 0 && isThenable(part)) {
@@ -159,7 +188,10 @@ export function planParts(parts: readonly unknown[]): ComposePlan {
     }
     if (i === 0 && isIterableInput(part)) {
       // node:stream's compose() iterates a string (as pipeline() does), unlike Readable.from().
-      source = typeof part === 'string' ? from({ [Symbol.iterator]: () => part[Symbol.iterator]() }) : from(part as Iterable<unknown>);
+      source =
+        typeof part === 'string'
+          ? from({ [Symbol.iterator]: () => part[Symbol.iterator]() })
+          : from(part as Iterable<unknown>);
       return;
     }
     throw new SluiceTypeError(

@@ -132,7 +132,9 @@ describe('compose: teardown', () => {
       try {
         for await (const n of source) {
           started.resolve();
-          await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+          await new Promise((_, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+          );
           yield n;
         }
       } finally {

@@ -23,7 +23,14 @@ describe('compose: input the chain never reads', () => {
       yield 'only';
     };
     const { items, sink } = collector<string>();
-    await pipeline(Readable.from([1, 2, 3]), compose(ignoring, map((s: string) => s.toUpperCase())), sink);
+    await pipeline(
+      Readable.from([1, 2, 3]),
+      compose(
+        ignoring,
+        map((s: string) => s.toUpperCase()),
+      ),
+      sink,
+    );
     expect(items).toEqual(['ONLY']);
   });
 
@@ -41,7 +48,12 @@ describe('compose: input the chain never reads', () => {
 
   it('discards unread input behind a PassThrough too (synchronous twin: an array upstream)', async () => {
     const { items, sink } = collector<number>();
-    await pipeline(Readable.from(Array.from({ length: 100 }, (_, i) => i)), compose(take(0)), new PassThrough({ objectMode: true }), sink);
+    await pipeline(
+      Readable.from(Array.from({ length: 100 }, (_, i) => i)),
+      compose(take(0)),
+      new PassThrough({ objectMode: true }),
+      sink,
+    );
     expect(items).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { PassThrough, Readable, } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { chain } from '@sluice/core';
@@ -11,7 +11,11 @@ import { closeOf, collector, probe, readItems } from '../test-support/node-strea
 describe('compose', () => {
   it('runs every stage to its end and emits close when the input ends', async () => {
     const log: string[] = [];
-    const d = compose(probe('a', log), map((n: number) => n + 1), probe('b', log));
+    const d = compose(
+      probe('a', log),
+      map((n: number) => n + 1),
+      probe('b', log),
+    );
     const closed = closeOf(d);
     for (const n of [1, 2, 3]) d.write(n);
     d.end();
@@ -90,7 +94,10 @@ describe('compose', () => {
   });
 
   it('emits drain to a writer that respects backpressure, and delivers every item in order', async () => {
-    const d = compose(map((n: number) => n * 2), { highWaterMark: 1 });
+    const d = compose(
+      map((n: number) => n * 2),
+      { highWaterMark: 1 },
+    );
     let drains = 0;
     d.on('drain', () => drains++);
     const writer = (async () => {
@@ -106,21 +113,36 @@ describe('compose', () => {
 
   it('can be followed by a PassThrough and still end cleanly', async () => {
     const { items, sink } = collector<number>();
-    await pipeline(Readable.from([1, 2, 3]), compose(map((n: number) => n - 1)), new PassThrough({ objectMode: true }), sink);
+    await pipeline(
+      Readable.from([1, 2, 3]),
+      compose(map((n: number) => n - 1)),
+      new PassThrough({ objectMode: true }),
+      sink,
+    );
     expect(items).toEqual([0, 1, 2]);
   });
 
   it('throws coded errors at call time for a part of the wrong type or an unknown option', () => {
     expect(() => compose(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE' }));
-    expect(() => compose(map((n: number) => n), 'x' as never, map((n: number) => n))).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE' }),
-    );
-    expect(() => compose(map((n: number) => n), { hwm: 1 } as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
-    );
-    expect(() => compose(map((n: number) => n), { highWaterMark: -1 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
-    );
+    expect(() =>
+      compose(
+        map((n: number) => n),
+        'x' as never,
+        map((n: number) => n),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_STAGE' }));
+    expect(() =>
+      compose(
+        map((n: number) => n),
+        { hwm: 1 } as never,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() =>
+      compose(
+        map((n: number) => n),
+        { highWaterMark: -1 },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
   });
 });
 
@@ -128,7 +150,10 @@ describe('compose and its signal', () => {
   it('unlinks from its signal once the duplex finished, and leaves no listener from the waits for input', async () => {
     const controller = new AbortController();
     const live = await liveAbortListenersAfter(async () => {
-      const double = compose(map((n: number) => n * 2), { signal: controller.signal });
+      const double = compose(
+        map((n: number) => n * 2),
+        { signal: controller.signal },
+      );
       const out = collector<number>();
       await pipeline(Readable.from([1, 2, 3]), double, out.sink);
       expect(out.items).toEqual([2, 4, 6]);

@@ -25,7 +25,10 @@ function destroyedReason(): DOMException {
 
 /** `push(null)` would end the stream silently: a stage yielding null is an error, as in `Readable.from()`. */
 function nullValueError(): TypeError {
-  return nodeCodedError('ERR_STREAM_NULL_VALUES', 'A stage of the composed Duplex yielded null, which a Node stream cannot carry');
+  return nodeCodedError(
+    'ERR_STREAM_NULL_VALUES',
+    'A stage of the composed Duplex yielded null, which a Node stream cannot carry',
+  );
 }
 
 /**
@@ -86,13 +89,17 @@ function nullValueError(): TypeError {
 export function compose(...args: [...parts: Part[], options: ComposeOptions] | Part[]): Duplex {
   const { parts, options } = splitArgs(args);
   if (parts.length === 0) {
-    throw nodeCodedError('ERR_MISSING_ARGS', 'compose() needs at least one part: a stage, a stream, an iterable or a sink');
+    throw nodeCodedError(
+      'ERR_MISSING_ARGS',
+      'compose() needs at least one part: a stage, a stream, an iterable or a sink',
+    );
   }
   const only = parts[0] as Partial<Duplex>;
   if (args.length === 1 && only instanceof Duplex && only.readable !== false && only.writable !== false) return only;
   const plan = planParts(parts);
   const modes = duplexOptions(options, plan);
-  const signal = options.signal === undefined ? undefined : validateSignal(options.signal, 'compose(...parts, options).signal');
+  const signal =
+    options.signal === undefined ? undefined : validateSignal(options.signal, 'compose(...parts, options).signal');
   const queue = modes.writable ? new InputQueue<unknown>() : undefined;
   const input: Pipeline<unknown> =
     plan.source ??
@@ -137,8 +144,9 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
   };
 
   const startSink = () => {
-    sinkRun ??= chainPipeline.to(plan.sink!, { signal: controller.signal }).then(
-      (value) => {
+    sinkRun ??= chainPipeline
+      .to(plan.sink!, { signal: controller.signal })
+      .then((value) => {
         if (value != null) {
           throw nodeCodedError(
             'ERR_INVALID_RETURN_VALUE',
@@ -149,10 +157,10 @@ export function compose(...args: [...parts: Part[], options: ComposeOptions] | P
         queue?.close();
         onSinkFinished?.();
         if (!modes.writable && !duplex.destroyed) duplex.destroy();
-      },
-    ).catch((error: unknown) => {
-      if (!duplex.destroyed) duplex.destroy(error as Error);
-    });
+      })
+      .catch((error: unknown) => {
+        if (!duplex.destroyed) duplex.destroy(error as Error);
+      });
   };
 
   const onPartError = (error: Error) => {

@@ -33,7 +33,9 @@ describe('fromNodeReadable', () => {
   it('reads an object-mode stream in batches of what is buffered and removes its listeners at the end', async () => {
     const items = Array.from({ length: 100 }, (_, i) => i);
     const readable = Readable.from(items, { highWaterMark: 16 });
-    const out = await fromNodeReadable<number>(readable).pipe(map((n: number) => n + 1)).toArray();
+    const out = await fromNodeReadable<number>(readable)
+      .pipe(map((n: number) => n + 1))
+      .toArray();
     expect(out).toEqual(items.map((n) => n + 1));
     expect(listenerCounts(readable, EVENTS)).toEqual(NONE);
   });

@@ -99,8 +99,20 @@ class ReadableCursor {
  */
 export function fromNodeReadable<T = Buffer>(readable: Readable, options: FromNodeReadableOptions = {}): Pipeline<T> {
   const r = readable as Partial<Readable> | null;
-  if (!hasShape(() => typeof r === 'object' && r !== null && typeof r.read === 'function' && typeof r.on === 'function' && typeof r.destroy === 'function')) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_SOURCE', 'fromNodeReadable(readable): readable must be a Node readable stream');
+  if (
+    !hasShape(
+      () =>
+        typeof r === 'object' &&
+        r !== null &&
+        typeof r.read === 'function' &&
+        typeof r.on === 'function' &&
+        typeof r.destroy === 'function',
+    )
+  ) {
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_SOURCE',
+      'fromNodeReadable(readable): readable must be a Node readable stream',
+    );
   }
   validateObject(options, 'fromNodeReadable(readable, options)');
   validateKeys(options, ['destroyOnReturn'], 'fromNodeReadable(readable, options)');

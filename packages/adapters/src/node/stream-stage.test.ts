@@ -10,7 +10,10 @@ const passThrough = () => new PassThrough({ objectMode: true, highWaterMark: 1 }
 describe('streamStage', () => {
   // The feed writes while the stream's buffers have room: that is the stage's read-ahead (with
   // one-item buffers, one item beyond the one on its way to the consumer).
-  for (const c of conformance('streamStage(PassThrough)', () => streamStage(passThrough()), { input: [1, 2, 3], maxPulledForFirst: 2 })) {
+  for (const c of conformance('streamStage(PassThrough)', () => streamStage(passThrough()), {
+    input: [1, 2, 3],
+    maxPulledForFirst: 2,
+  })) {
     it(c.name, c.run);
   }
 

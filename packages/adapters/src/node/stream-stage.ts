@@ -48,7 +48,8 @@ export function streamStage(stream: Duplex): Stage<unknown, unknown> {
     } catch (error) {
       // Our own destroy() on abort ends the read with a premature close: that is the abort
       // itself (the run knows its reason), not an error of the stream to report.
-      if (signal.aborted && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') throw signal.reason;
+      if (signal.aborted && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE')
+        throw signal.reason;
       throw error;
     } finally {
       unlink();

@@ -6,7 +6,15 @@ import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
-import { NO_LEAKS, deferred, flushMacrotask, leakCheck, listenerCounts, slowWritable, trackedSource } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  listenerCounts,
+  slowWritable,
+  trackedSource,
+} from '@sluice/core/testing';
 import { isDestinationClosed } from '../internal/errors.js';
 import { toNodeWritable } from './to-node-writable.js';
 import { closeOf } from '../test-support/node-streams.js';
@@ -110,9 +118,9 @@ describe('toNodeWritable', () => {
     const sink = slowWritable();
     const failure = new Error('source failed');
     const closed = closeOf(sink);
-    await expect(from(trackedSource({ items: [1, 2], throwAt: { index: 1, error: failure } })).to(toNodeWritable(sink))).rejects.toBe(
-      failure,
-    );
+    await expect(
+      from(trackedSource({ items: [1, 2], throwAt: { index: 1, error: failure } })).to(toNodeWritable(sink)),
+    ).rejects.toBe(failure);
     await closed;
     expect(sink.destroyed).toBe(true);
     expect(sink.errored).toBe(failure);
@@ -137,11 +145,20 @@ describe('toNodeWritable', () => {
   it('leaves the writable open on failure with destroyOnFailure: false and on success with end: false', async () => {
     const kept = new PassThrough({ objectMode: true });
     const failure = new Error('nope');
-    await expect(from(trackedSource({ items: [1], throwAt: { index: 1, error: failure } })).to(toNodeWritable(kept, { destroyOnFailure: false }))).rejects.toBe(failure);
+    await expect(
+      from(trackedSource({ items: [1], throwAt: { index: 1, error: failure } })).to(
+        toNodeWritable(kept, { destroyOnFailure: false }),
+      ),
+    ).rejects.toBe(failure);
     expect(kept.destroyed).toBe(false);
     await from([2, 3]).to(toNodeWritable(kept, { end: false }));
     expect(kept.writableEnded).toBe(false);
-    expect(listenerCounts(kept, ['close', 'finish', 'error', 'drain'])).toEqual({ close: 0, finish: 0, error: 0, drain: 0 });
+    expect(listenerCounts(kept, ['close', 'finish', 'error', 'drain'])).toEqual({
+      close: 0,
+      finish: 0,
+      error: 0,
+      drain: 0,
+    });
     expect(kept.read()).toBe(1);
   });
 
@@ -159,7 +176,7 @@ describe('toNodeWritable', () => {
     expect(writes).toEqual([5]);
   });
 
-  it('works as the sink of Node\'s stream.pipeline()', async () => {
+  it("works as the sink of Node's stream.pipeline()", async () => {
     const sink = slowWritable({ highWaterMark: 2 });
     await (pipeline as (...streams: unknown[]) => Promise<void>)(trackedSource([1, 2, 3]), toNodeWritable(sink));
     expect(sink.chunks).toEqual([1, 2, 3]);

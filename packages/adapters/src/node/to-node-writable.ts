@@ -146,7 +146,12 @@ export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOpt
   });
 }
 
-async function writeBatch(writable: Writable, batch: readonly unknown[], signal: AbortSignal, destination: Destination): Promise<void> {
+async function writeBatch(
+  writable: Writable,
+  batch: readonly unknown[],
+  signal: AbortSignal,
+  destination: Destination,
+): Promise<void> {
   // Someone else filled it: wait before adding to it.
   if (writable.writableNeedDrain) await destination.until(waitForDrain(writable, signal));
   const flushes = destination.flushes;

@@ -1,6 +1,14 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { NO_LEAKS, abortListenerCount, deferred, flushMacrotask, leakCheck, listenerCounts, slowWritable } from '@sluice/core/testing';
+import {
+  NO_LEAKS,
+  abortListenerCount,
+  deferred,
+  flushMacrotask,
+  leakCheck,
+  listenerCounts,
+  slowWritable,
+} from '@sluice/core/testing';
 import { isDestinationClosed } from '../internal/errors.js';
 import { isClosed, waitForDrain, write } from './write.js';
 
@@ -122,7 +130,11 @@ describe('write', () => {
 
   it('settles when someone else ends the writable while it waits (no drain comes after end), and the next write rejects', async () => {
     const pending = deferred();
-    const w = new Writable({ objectMode: true, highWaterMark: 1, write: (_c, _e, cb) => void pending.promise.then(() => cb()) });
+    const w = new Writable({
+      objectMode: true,
+      highWaterMark: 1,
+      write: (_c, _e, cb) => void pending.promise.then(() => cb()),
+    });
     const writing = write(w, 1);
     w.end();
     pending.resolve(); // our chunk is flushed: 'finish' follows, 'drain' never does
@@ -134,7 +146,11 @@ describe('write', () => {
   it('does not hang when a writable asks to wait and never emits drain, once the chunk is flushed (Node 26 ServerResponse)', async () => {
     const flushed = deferred();
     // A writable that reports a full buffer but, like Node 26's ServerResponse, never emits 'drain'.
-    const w = new Writable({ objectMode: true, highWaterMark: 1, write: (_c, _e, cb) => void flushed.promise.then(() => cb()) });
+    const w = new Writable({
+      objectMode: true,
+      highWaterMark: 1,
+      write: (_c, _e, cb) => void flushed.promise.then(() => cb()),
+    });
     w.emit = ((original) =>
       function (this: Writable, event: string | symbol, ...args: unknown[]) {
         return event === 'drain' ? false : original.call(this, event, ...args);
@@ -155,12 +171,14 @@ describe('write', () => {
 
   it('throws coded TypeErrors for a non-writable or a bad signal', async () => {
     await expect(write({} as never, 'x')).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
-    await expect(write(new PassThrough(), 'x', { signal: 'no' as never })).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_OPTION' });
+    await expect(write(new PassThrough(), 'x', { signal: 'no' as never })).rejects.toMatchObject({
+      code: 'ERR_SLUICE_INVALID_OPTION',
+    });
   });
 });
 
 describe('found in review: write()', () => {
-  it('regression: rejects with the writable\'s error (does not resolve through the flush callback) when it is destroyed with an error during the drain wait', async () => {
+  it("regression: rejects with the writable's error (does not resolve through the flush callback) when it is destroyed with an error during the drain wait", async () => {
     // hwm 2: 'a' is in flight forever, 'b' is buffered and makes write() return false.
     const w = new Writable({ objectMode: true, highWaterMark: 2, write() {} });
     w.on('error', () => undefined);

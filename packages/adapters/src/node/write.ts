@@ -59,7 +59,12 @@ export function closedError(writable: Writable): unknown {
 export function assertWritable(value: unknown, what: string): Writable {
   const w = value as Partial<Writable> | null;
   const ok = hasShape(
-    () => typeof w === 'object' && w !== null && typeof w.write === 'function' && typeof w.on === 'function' && typeof w.end === 'function',
+    () =>
+      typeof w === 'object' &&
+      w !== null &&
+      typeof w.write === 'function' &&
+      typeof w.on === 'function' &&
+      typeof w.end === 'function',
   );
   if (!ok) throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${what} must be a Node writable stream`);
   return value as Writable;

@@ -1,7 +1,12 @@
 import { hasSubscribers, tracingChannel } from 'node:diagnostics_channel';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { diagnosticsChannels as CH, from, fromResource } from '@sluice/core';
 import { deferred } from '@sluice/core/testing';
 import { filter, map, take } from '@sluice/operators';
@@ -34,13 +39,20 @@ const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
 function assertNoSluiceSubscribers() {
   expect(tracingChannel(CH.run).hasSubscribers).toBe(false);
-  for (const name of [CH.sourceOpen, CH.sourceRelease, CH.stageOpen, CH.stageClose]) expect(hasSubscribers(name), name).toBe(false);
+  for (const name of [CH.sourceOpen, CH.sourceRelease, CH.stageOpen, CH.stageClose])
+    expect(hasSubscribers(name), name).toBe(false);
 }
 
 describe('traceRuns', () => {
   it('makes a run span with outcome, items and source held time, and child spans for the source and each stage', async () => {
     tracing = traceRuns({ tracer });
-    const report = await from([1, 2, 3, 4]).pipe(map((n: number) => n * 2), filter((n: number) => n > 2), label).run();
+    const report = await from([1, 2, 3, 4])
+      .pipe(
+        map((n: number) => n * 2),
+        filter((n: number) => n > 2),
+        label,
+      )
+      .run();
     const run = byName('sluice.run');
     expect(run.attributes).toMatchObject({
       'sluice.source.name': 'array',
@@ -59,8 +71,17 @@ describe('traceRuns', () => {
       expect(child.spanContext().traceId).toBe(run.spanContext().traceId);
     }
     expect(source.attributes).toMatchObject({ 'sluice.source.items': 4 });
-    expect(fused.attributes).toMatchObject({ 'sluice.stage.fused': true, 'sluice.stage.items_in': 4, 'sluice.stage.items_out': 3, 'sluice.stage.close': 'end' });
-    expect(stage.attributes).toMatchObject({ 'sluice.stage.index': 2, 'sluice.stage.items_in': 3, 'sluice.stage.items_out': 3 });
+    expect(fused.attributes).toMatchObject({
+      'sluice.stage.fused': true,
+      'sluice.stage.items_in': 4,
+      'sluice.stage.items_out': 3,
+      'sluice.stage.close': 'end',
+    });
+    expect(stage.attributes).toMatchObject({
+      'sluice.stage.index': 2,
+      'sluice.stage.items_in': 3,
+      'sluice.stage.items_out': 3,
+    });
   });
 
   it('parents the run span on the span active where the run was started', async () => {
@@ -80,15 +101,12 @@ describe('traceRuns', () => {
   it('sets error status on the run and on the stage where the error arose, not on the stages it passed through', async () => {
     tracing = traceRuns({ tracer });
     const boom = new Error('bad row');
-    const failing = from([1, 2]).pipe(
-      async function* check(source) {
-        for await (const n of source) {
-          if (n === 2) throw boom;
-          yield n;
-        }
-      },
-      label,
-    );
+    const failing = from([1, 2]).pipe(async function* check(source) {
+      for await (const n of source) {
+        if (n === 2) throw boom;
+        yield n;
+      }
+    }, label);
     await expect(failing.run()).rejects.toBe(boom);
     const run = byName('sluice.run');
     expect(run.status).toEqual({ code: SpanStatusCode.ERROR, message: 'bad row' });
@@ -105,7 +123,12 @@ describe('traceRuns', () => {
       const boom = new Error(`read failed (${twin})`);
       const failing = fromResource<string, number>({
         open: () => 'cursor',
-        read: () => (twin === 'sync' ? (() => { throw boom; })() : Promise.reject(boom)),
+        read: () =>
+          twin === 'sync'
+            ? (() => {
+                throw boom;
+              })()
+            : Promise.reject(boom),
         close: () => undefined,
       }).pipe(label);
       await expect(failing.run()).rejects.toBe(boom);
@@ -157,8 +180,16 @@ describe('traceRuns', () => {
     await from([1, 2]).pipe(label).run();
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(['sluice.run']);
-    expect(spans[0]!.events.map((e) => e.name)).toEqual(['sluice.stage.open', 'sluice.source.open', 'sluice.source.release', 'sluice.stage.close']);
-    expect(spans[0]!.events.at(-1)!.attributes).toMatchObject({ 'sluice.stage.name': 'label', 'sluice.stage.items_out': 2 });
+    expect(spans[0]!.events.map((e) => e.name)).toEqual([
+      'sluice.stage.open',
+      'sluice.source.open',
+      'sluice.source.release',
+      'sluice.stage.close',
+    ]);
+    expect(spans[0]!.events.at(-1)!.attributes).toMatchObject({
+      'sluice.stage.name': 'label',
+      'sluice.stage.items_out': 2,
+    });
   });
 
   it('unsubscribes from every channel on stop() and with `using`, and traces nothing after', async () => {
@@ -187,19 +218,33 @@ describe('traceRuns', () => {
     await pulled.promise;
     tracing.stop();
     expect(byName('sluice.run').attributes['sluice.run.unfinished']).toBe(true);
-    expect(exporter.getFinishedSpans().map((s) => s.name).sort()).toEqual(['sluice.run', 'sluice.source rows', 'sluice.stage label']);
+    expect(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['sluice.run', 'sluice.source rows', 'sluice.stage label']);
     gate.resolve();
     await running;
     expect(exporter.getFinishedSpans()).toHaveLength(3);
   });
 
   it('rejects bad options with coded errors', () => {
-    expect(() => traceRuns({ tracer: {} as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => traceRuns({ stages: 'all' as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => traceRuns({ tracers: tracer } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => traceRuns({ tracer: {} as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => traceRuns({ stages: 'all' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => traceRuns({ tracers: tracer } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
     for (const weird of [null, Symbol('t'), 10n, Object.create(null)]) {
       expect(() => traceRuns({ tracer: weird as never }), String(typeof weird)).toThrow(
-        expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION', message: expect.stringContaining('traceRuns(options).tracer') }),
+        expect.objectContaining({
+          code: 'ERR_SLUICE_INVALID_OPTION',
+          message: expect.stringContaining('traceRuns(options).tracer'),
+        }),
       );
     }
     expect(() => traceRuns(null as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));

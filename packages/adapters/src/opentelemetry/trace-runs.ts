@@ -46,7 +46,10 @@ const now = () => performance.timeOrigin + performance.now();
 function end(pending: Pending, at: number, origin: boolean, runError: unknown): void {
   if (origin) {
     pending.span.recordException(runError instanceof Error ? runError : String(runError));
-    pending.span.setStatus({ code: SpanStatusCode.ERROR, message: runError instanceof Error ? runError.message : String(runError) });
+    pending.span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: runError instanceof Error ? runError.message : String(runError),
+    });
   }
   pending.span.end(pending.endedAt ?? at);
 }
@@ -77,11 +80,17 @@ export function traceRuns(options: TraceRunsOptions = {}): RunTracing {
   validateKeys(options, ['tracer', 'stages'], 'traceRuns(options)');
   const tracer = options.tracer === undefined ? trace.getTracer('@sluice/adapters') : options.tracer;
   if (typeof (tracer as { startSpan?: unknown } | null)?.startSpan !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `traceRuns(options).tracer must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `traceRuns(options).tracer must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`,
+    );
   }
   const stages: string = options.stages ?? 'spans';
   if (!['spans', 'events', 'none'].includes(stages)) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `traceRuns(options).stages must be 'spans', 'events' or 'none', got ${describeValue(stages)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `traceRuns(options).stages must be 'spans', 'events' or 'none', got ${describeValue(stages)}`,
+    );
   }
   const runs = new Map<RunTraceContext, RunSpans>();
 
@@ -124,7 +133,10 @@ export function traceRuns(options: TraceRunsOptions = {}): RunTracing {
       if (message.outcome === 'failed' || message.outcome === 'timed-out') {
         const error = message.error;
         spans.span.recordException(error instanceof Error ? error : String(error));
-        spans.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        spans.span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
       }
       spans.span.end(at);
     },
@@ -138,7 +150,9 @@ export function traceRuns(options: TraceRunsOptions = {}): RunTracing {
       spans.span.addEvent('sluice.source.open', { 'sluice.source.name': name });
       return;
     }
-    spans.source = { span: tracer.startSpan(`sluice.source ${name}`, { attributes: { 'sluice.source.name': name } }, spans.context) };
+    spans.source = {
+      span: tracer.startSpan(`sluice.source ${name}`, { attributes: { 'sluice.source.name': name } }, spans.context),
+    };
   };
   const onSourceRelease = (m: unknown) => {
     const message = m as SourceMessage;
@@ -171,7 +185,11 @@ export function traceRuns(options: TraceRunsOptions = {}): RunTracing {
       'sluice.stage.close': message.how,
     };
     if (stages === 'events') {
-      spans.span.addEvent('sluice.stage.close', { 'sluice.stage.index': message.index, 'sluice.stage.name': message.name, ...attributes });
+      spans.span.addEvent('sluice.stage.close', {
+        'sluice.stage.index': message.index,
+        'sluice.stage.name': message.name,
+        ...attributes,
+      });
       return;
     }
     const pending = spans.stages.get(message.index);

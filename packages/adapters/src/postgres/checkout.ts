@@ -21,7 +21,11 @@ export async function checkOut(pool: PgPoolLike, signal: AbortSignal): Promise<C
   try {
     client = await raceSignal(connecting, signal);
   } catch (error) {
-    if (signal.aborted) connecting.then((late) => late.release(), () => undefined);
+    if (signal.aborted)
+      connecting.then(
+        (late) => late.release(),
+        () => undefined,
+      );
     throw error;
   }
   const checkout: Checkout = {

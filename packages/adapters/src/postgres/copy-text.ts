@@ -19,7 +19,8 @@ function copyValue(value: unknown): string {
   else if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') text = String(value);
   else if (value instanceof Date) text = value.toISOString();
   // bytea's hex form, whose backslash is itself escaped below.
-  else if (value instanceof Uint8Array) text = `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  else if (value instanceof Uint8Array)
+    text = `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
   else text = JSON.stringify(value);
   return text.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!);
 }
@@ -27,8 +28,13 @@ function copyValue(value: unknown): string {
 /** A row (an object keyed by column, or an array in column order) as one line of COPY text. */
 export function copyLine(row: unknown, columns: readonly string[]): string {
   if (typeof row !== 'object' || row === null) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres() takes rows as objects or arrays, got ${describeValue(row)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `toPostgres() takes rows as objects or arrays, got ${describeValue(row)}`,
+    );
   }
-  const cells = Array.isArray(row) ? columns.map((_, i) => copyValue(row[i])) : columns.map((c) => copyValue((row as Record<string, unknown>)[c]));
+  const cells = Array.isArray(row)
+    ? columns.map((_, i) => copyValue(row[i]))
+    : columns.map((c) => copyValue((row as Record<string, unknown>)[c]));
   return `${cells.join('\t')}\n`;
 }

@@ -14,17 +14,26 @@ describePg('fromPostgres under abort and broken connections', () => {
     const controller = new AbortController();
     const reason = new Error('client left');
     let report!: RunReport;
-    const run = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 }).run({ signal: controller.signal, onReport: (r) => (report = r) });
+    const run = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 }).run({
+      signal: controller.signal,
+      onReport: (r) => (report = r),
+    });
     await waitUntil(async () => (await activeBackends(admin, marker)).length === 1, 2000, 'the query running');
 
     const abortedAt = performance.now();
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
-    const goneAfterMs = await waitUntil(async () => (await activeBackends(admin, marker)).length === 0, 2000, 'the query gone');
+    const goneAfterMs = await waitUntil(
+      async () => (await activeBackends(admin, marker)).length === 0,
+      2000,
+      'the query gone',
+    );
     await report.closed;
     const releasedAfterMs = performance.now() - abortedAt;
 
-    console.log(`[measure] cancel: query gone from pg_stat_activity ${goneAfterMs.toFixed(0)} ms after the abort; client back ${releasedAfterMs.toFixed(0)} ms after`);
+    console.log(
+      `[measure] cancel: query gone from pg_stat_activity ${goneAfterMs.toFixed(0)} ms after the abort; client back ${releasedAfterMs.toFixed(0)} ms after`,
+    );
     expect(goneAfterMs).toBeLessThan(200);
     expect(releasedAfterMs).toBeLessThan(1000);
     expect({ idle: pool.idleCount, total: pool.totalCount }).toEqual({ idle: 1, total: 1 });
@@ -37,10 +46,12 @@ describePg('fromPostgres under abort and broken connections', () => {
     const admin = testPool(1);
     const marker = `terminate_${process.pid}`;
     // Caught from the start: the run may fail while the test still awaits the admin's query.
-    const failed = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 }).toArray().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failed = fromPostgres(pool, SLOW(marker), [], { batchSize: 300 })
+      .toArray()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     await waitUntil(async () => (await activeBackends(admin, marker)).length === 1, 2000, 'the query running');
     const [pid] = await activeBackends(admin, marker);
 

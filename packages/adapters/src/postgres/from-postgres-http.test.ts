@@ -16,14 +16,20 @@ async function exportServer(pool: pg.Pool, sql: string, readAhead: number, batch
   const report = deferred<SendReport>();
   const server = createServer((req, res) => {
     const csv = fromPostgres(pool, sql, [], { batchSize }).pipe(buffer(readAhead), formatCsv());
-    void sendPipeline(req, res, csv, { contentType: 'text/csv', onReport: (r) => report.resolve(r) }).catch(() => undefined);
+    void sendPipeline(req, res, csv, { contentType: 'text/csv', onReport: (r) => report.resolve(r) }).catch(
+      () => undefined,
+    );
   });
   closeAfterTest(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, report: report.promise };
 }
 
-function get(port: number, onResponse: (res: IncomingMessage) => void, onRequest?: (destroy: () => void) => void): void {
+function get(
+  port: number,
+  onResponse: (res: IncomingMessage) => void,
+  onRequest?: (destroy: () => void) => void,
+): void {
   const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
     res.on('error', () => undefined);
     onResponse(res);
@@ -36,7 +42,9 @@ function get(port: number, onResponse: (res: IncomingMessage) => void, onRequest
 describePg('fromPostgres behind an HTTP response', () => {
   beforeAll(async () => {
     const setup = testPool(1);
-    await setup.query(`create table ${ORDERS} (id int primary key, customer text, total numeric(10, 2), placed_at timestamptz)`);
+    await setup.query(
+      `create table ${ORDERS} (id int primary key, customer text, total numeric(10, 2), placed_at timestamptz)`,
+    );
     await setup.query(
       `insert into ${ORDERS} select g, 'customer ' || (g % 97), (g * 7919 % 100000) / 100.0, timestamptz '2026-01-01' + g * interval '1 minute' from generate_series(1, ${ROWS}) g`,
     );
@@ -97,15 +105,25 @@ describePg('fromPostgres behind an HTTP response', () => {
     const { port, report } = await exportServer(pool, sql, 1, 100);
     let leave!: () => void;
     // Nothing reaches the client before the CSV's first 64 KiB: it leaves while the query runs.
-    get(port, () => undefined, (destroy) => (leave = destroy));
+    get(
+      port,
+      () => undefined,
+      (destroy) => (leave = destroy),
+    );
     await waitUntil(async () => (await activeBackends(admin, marker)).length === 1, 5000, 'the export query running');
     const leftAt = performance.now();
     leave();
     const { outcome, run } = await report;
-    const goneMs = await waitUntil(async () => (await activeBackends(admin, marker)).length === 0, 2000, 'the query gone');
+    const goneMs = await waitUntil(
+      async () => (await activeBackends(admin, marker)).length === 0,
+      2000,
+      'the query gone',
+    );
     await run.closed;
     const goneAfterLeave = performance.now() - leftAt;
-    console.log(`[measure] client gone: query gone from pg_stat_activity and connection back within ${goneAfterLeave.toFixed(0)} ms of the disconnect (${goneMs.toFixed(0)} ms of polling)`);
+    console.log(
+      `[measure] client gone: query gone from pg_stat_activity and connection back within ${goneAfterLeave.toFixed(0)} ms of the disconnect (${goneMs.toFixed(0)} ms of polling)`,
+    );
     expect(outcome).toBe('client-gone');
     expect(run.source.items).toBeLessThan(5000);
     // From the socket's close through the server noticing it, the cancel, the report and the polling:

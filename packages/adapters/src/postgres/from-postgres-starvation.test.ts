@@ -24,7 +24,9 @@ async function service(pool: pg.Pool, readAhead: number): Promise<{ port: number
       return;
     }
     const csv = fromPostgres(pool, `select * from ${ORDERS} order by id`).pipe(buffer(readAhead), formatCsv());
-    void sendPipeline(req, res, csv, { contentType: 'text/csv', timeout: 60_000, onReport: () => finished++ }).catch(() => undefined);
+    void sendPipeline(req, res, csv, { contentType: 'text/csv', timeout: 60_000, onReport: () => finished++ }).catch(
+      () => undefined,
+    );
   });
   closeAfterTest(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +62,9 @@ describePg('fromPostgres under many slow clients', () => {
   beforeAll(async () => {
     const setup = testPool(1);
     await setup.query(`create table ${ORDERS} (id int primary key, customer text, total int, note text)`);
-    await setup.query(`insert into ${ORDERS} select g, 'customer ' || (g % 97), g * 7, repeat('x', 400) from generate_series(1, ${ROWS}) g`);
+    await setup.query(
+      `insert into ${ORDERS} select g, 'customer ' || (g % 97), g * 7, repeat('x', 400) from generate_series(1, ${ROWS}) g`,
+    );
   });
 
   it(`serves a fast request at once while ${CLIENTS} stalled clients download from a pool of 2, when the exports read ahead`, async () => {
@@ -75,7 +79,9 @@ describePg('fromPostgres under many slow clients', () => {
     await allReleased.promise;
     const latency = await fastRequest(port);
     // How many responses the kernel's socket buffers absorbed whole differs per Node line (all 20 on 26).
-    console.log(`[measure] starvation, buffer(${ROWS}): fast request served in ${latency.toFixed(0)} ms; ${CLIENTS - finished()} of ${CLIENTS} downloads still sending`);
+    console.log(
+      `[measure] starvation, buffer(${ROWS}): fast request served in ${latency.toFixed(0)} ms; ${CLIENTS - finished()} of ${CLIENTS} downloads still sending`,
+    );
     expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: 2, waiting: 0 });
     expect(latency).toBeLessThan(1000);
     for (const client of clients) client.destroy();
@@ -93,7 +99,9 @@ describePg('fromPostgres under many slow clients', () => {
     for (const client of clients) client.destroy();
     const latency = await fast;
     const afterLeave = performance.now() - leftAt;
-    console.log(`[measure] starvation, no buffer: the fast request queued behind ${CLIENTS - 1} stalled exports, waited ${latency.toFixed(0)} ms in all and was served ${afterLeave.toFixed(0)} ms after the stalled clients left`);
+    console.log(
+      `[measure] starvation, no buffer: the fast request queued behind ${CLIENTS - 1} stalled exports, waited ${latency.toFixed(0)} ms in all and was served ${afterLeave.toFixed(0)} ms after the stalled clients left`,
+    );
     await until(() => pool.idleCount === 2 && pool.waitingCount === 0);
   });
 });

@@ -34,7 +34,9 @@ describePg('fromPostgres', () => {
   it('leaves no abort listener from the checkout and the cursor reads once the query was read out', async () => {
     const pool = testPool(1);
     const live = await liveAbortListenersAfter(async () => {
-      const rows = await fromPostgres<Order>(pool, `select id from ${ORDERS} order by id`, [], { batchSize: 100 }).toArray();
+      const rows = await fromPostgres<Order>(pool, `select id from ${ORDERS} order by id`, [], {
+        batchSize: 100,
+      }).toArray();
       expect(rows).toHaveLength(1234);
     });
     expect(live).toBe(0);
@@ -42,7 +44,11 @@ describePg('fromPostgres', () => {
 
   it('reads every row of the query in order, with its parameters bound', async () => {
     const pool = testPool(1);
-    const rows = await fromPostgres<Order>(pool, `select id, customer from ${ORDERS} where id > $1 order by id`, [4]).toArray();
+    const rows = await fromPostgres<Order>(
+      pool,
+      `select id, customer from ${ORDERS} where id > $1 order by id`,
+      [4],
+    ).toArray();
     expect(rows).toHaveLength(1230);
     expect(rows[0]).toEqual({ id: 5, customer: 'customer 5' });
     expect(rows.at(-1)).toEqual({ id: 1234, customer: 'customer 2' });
@@ -70,7 +76,9 @@ describePg('fromPostgres', () => {
 
   it('ends with an empty read when the last batch is exactly full, and returns the client', async () => {
     const pool = testPool(1);
-    const rows = await fromPostgres<Order>(pool, `select id from ${ORDERS} where id <= 1000`, [], { batchSize: 500 }).toArray();
+    const rows = await fromPostgres<Order>(pool, `select id from ${ORDERS} where id <= 1000`, [], {
+      batchSize: 500,
+    }).toArray();
     expect(rows).toHaveLength(1000);
     expect({ idle: pool.idleCount, total: pool.totalCount }).toEqual({ idle: 1, total: 1 });
   });
@@ -105,25 +113,47 @@ describePg('fromPostgres', () => {
     holder.release();
     // The pool hands the freed client to the aborted run's wait, which releases it at once.
     for (let i = 0; i < 50 && pool.idleCount === 0; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect({ idle: pool.idleCount, total: pool.totalCount, waiting: pool.waitingCount }).toEqual({ idle: 1, total: 1, waiting: 0 });
+    expect({ idle: pool.idleCount, total: pool.totalCount, waiting: pool.waitingCount }).toEqual({
+      idle: 1,
+      total: 1,
+      waiting: 0,
+    });
   });
 
   it('throws coded errors for bad arguments when called', () => {
     const pool = testPool(1);
     const call = fromPostgres as (...args: unknown[]) => unknown;
-    expect(() => call({}, 'select 1')).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool) must be a pg Pool (with connect()), got an instance of Object' }));
+    expect(() => call({}, 'select 1')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SLUICE_INVALID_ARGUMENT',
+        message: 'fromPostgres(pool) must be a pg Pool (with connect()), got an instance of Object',
+      }),
+    );
     expect(() => call(pool, 42)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
     expect(() => call(pool, 'select $1', { a: 1 })).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'fromPostgres(pool, sql, params) must be an array of parameters, got an instance of Object' }),
+      expect.objectContaining({
+        code: 'ERR_SLUICE_INVALID_ARGUMENT',
+        message: 'fromPostgres(pool, sql, params) must be an array of parameters, got an instance of Object',
+      }),
     );
-    expect(() => call(pool, 'select 1', [], { batchSize: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => call(pool, 'select 1', [], { cancelTimeout: 'soon' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => call(pool, 'select 1', [], { timeout: 5 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => call(pool, 'select 1', [], { batchSize: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => call(pool, 'select 1', [], { cancelTimeout: 'soon' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => call(pool, 'select 1', [], { timeout: 5 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 
   it('runs the documented example', async () => {
     const pool = testPool(1);
-    const ids = await fromPostgres<{ id: number }>(pool, `select id from ${ORDERS} where id < $1 order by id`, [3]).toArray();
+    const ids = await fromPostgres<{ id: number }>(
+      pool,
+      `select id from ${ORDERS} where id < $1 order by id`,
+      [3],
+    ).toArray();
     expect(ids).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });

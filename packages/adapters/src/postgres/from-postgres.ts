@@ -66,8 +66,16 @@ export function fromPostgres<Row = Record<string, unknown>>(
   validateDriver(pool, ['connect'], 'a pg Pool', 'fromPostgres(pool)');
   validateSql(sql, 'fromPostgres(pool, sql)');
   validateParams(params, 'fromPostgres(pool, sql, params)', false);
-  const { batchSize, name } = validateQueryOptions(options, ['batchSize', 'name', 'cancelTimeout'], where, 'fromPostgres');
-  const cancelTimeout = options.cancelTimeout === undefined ? 1000 : validateInteger(options.cancelTimeout, `${where}.cancelTimeout`, 1, 600_000);
+  const { batchSize, name } = validateQueryOptions(
+    options,
+    ['batchSize', 'name', 'cancelTimeout'],
+    where,
+    'fromPostgres',
+  );
+  const cancelTimeout =
+    options.cancelTimeout === undefined
+      ? 1000
+      : validateInteger(options.cancelTimeout, `${where}.cancelTimeout`, 1, 600_000);
   const values = params === undefined ? undefined : [...params];
   return fromResource<OpenQuery<Row>, Row>({
     name,
@@ -93,7 +101,12 @@ export function fromPostgres<Row = Record<string, unknown>>(
 }
 
 /** One `cursor.read()`; an abort while it runs cancels the query on the server. */
-function readRows<Row>(query: OpenQuery<Row>, want: number, signal: AbortSignal, cancelTimeout: number): Promise<Row[]> {
+function readRows<Row>(
+  query: OpenQuery<Row>,
+  want: number,
+  signal: AbortSignal,
+  cancelTimeout: number,
+): Promise<Row[]> {
   if (signal.aborted) return Promise.reject(signal.reason);
   const { checkout } = query;
   return new Promise<Row[]>((resolve, reject) => {

@@ -40,5 +40,7 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
-  return typeof message === 'string' && /^Connection terminated|^Client has encountered a connection error/.test(message);
+  return (
+    typeof message === 'string' && /^Connection terminated|^Client has encountered a connection error/.test(message)
+  );
 }

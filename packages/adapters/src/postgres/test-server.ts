@@ -26,7 +26,12 @@ export function testPool(max: number): pg.Pool {
 }
 
 afterAll(async () => {
-  await Promise.all(pools.splice(0).filter((pool) => !pool.ending).map((pool) => pool.end()));
+  await Promise.all(
+    pools
+      .splice(0)
+      .filter((pool) => !pool.ending)
+      .map((pool) => pool.end()),
+  );
 });
 
 const servers: Server[] = [];

@@ -8,16 +8,32 @@ import { describePg, tableName, testPool } from './test-server.js';
 const PEOPLE = tableName('people');
 
 const tricky = [
-  { id: 1, name: 'Ada\tLovelace', note: 'line one\nline two', tags: { a: [1, 2] }, born: new Date('1815-12-10T00:00:00.000Z'), photo: Buffer.from([0, 1, 255]) },
+  {
+    id: 1,
+    name: 'Ada\tLovelace',
+    note: 'line one\nline two',
+    tags: { a: [1, 2] },
+    born: new Date('1815-12-10T00:00:00.000Z'),
+    photo: Buffer.from([0, 1, 255]),
+  },
   { id: 2, name: 'back\\slash \\N', note: null, tags: null, born: null, photo: null },
-  { id: 3, name: 'Grüße, 東京 🚀', note: 'carriage\rreturn', tags: [], born: new Date('2026-01-02T03:04:05.678Z'), photo: Buffer.alloc(0) },
+  {
+    id: 3,
+    name: 'Grüße, 東京 🚀',
+    note: 'carriage\rreturn',
+    tags: [],
+    born: new Date('2026-01-02T03:04:05.678Z'),
+    photo: Buffer.alloc(0),
+  },
 ];
 
 describePg('toPostgres', () => {
   let pool: pg.Pool;
   beforeAll(async () => {
     pool = testPool(1);
-    await pool.query(`create table ${PEOPLE} (id int primary key, name text not null, note text, tags jsonb, born timestamptz, photo bytea)`);
+    await pool.query(
+      `create table ${PEOPLE} (id int primary key, name text not null, note text, tags jsonb, born timestamptz, photo bytea)`,
+    );
   });
 
   async function people(): Promise<unknown[]> {
@@ -26,7 +42,9 @@ describePg('toPostgres', () => {
 
   it('copies every row into the table, values intact, and returns the client', async () => {
     await pool.query(`truncate ${PEOPLE}`);
-    const result = await from(tricky).to(toPostgres(pool, PEOPLE, ['id', 'name', 'note', 'tags', 'born', 'photo'], { chunkSize: 16 }));
+    const result = await from(tricky).to(
+      toPostgres(pool, PEOPLE, ['id', 'name', 'note', 'tags', 'born', 'photo'], { chunkSize: 16 }),
+    );
     expect(result).toEqual({ rows: 3 });
     expect(await people()).toEqual(tricky.map((row) => ({ ...row, note: row.note ?? null })));
     expect({ idle: pool.idleCount, total: pool.totalCount }).toEqual({ idle: 1, total: 1 });
@@ -36,7 +54,9 @@ describePg('toPostgres', () => {
     await pool.query(`truncate ${PEOPLE}`);
     const rows = Array.from({ length: 10_000 }, (_, i) => [i, `person ${i}`]);
     expect(await from(rows).to(toPostgres(pool, PEOPLE, ['id', 'name']))).toEqual({ rows: 10_000 });
-    expect((await pool.query(`select count(*)::int as n, max(name) as last from ${PEOPLE}`)).rows).toEqual([{ n: 10_000, last: 'person 9999' }]);
+    expect((await pool.query(`select count(*)::int as n, max(name) as last from ${PEOPLE}`)).rows).toEqual([
+      { n: 10_000, last: 'person 9999' },
+    ]);
   });
 
   it('rolls the COPY back when the run is aborted mid-way, and the client stays usable', async () => {
@@ -51,7 +71,9 @@ describePg('toPostgres', () => {
         yield { id: i, name: `p${i}` };
       }
     }
-    const run = from(rows()).to(toPostgres(pool, PEOPLE, ['id', 'name'], { chunkSize: 1024 }), { signal: controller.signal });
+    const run = from(rows()).to(toPostgres(pool, PEOPLE, ['id', 'name'], { chunkSize: 1024 }), {
+      signal: controller.signal,
+    });
     await halfway.promise;
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
@@ -75,7 +97,10 @@ describePg('toPostgres', () => {
 
   it('rejects with the server error for a row the table refuses, and stores nothing', async () => {
     await pool.query(`truncate ${PEOPLE}`);
-    const rows = [{ id: 1, name: 'ok' }, { id: 'two', name: 'bad id' }];
+    const rows = [
+      { id: 1, name: 'ok' },
+      { id: 'two', name: 'bad id' },
+    ];
     await expect(from(rows).to(toPostgres(pool, PEOPLE, ['id', 'name']))).rejects.toMatchObject({ code: '22P02' });
     expect(await people()).toEqual([]);
     expect(pool.idleCount).toBe(1);
@@ -85,7 +110,11 @@ describePg('toPostgres', () => {
     const call = toPostgres as (...args: unknown[]) => unknown;
     expect(() => call(pool, '', ['id'])).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
     expect(() => call(pool, PEOPLE, [])).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => call(pool, PEOPLE, ['id'], { chunkSize: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => call({ query() {} }, PEOPLE, ['id'])).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
+    expect(() => call(pool, PEOPLE, ['id'], { chunkSize: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => call({ query() {} }, PEOPLE, ['id'])).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
   });
 });

@@ -51,15 +51,25 @@ export function toPostgres<Row extends object = Record<string, unknown>>(
   const where = 'toPostgres(pool, table, columns, options)';
   validateDriver(pool, ['connect'], 'a pg Pool', 'toPostgres(pool)');
   if (typeof table !== 'string' || table === '') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toPostgres(pool, table) must be a non-empty table name, got ${describeValue(table)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `toPostgres(pool, table) must be a non-empty table name, got ${describeValue(table)}`,
+    );
   }
   if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string' && c !== '')) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'toPostgres(pool, table, columns) must be a non-empty array of column names');
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      'toPostgres(pool, table, columns) must be a non-empty array of column names',
+    );
   }
   validateObject(options, where);
   validateKeys(options, ['chunkSize', 'cancelTimeout'], where);
-  const chunkSize = options.chunkSize === undefined ? 65_536 : validateInteger(options.chunkSize, `${where}.chunkSize`, 1);
-  const cancelTimeout = options.cancelTimeout === undefined ? 1000 : validateInteger(options.cancelTimeout, `${where}.cancelTimeout`, 1, 600_000);
+  const chunkSize =
+    options.chunkSize === undefined ? 65_536 : validateInteger(options.chunkSize, `${where}.chunkSize`, 1);
+  const cancelTimeout =
+    options.cancelTimeout === undefined
+      ? 1000
+      : validateInteger(options.cancelTimeout, `${where}.cancelTimeout`, 1, 600_000);
   const sql = `COPY ${quoteName(table)} (${columns.map(quoteName).join(', ')}) FROM STDIN`;
   const cols = [...columns];
 

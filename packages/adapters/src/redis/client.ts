@@ -56,7 +56,9 @@ export function validateClient(client: unknown, name: string): asserts client is
 
 /** The caller's own connection: never ended by the adapters. */
 export function shared(client: RedisClientLike): RedisConnection['send'] {
-  return isNodeRedis(client) ? (args) => client.sendCommand(args) : ([command, ...args]) => client.call(command!, ...args);
+  return isNodeRedis(client)
+    ? (args) => client.sendCommand(args)
+    : ([command, ...args]) => client.call(command!, ...args);
 }
 
 /**

@@ -17,10 +17,22 @@ interface Worker {
 }
 
 function worker(stream: string, consumer: string, mode: string, claimIdleMs: number): Worker {
-  const child = fork(new URL('./fixtures/group-worker.ts', import.meta.url), [REDIS_URL!, stream, 'g', consumer, join(dir, `${stream.split(':').at(-1)}-${consumer}-${mode}.txt`), mode, String(claimIdleMs)], {
-    execArgv: ['--import', 'tsx', '--conditions=sluice-source'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    new URL('./fixtures/group-worker.ts', import.meta.url),
+    [
+      REDIS_URL!,
+      stream,
+      'g',
+      consumer,
+      join(dir, `${stream.split(':').at(-1)}-${consumer}-${mode}.txt`),
+      mode,
+      String(claimIdleMs),
+    ],
+    {
+      execArgv: ['--import', 'tsx', '--conditions=sluice-source'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const messages: string[] = [];
   const waiters: ((m: string) => void)[] = [];
   child.on('message', (m) => {
@@ -34,7 +46,9 @@ function worker(stream: string, consumer: string, mode: string, claimIdleMs: num
       if (found) return resolve(found);
       const check = (m: string) => (wanted === undefined || m === wanted ? resolve(m) : waiters.push(check));
       waiters.push(check);
-      void exited.then(() => reject(new Error(`worker ${consumer} exited without saying ${wanted ?? 'anything'} (${messages.join(', ')})`)));
+      void exited.then(() =>
+        reject(new Error(`worker ${consumer} exited without saying ${wanted ?? 'anything'} (${messages.join(', ')})`)),
+      );
     });
   return { child, message, exited };
 }
@@ -52,16 +66,26 @@ function tally(stream: string): { missing: number; duplicates: number; lines: nu
       lines++;
     }
   }
-  return { missing: counts.filter((c) => c === 0).length, duplicates: lines - N + counts.filter((c) => c === 0).length, lines };
+  return {
+    missing: counts.filter((c) => c === 0).length,
+    duplicates: lines - N + counts.filter((c) => c === 0).length,
+    lines,
+  };
 }
 
 describeRedis('three consumer processes in one group (100,000 entries, buffer and batch before the sink)', () => {
-  it('loses nothing when one is SIGKILLed mid-batch: every entry reaches a sink, the pending list ends empty', { timeout: 120_000 }, async () => {
+  it('loses nothing when one is SIGKILLed mid-batch: every entry reaches a sink, the pending list ends empty', {
+    timeout: 120_000,
+  }, async () => {
     const client = await testClient();
     const stream = streamName('kill');
     await client.sendCommand(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
     await fill(client, stream, N);
-    const [a, b, c] = [worker(stream, 'a', 'normal', 60_000), worker(stream, 'b', 'hang', 60_000), worker(stream, 'c', 'normal', 60_000)];
+    const [a, b, c] = [
+      worker(stream, 'a', 'normal', 60_000),
+      worker(stream, 'b', 'hang', 60_000),
+      worker(stream, 'c', 'normal', 60_000),
+    ];
     await b.message('hanging');
     b.child.kill('SIGKILL');
     await b.exited;
@@ -73,7 +97,9 @@ describeRedis('three consumer processes in one group (100,000 entries, buffer an
     expect(await again.message()).toBe('completed');
     await Promise.all([a.exited, c.exited, again.exited]);
     const { missing, duplicates, lines } = tally(stream);
-    console.log(`[consumer group, SIGKILL] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`);
+    console.log(
+      `[consumer group, SIGKILL] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
+    );
     expect(missing).toBe(0);
     // At most the batches written but not yet acked when it was killed (a few of 150); a claim that
     // handed out entries the run still held used to add hundreds.
@@ -82,12 +108,18 @@ describeRedis('three consumer processes in one group (100,000 entries, buffer an
     expect(await pendingCount(client, stream, 'g')).toBe(0);
   });
 
-  it('loses nothing when one sink fails and another run is aborted, once both are restarted', { timeout: 120_000 }, async () => {
+  it('loses nothing when one sink fails and another run is aborted, once both are restarted', {
+    timeout: 120_000,
+  }, async () => {
     const client = await testClient();
     const stream = streamName('fail');
     await client.sendCommand(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
     await fill(client, stream, N);
-    const [a, b, c] = [worker(stream, 'a', 'normal', 60_000), worker(stream, 'b', 'fail', 60_000), worker(stream, 'c', 'abort', 60_000)];
+    const [a, b, c] = [
+      worker(stream, 'a', 'normal', 60_000),
+      worker(stream, 'b', 'fail', 60_000),
+      worker(stream, 'c', 'abort', 60_000),
+    ];
     expect(await b.message()).toBe('sink failed');
     expect(await c.message()).toBe('aborted');
     expect(await a.message()).toBe('completed');
@@ -97,7 +129,9 @@ describeRedis('three consumer processes in one group (100,000 entries, buffer an
     expect(await c2.message()).toBe('completed');
     await Promise.all([b2.exited, c2.exited]);
     const { missing, duplicates, lines } = tally(stream);
-    console.log(`[consumer group, failing sink + abort] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`);
+    console.log(
+      `[consumer group, failing sink + abort] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
+    );
     expect(missing).toBe(0);
     expect(duplicates).toBeLessThanOrEqual(900);
     expect(await pendingCount(client, stream, 'g')).toBe(0);

@@ -55,23 +55,42 @@ export async function reclaim(
   const { stream, group, consumer, count, claimIdleMs, deadLetter } = spec;
   const idle = String(claimIdleMs);
   if (deadLetter) {
-    const pending = (await send(['XPENDING', stream, group, 'IDLE', idle, '-', '+', String(count)])) as [string, string, number, number][];
+    const pending = (await send(['XPENDING', stream, group, 'IDLE', idle, '-', '+', String(count)])) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
     for (const [id, , , deliveries] of pending) {
       if (Number(deliveries) < deadLetter.maxDeliveries || held.has(id)) continue;
       // XCLAIM with the same idle bound: if another consumer took it meanwhile, it returns nothing.
       const claimed = readReply([[stream, await send(['XCLAIM', stream, group, consumer, idle, id])]]);
       for (const entry of claimed) {
         const flat = Object.entries(entry.fields).flat();
-        await send(['XADD', deadLetter.stream, '*', ...flat, 'sluice:id', entry.id, 'sluice:deliveries', String(deliveries)]);
+        await send([
+          'XADD',
+          deadLetter.stream,
+          '*',
+          ...flat,
+          'sluice:id',
+          entry.id,
+          'sluice:deliveries',
+          String(deliveries),
+        ]);
         await send(['XACK', stream, group, entry.id]);
       }
     }
   }
-  const [next, entries, deleted] = (await send(['XAUTOCLAIM', stream, group, consumer, idle, cursor, 'COUNT', String(count)])) as [
-    string,
-    RawEntry[],
-    string[] | undefined,
-  ];
+  const [next, entries, deleted] = (await send([
+    'XAUTOCLAIM',
+    stream,
+    group,
+    consumer,
+    idle,
+    cursor,
+    'COUNT',
+    String(count),
+  ])) as [string, RawEntry[], string[] | undefined];
   if (deleted && deleted.length > 0) await send(['XACK', stream, group, ...deleted]);
   // Entries this run still holds (in a buffer, a batch) are its own already: claiming them again
   // would deliver them twice in one run.

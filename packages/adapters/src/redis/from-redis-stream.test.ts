@@ -95,23 +95,31 @@ describeRedis('fromRedisStream', () => {
       }
     };
     const base = { client, stream, group: 'g', count: 32, blockMs: 20, untilIdle: true };
-    await expect(fromRedisStream({ ...base, consumer: 'a' }).pipe(buffer(64), batch(20)).to(ackAfter(failing))).rejects.toBe(boom);
+    await expect(
+      fromRedisStream({ ...base, consumer: 'a' })
+        .pipe(buffer(64), batch(20))
+        .to(ackAfter(failing)),
+    ).rejects.toBe(boom);
     const pending = await pendingCount(client, stream, 'g');
     expect(pending).toBeGreaterThan(0);
     expect(written.length + pending).toBeLessThanOrEqual(500);
     const after: number[] = [];
     await fromRedisStream({ ...base, consumer: 'b', claimIdleMs: 0 })
       .pipe(batch(20))
-      .to(ackAfter(async (batches: AsyncIterable<RedisStreamEntry[]>) => {
-        for await (const rows of batches) after.push(...numbers(rows));
-      }));
+      .to(
+        ackAfter(async (batches: AsyncIterable<RedisStreamEntry[]>) => {
+          for await (const rows of batches) after.push(...numbers(rows));
+        }),
+      );
     expect(new Set([...written, ...after]).size).toBe(500);
     expect(written.filter((n) => after.includes(n))).toEqual([]);
     expect(await pendingCount(client, stream, 'g')).toBe(0);
   });
 
   // 50 ms of wall clock on a shared 2-core machine: a retry absorbs a burst of load from elsewhere.
-  it('ends a run aborted during a blocking read within 50 ms, leaving no connection, listener or timer', { retry: 2 }, async () => {
+  it('ends a run aborted during a blocking read within 50 ms, leaving no connection, listener or timer', {
+    retry: 2,
+  }, async () => {
     const name = `sluice-abort-${process.pid}-${Date.now()}`;
     const client = await testClient(name);
     const stream = streamName('abort');
@@ -121,7 +129,10 @@ describeRedis('fromRedisStream', () => {
     const reading = new Promise<void>((resolve) => (blocked = resolve));
     const run = fromRedisStream({ client, stream, group: 'g', consumer: 'a', blockMs: 10_000 })
       .pipe(buffer(4))
-      .to(ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => void (await drain(items))), { signal: controller.signal });
+      .to(
+        ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => void (await drain(items))),
+        { signal: controller.signal },
+      );
     // Wait until the blocking read is on the server (CLIENT LIST shows the command).
     for (let i = 0; i < 200; i++) {
       const list = String(await client.sendCommand(['CLIENT', 'LIST']));
@@ -143,7 +154,15 @@ describeRedis('fromRedisStream', () => {
     const client = await testClient();
     const stream = streamName('dead');
     await fill(client, stream, 3);
-    const base = { client, stream, group: 'g', blockMs: 20, untilIdle: true, claimIdleMs: 0, deadLetter: { maxDeliveries: 2 } };
+    const base = {
+      client,
+      stream,
+      group: 'g',
+      blockMs: 20,
+      untilIdle: true,
+      claimIdleMs: 0,
+      deadLetter: { maxDeliveries: 2 },
+    };
     const poison = ackAfter(async (items: AsyncIterable<RedisStreamEntry>) => {
       for await (const e of items) if (e.fields.n === '2') throw new Error('poison');
     });
@@ -164,13 +183,28 @@ describeRedis('fromRedisStream', () => {
   });
 
   it('rejects bad options with coded errors', () => {
-    const client = { sendCommand: async () => null, duplicate: () => client, connect: async () => undefined, destroy: () => undefined };
+    const client = {
+      sendCommand: async () => null,
+      duplicate: () => client,
+      connect: async () => undefined,
+      destroy: () => undefined,
+    };
     const ok = { client, stream: 's', group: 'g', consumer: 'c' };
-    expect(() => fromRedisStream({ ...ok, client: {} as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => fromRedisStream({ ...ok, stream: '' })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => fromRedisStream({ ...ok, count: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => fromRedisStream({ ...ok, blocMs: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => fromRedisStream({ ...ok, deadLetter: { maxDeliveries: 0 } })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    expect(() => fromRedisStream({ ...ok, client: {} as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => fromRedisStream({ ...ok, stream: '' })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => fromRedisStream({ ...ok, count: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => fromRedisStream({ ...ok, blocMs: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => fromRedisStream({ ...ok, deadLetter: { maxDeliveries: 0 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
   });
 });
 

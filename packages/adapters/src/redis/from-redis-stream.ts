@@ -42,7 +42,19 @@ interface Consumer {
   claimCursor: string;
 }
 
-const KEYS = ['client', 'stream', 'group', 'consumer', 'count', 'blockMs', 'claimIdleMs', 'claimEveryMs', 'startId', 'deadLetter', 'untilIdle'];
+const KEYS = [
+  'client',
+  'stream',
+  'group',
+  'consumer',
+  'count',
+  'blockMs',
+  'claimIdleMs',
+  'claimEveryMs',
+  'startId',
+  'deadLetter',
+  'untilIdle',
+];
 
 /**
  * Reads a Redis stream as one consumer of a consumer group, at least once: every entry is acked
@@ -86,7 +98,10 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
     validateObject(options.deadLetter, `${name}.deadLetter`);
     validateKeys(options.deadLetter, ['maxDeliveries', 'stream'], `${name}.deadLetter`);
     const maxDeliveries = validateInteger(options.deadLetter.maxDeliveries, `${name}.deadLetter.maxDeliveries`, 1);
-    deadLetter = { maxDeliveries, stream: validateName(options.deadLetter.stream ?? `${stream}:dead`, `${name}.deadLetter.stream`) };
+    deadLetter = {
+      maxDeliveries,
+      stream: validateName(options.deadLetter.stream ?? `${stream}:dead`, `${name}.deadLetter.stream`),
+    };
   }
   const send = shared(client);
   const spec: ClaimSpec = { stream, group, consumer, count, claimIdleMs, deadLetter };
@@ -112,7 +127,12 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
     for (;;) {
       // A sweep of the pending list, once begun, goes on page by page before new entries are read.
       while (state.pending.length === 0 && (state.claimCursor !== '0-0' || performance.now() >= state.nextClaim)) {
-        ({ entries: state.pending, cursor: state.claimCursor } = await reclaim(send, spec, state.held, state.claimCursor));
+        ({ entries: state.pending, cursor: state.claimCursor } = await reclaim(
+          send,
+          spec,
+          state.held,
+          state.claimCursor,
+        ));
         if (state.claimCursor === '0-0') {
           state.nextClaim = performance.now() + claimEveryMs;
           break;
@@ -123,7 +143,19 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
           ? state.pending.splice(0, n)
           : readReply(
               await state.blocking
-                .send(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(n), 'BLOCK', String(blockMs), 'STREAMS', stream, '>'])
+                .send([
+                  'XREADGROUP',
+                  'GROUP',
+                  group,
+                  consumer,
+                  'COUNT',
+                  String(n),
+                  'BLOCK',
+                  String(blockMs),
+                  'STREAMS',
+                  stream,
+                  '>',
+                ])
                 .catch((error: unknown) => {
                   // Our own disconnect on abort ends the BLOCK with an error: that is the abort
                   // coming back (the run knows its reason), not a failure to report.

@@ -37,7 +37,9 @@ export function streamName(label: string): string {
 /** Appends `n` entries `{ n: i }` in pipelined chunks. */
 export async function fill(client: Client, stream: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 1000) {
-    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, j) => client.sendCommand(['XADD', stream, '*', 'n', String(i + j)]));
+    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, j) =>
+      client.sendCommand(['XADD', stream, '*', 'n', String(i + j)]),
+    );
     await Promise.all(chunk);
   }
 }
@@ -50,7 +52,9 @@ export async function pendingCount(client: Client, stream: string, group: string
 
 /** Connections the server has open under `name` (the client's and its duplicates'). */
 export async function connectionCount(client: Client, name: string): Promise<number> {
-  const lines = String(await client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n');
+  const lines = String(await client.sendCommand(['CLIENT', 'LIST']))
+    .trim()
+    .split('\n');
   return lines.filter((line) => line.includes(` name=${name} `)).length;
 }
 

@@ -35,7 +35,9 @@ describeRedis('toRedisStream', () => {
   it('trims the stream to about maxLen entries', async () => {
     const client = await testClient();
     const stream = streamName('trim');
-    await from(Array.from({ length: 5000 }, (_, n) => ({ n }))).pipe(batch(500)).to(toRedisStream({ client, stream, maxLen: 1000 }));
+    await from(Array.from({ length: 5000 }, (_, n) => ({ n })))
+      .pipe(batch(500))
+      .to(toRedisStream({ client, stream, maxLen: 1000 }));
     const length = Number(await client.sendCommand(['XLEN', stream]));
     expect(length).toBeGreaterThanOrEqual(1000);
     expect(length).toBeLessThan(5000);
@@ -51,8 +53,14 @@ describeRedis('toRedisStream', () => {
       controller.abort(new Error('stop'));
       await gate.promise;
     }
-    await expect(from(source).to(toRedisStream({ client, stream }), { signal: controller.signal })).rejects.toThrow('stop');
-    await expect(from([{ n: 1 }, 'oops' as never]).to(toRedisStream({ client, stream }))).rejects.toMatchObject({ code: 'ERR_SLUICE_INVALID_ARGUMENT' });
-    expect(() => toRedisStream({ client, stream, maxLen: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
+    await expect(from(source).to(toRedisStream({ client, stream }), { signal: controller.signal })).rejects.toThrow(
+      'stop',
+    );
+    await expect(from([{ n: 1 }, 'oops' as never]).to(toRedisStream({ client, stream }))).rejects.toMatchObject({
+      code: 'ERR_SLUICE_INVALID_ARGUMENT',
+    });
+    expect(() => toRedisStream({ client, stream, maxLen: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
   });
 });

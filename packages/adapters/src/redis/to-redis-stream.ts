@@ -43,21 +43,28 @@ export interface ToRedisStreamResult {
  * await from(orders).pipe(batch(500)).to(toRedisStream({ client, stream: 'orders', maxLen: 1_000_000 }));
  * ```
  */
-export function toRedisStream(options: ToRedisStreamOptions): Sink<RedisStreamFields | readonly RedisStreamFields[], ToRedisStreamResult> {
+export function toRedisStream(
+  options: ToRedisStreamOptions,
+): Sink<RedisStreamFields | readonly RedisStreamFields[], ToRedisStreamResult> {
   const name = 'toRedisStream(options)';
   validateObject(options, name);
   validateKeys(options, ['client', 'stream', 'maxLen'], name);
   validateClient(options.client, name);
   const stream = validateName(options.stream, `${name}.stream`);
-  const trim = options.maxLen === undefined ? [] : ['MAXLEN', '~', String(validateInteger(options.maxLen, `${name}.maxLen`, 1))];
+  const trim =
+    options.maxLen === undefined ? [] : ['MAXLEN', '~', String(validateInteger(options.maxLen, `${name}.maxLen`, 1))];
   const send = shared(options.client);
   const command = (fields: RedisStreamFields): string[] => {
     if (typeof fields !== 'object' || fields === null) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `toRedisStream: every item must be an object of fields, got ${describeValue(fields)}`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_ARGUMENT',
+        `toRedisStream: every item must be an object of fields, got ${describeValue(fields)}`,
+      );
     }
     const flat: string[] = [];
     for (const [key, value] of Object.entries(fields)) flat.push(key, String(value));
-    if (flat.length === 0) throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'toRedisStream: an entry needs at least one field');
+    if (flat.length === 0)
+      throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', 'toRedisStream: an entry needs at least one field');
     return ['XADD', stream, ...trim, '*', ...flat];
   };
   return async function toRedisStreamSink(items, { signal }) {

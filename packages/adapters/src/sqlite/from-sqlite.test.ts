@@ -51,7 +51,10 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
 
   it('binds positional and named parameters', async () => {
     const positional = await fromSqlite<Order>(db, 'select id from orders where id between ? and ?', [3, 5]).toArray();
-    const named = await fromSqlite<Order>(db, 'select id from orders where id between :lo and :hi', { lo: 7, hi: 8 }).toArray();
+    const named = await fromSqlite<Order>(db, 'select id from orders where id between :lo and :hi', {
+      lo: 7,
+      hi: 8,
+    }).toArray();
     expect(positional.map((r) => r.id)).toEqual([3, 4, 5]);
     expect(named.map((r) => r.id)).toEqual([7, 8]);
   });
@@ -122,10 +125,12 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
     const { spy, counts } = watched(db);
     const boom = new Error('boom');
     const run = fromSqlite<Order>(spy, 'select id from orders')
-      .pipe(map((row: Order) => {
-        if (row.id === 3) throw boom;
-        return row;
-      }))
+      .pipe(
+        map((row: Order) => {
+          if (row.id === 3) throw boom;
+          return row;
+        }),
+      )
       .toArray();
     await expect(run).rejects.toBe(boom);
     expect(counts.iterators[0]!.returns).toBe(1);
@@ -151,7 +156,9 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
   it('prepares nothing when the run starts under an aborted signal', async () => {
     const { spy, counts } = watched(db);
     const reason = new Error('already');
-    await expect(fromSqlite(spy, 'select id from orders').run({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(fromSqlite(spy, 'select id from orders').run({ signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
     expect(counts.prepared).toBe(0);
   });
 
@@ -160,7 +167,9 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
     seedOrders(other, 10);
     await fromSqlite(other, 'select id from orders').pipe(take(2)).toArray();
     await fromSqlite(other, 'select id from orders').toArray();
-    const [{ n }] = (await fromSqlite<{ n: number }>(other, 'select count(*) as n from orders').toArray()) as [{ n: number }];
+    const [{ n }] = (await fromSqlite<{ n: number }>(other, 'select count(*) as n from orders').toArray()) as [
+      { n: number },
+    ];
     expect(n).toBe(10);
     expect(() => other.close()).not.toThrow();
   });
@@ -180,7 +189,11 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
       'ERR_SLUICE_INVALID_ARGUMENT',
       'fromSqlite(db) must be a SQLite database (with prepare()), got an instance of Object',
     ]);
-    expect(code(() => call(db, ''))).toEqual(['TypeError', 'ERR_SLUICE_INVALID_ARGUMENT', 'fromSqlite(db, sql) must be a non-empty SQL string, got string ""']);
+    expect(code(() => call(db, ''))).toEqual([
+      'TypeError',
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      'fromSqlite(db, sql) must be a non-empty SQL string, got string ""',
+    ]);
     expect(code(() => call(db, 'select 1', 5))).toEqual([
       'TypeError',
       'ERR_SLUICE_INVALID_ARGUMENT',

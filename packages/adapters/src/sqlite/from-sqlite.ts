@@ -60,7 +60,12 @@ export function fromSqlite<Row = Record<string, unknown>>(
   validateDriver(db, ['prepare'], 'a SQLite database', 'fromSqlite(db)');
   validateSql(sql, 'fromSqlite(db, sql)');
   validateParams(params, 'fromSqlite(db, sql, params)', true);
-  const { batchSize, name } = validateQueryOptions(options, ['batchSize', 'name'], 'fromSqlite(db, sql, params, options)', 'fromSqlite');
+  const { batchSize, name } = validateQueryOptions(
+    options,
+    ['batchSize', 'name'],
+    'fromSqlite(db, sql, params, options)',
+    'fromSqlite',
+  );
   const args: unknown[] = params === undefined ? [] : Array.isArray(params) ? [...params] : [{ ...params }];
   return fromResource<Iterator<unknown>, Row>({
     name,

@@ -16,7 +16,9 @@ export const SQLITE_DRIVER = NODE_MAJOR >= 22 ? 'node:sqlite' : 'better-sqlite3'
 export async function openTestDatabase(path = ':memory:'): Promise<TestDatabase> {
   if (NODE_MAJOR >= 22) {
     // Typed by hand: the @types/node in use describes Node 20, which has no node:sqlite.
-    const { DatabaseSync } = (await import('node:sqlite' as string)) as { DatabaseSync: new (path: string) => TestDatabase };
+    const { DatabaseSync } = (await import('node:sqlite' as string)) as {
+      DatabaseSync: new (path: string) => TestDatabase;
+    };
     return new DatabaseSync(path);
   }
   const { default: Database } = await import('better-sqlite3');

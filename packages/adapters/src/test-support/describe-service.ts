@@ -18,6 +18,8 @@ export function describeService(server: string, variable: string, name: string, 
     });
     return;
   }
-  console.warn(`[sluice] skipping "${name}": set ${variable} or run under \`. .ci/services.sh\` to test against ${server}`);
+  console.warn(
+    `[sluice] skipping "${name}": set ${variable} or run under \`. .ci/services.sh\` to test against ${server}`,
+  );
   describe.skip(name, body);
 }

@@ -1,4 +1,9 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -51,7 +56,14 @@ export interface FetchOptions {
 /** Sends one request on a fresh connection and reads the whole response, a broken one included. */
 export function fetchRaw(port: number, path: string, options: FetchOptions = {}): Promise<Fetched> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+      agent: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -59,7 +71,13 @@ export function fetchRaw(port: number, path: string, options: FetchOptions = {})
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (e) => (error = e));
       res.on('close', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete, error }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          complete: res.complete,
+          error,
+        }),
       );
     });
     req.end(options.body);
@@ -67,9 +85,20 @@ export function fetchRaw(port: number, path: string, options: FetchOptions = {})
 }
 
 /** A client whose response the test drives by hand (read some, pause, leave). */
-export function openRequest(port: number, path: string, options: FetchOptions = {}): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
+export function openRequest(
+  port: number,
+  path: string,
+  options: FetchOptions = {},
+): Promise<{ req: http.ClientRequest; res: IncomingMessage }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: options.method ?? 'GET',
+      headers: options.headers ?? {},
+      agent: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       res.on('error', () => undefined);

@@ -7,7 +7,9 @@ import type { SendReport } from '../http/send-pipeline.js';
 export const csvRow = (i: number): string => `${i},customer-${i},${(i * 2654435761) % 1000003}.${i % 97}\n`;
 
 /** What a handler's `sendPipeline` call settled with. */
-export type Settled = { readonly report: SendReport; readonly error?: undefined } | { readonly report?: undefined; readonly error: unknown };
+export type Settled =
+  | { readonly report: SendReport; readonly error?: undefined }
+  | { readonly report?: undefined; readonly error: unknown };
 
 /** Records how a `sendPipeline` promise settled, without ever leaving a rejection unhandled. */
 export function settle(sending: Promise<SendReport>): Promise<Settled> {
@@ -58,7 +60,10 @@ export interface ClientProcess {
  * an in-process client reads only when the server yields to the event loop, which is exactly what
  * a synchronous export may never do. Resolves once the process is up and waiting for `fetch()`.
  */
-export async function clientProcess(port: number, { path = '/', bytes = Infinity }: { path?: string; bytes?: number } = {}): Promise<ClientProcess> {
+export async function clientProcess(
+  port: number,
+  { path = '/', bytes = Infinity }: { path?: string; bytes?: number } = {},
+): Promise<ClientProcess> {
   const script = `
     process.stdin.once('data', () => {
       process.stdin.destroy();
@@ -87,7 +92,9 @@ export async function clientProcess(port: number, { path = '/', bytes = Infinity
 function spawnScript(script: string) {
   let process!: ReturnType<typeof execFile>;
   const done = new Promise<string>((resolve, reject) => {
-    process = execFile(globalThis.process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    process = execFile(globalThis.process.execPath, ['-e', script], { timeout: 60_000 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
   });
   done.catch(() => undefined);
   const ready = new Promise<void>((resolve) => process.stderr!.once('data', () => resolve()));

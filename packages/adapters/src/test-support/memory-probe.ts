@@ -34,7 +34,11 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
  * TypeScript loaded through tsx, sources through the `sluice-source` condition) with `args`, and
  * resolves with its peaks. Rejects with the child's stderr when it fails, heap exhaustion included.
  */
-export function measureInChild(scenario: URL, args: Readonly<Record<string, unknown>>, options: MeasureOptions = {}): Promise<MemoryPeaks> {
+export function measureInChild(
+  scenario: URL,
+  args: Readonly<Record<string, unknown>>,
+  options: MeasureOptions = {},
+): Promise<MemoryPeaks> {
   const flags = [
     `--max-old-space-size=${options.maxOldSpaceMiB ?? 64}`,
     '--expose-gc',
@@ -45,14 +49,23 @@ export function measureInChild(scenario: URL, args: Readonly<Record<string, unkn
     JSON.stringify(args),
   ];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, flags, { cwd: ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      const line = stdout.split('\n').find((l) => l.startsWith(MARK));
-      if (error || line === undefined) {
-        reject(new Error(`memory probe ${fileURLToPath(scenario)} failed (${error?.message ?? 'no result'}):\n${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(MARK.length)) as MemoryPeaks);
-    });
+    execFile(
+      process.execPath,
+      flags,
+      { cwd: ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) => {
+        const line = stdout.split('\n').find((l) => l.startsWith(MARK));
+        if (error || line === undefined) {
+          reject(
+            new Error(
+              `memory probe ${fileURLToPath(scenario)} failed (${error?.message ?? 'no result'}):\n${stderr.slice(-2000)}`,
+            ),
+          );
+          return;
+        }
+        resolve(JSON.parse(line.slice(MARK.length)) as MemoryPeaks);
+      },
+    );
   });
 }
 

@@ -89,12 +89,16 @@ describe('fromReadableStream', () => {
 
   it('with preventCancel, releases the reader and leaves the stream readable', async () => {
     const { stream, stats } = trackedStream([1, 2, 3]);
-    expect(await fromReadableStream(stream, { preventCancel: true }).pipe(async function* firstOnly(source) {
-      for await (const n of source) {
-        yield n;
-        return;
-      }
-    }).toArray()).toEqual([1]);
+    expect(
+      await fromReadableStream(stream, { preventCancel: true })
+        .pipe(async function* firstOnly(source) {
+          for await (const n of source) {
+            yield n;
+            return;
+          }
+        })
+        .toArray(),
+    ).toEqual([1]);
     expect(stats.cancelled).toBe(0);
     expect(stream.locked).toBe(false);
     expect(await fromReadableStream(stream).toArray()).toEqual([2, 3]);
@@ -116,7 +120,9 @@ describe('fromReadableStream', () => {
   });
 
   it('validates its arguments with coded errors', () => {
-    expect(() => fromReadableStream(from([1]) as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_SOURCE' }));
+    expect(() => fromReadableStream(from([1]) as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_SOURCE' }),
+    );
     const { stream } = trackedStream([1]);
     expect(() => fromReadableStream(stream, { preventCancel: 'yes' } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),

@@ -13,7 +13,11 @@ export interface FromReadableStreamOptions {
  * with `signal.reason` right away, which also settles a read that is still pending — waiting for
  * `return()` would wait for that read first, and a stalled stream would never be cancelled.
  */
-function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preventCancel: boolean): AsyncIterableIterator<T> {
+function readerIterator<T>(
+  stream: ReadableStream<T>,
+  signal: AbortSignal,
+  preventCancel: boolean,
+): AsyncIterableIterator<T> {
   const reader = stream.getReader();
   let closing: Promise<void> | undefined;
   const finish = (cancel: boolean): Promise<void> => {
@@ -37,7 +41,7 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
     },
     async next() {
       if (closing) return DONE;
-      let r: Awaited<ReturnType<ReadableStreamDefaultReader<T>["read"]>>;
+      let r: Awaited<ReturnType<ReadableStreamDefaultReader<T>['read']>>;
       try {
         r = await reader.read();
       } catch (error) {
@@ -83,16 +87,24 @@ function readerIterator<T>(stream: ReadableStream<T>, signal: AbortSignal, preve
  */
 export function fromReadableStream<T>(stream: ReadableStream<T>, options: FromReadableStreamOptions = {}): Pipeline<T> {
   if (!hasShape(() => typeof (stream as Partial<ReadableStream<T>> | null)?.getReader === 'function')) {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_SOURCE', 'fromReadableStream(stream): stream must be a ReadableStream');
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_SOURCE',
+      'fromReadableStream(stream): stream must be a ReadableStream',
+    );
   }
   validateObject(options, 'fromReadableStream(stream, options)');
   validateKeys(options, ['preventCancel'], 'fromReadableStream(stream, options)');
   const preventCancel =
-    options.preventCancel === undefined ? false : validateBoolean(options.preventCancel, 'fromReadableStream(stream, options).preventCancel');
+    options.preventCancel === undefined
+      ? false
+      : validateBoolean(options.preventCancel, 'fromReadableStream(stream, options).preventCancel');
   let used = false;
   return from<T>(function readableStream({ signal }) {
     if (used) {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_SOURCE', 'fromReadableStream(): a ReadableStream can be read by one run only, and this pipeline already ran');
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_SOURCE',
+        'fromReadableStream(): a ReadableStream can be read by one run only, and this pipeline already ran',
+      );
     }
     used = true;
     return readerIterator(stream, signal, preventCancel);

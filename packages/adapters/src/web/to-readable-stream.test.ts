@@ -103,7 +103,9 @@ describe('toReadableStream', () => {
   });
 
   it('rejects a non-pipeline and unknown options with coded errors', () => {
-    expect(() => toReadableStream([1, 2] as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
+    expect(() => toReadableStream([1, 2] as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
     expect(() => toReadableStream(from([1]), { highWaterMark: 2 } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
     );
@@ -115,7 +117,10 @@ describe('toReadableStream and the caller signal', () => {
     const parent = new AbortController();
     const live = await liveAbortListenersAfter(async () => {
       const seen: number[] = [];
-      for await (const n of toReadableStream(from([1, 2, 3]), { signal: parent.signal }) as unknown as AsyncIterable<number>) seen.push(n);
+      for await (const n of toReadableStream(from([1, 2, 3]), {
+        signal: parent.signal,
+      }) as unknown as AsyncIterable<number>)
+        seen.push(n);
       expect(seen).toEqual([1, 2, 3]);
     });
     expect(live).toBe(0);

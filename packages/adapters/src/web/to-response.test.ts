@@ -48,6 +48,8 @@ describe('toResponse', () => {
 
   it('validates its arguments with coded errors', () => {
     expect(() => toResponse('text' as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => toResponse(from(['a']), {}, { nope: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => toResponse(from(['a']), {}, { nope: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 });

@@ -25,7 +25,11 @@ import type { ToReadableStreamOptions } from './to-readable-stream.js';
  * await response.text(); // => 'id,name\n1,Ada\n'
  * ```
  */
-export function toResponse(pipeline: Pipeline<BodyChunk>, init: ResponseInit = {}, options: ToReadableStreamOptions = {}): Response {
+export function toResponse(
+  pipeline: Pipeline<BodyChunk>,
+  init: ResponseInit = {},
+  options: ToReadableStreamOptions = {},
+): Response {
   assertPipeline(pipeline, 'toResponse(pipeline)');
   validateObject(init, 'toResponse(pipeline, init)');
   const runOptions = validateRunOptions(options, 'toResponse(pipeline, init, options)');

@@ -109,12 +109,19 @@ describe('toTransformStream', () => {
   });
 
   it('validates its arguments with coded errors', () => {
-    expect(() => toTransformStream('map' as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => toTransformStream(double, { signal: 'no' } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => toTransformStream('map' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }),
+    );
+    expect(() => toTransformStream(double, { signal: 'no' } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 
   describe('conformance of a stage sent through Web streams and back', () => {
-    for (const c of conformance('throughWeb(double)', () => throughWeb(double), { input: [1, 2, 3], maxPulledForFirst: 2 })) {
+    for (const c of conformance('throughWeb(double)', () => throughWeb(double), {
+      input: [1, 2, 3],
+      maxPulledForFirst: 2,
+    })) {
       it(c.name, c.run);
     }
   });

@@ -37,7 +37,10 @@ export interface StageStream<In, Out> {
  * await fromReadableStream(doubled).toArray(); // => [2, 4, 6]
  * ```
  */
-export function toTransformStream<In, Out>(stage: Stage<In, Out>, options: ToReadableStreamOptions = {}): StageStream<In, Out> {
+export function toTransformStream<In, Out>(
+  stage: Stage<In, Out>,
+  options: ToReadableStreamOptions = {},
+): StageStream<In, Out> {
   validateFunction(stage as unknown, 'toTransformStream(stage)');
   const runOptions = validateRunOptions(options, 'toTransformStream(stage, options)');
   let writableController: WritableStreamDefaultController | undefined;

@@ -34,12 +34,18 @@ describe('mapInWorkers', () => {
     expect(abortListenerCount(controller.signal)).toBe(0);
     expect(shared.queueSize).toBe(0);
     // The spinning threads were terminated and replaced: the pool serves the next run.
-    expect(await from([{ n: 7 }]).pipe(mapInWorkers(work, { pool: shared })).toArray()).toEqual([sha(7)]);
+    expect(
+      await from([{ n: 7 }])
+        .pipe(mapInWorkers(work, { pool: shared }))
+        .toArray(),
+    ).toEqual([sha(7)]);
   });
 
   it('destroys the pool it made when the run ends, aborted or not, leaving no thread behind', async () => {
     const before = process.getActiveResourcesInfo();
-    await from([{ n: 1 }, { n: 2 }]).pipe(mapInWorkers(work, { concurrency: 2 })).toArray();
+    await from([{ n: 1 }, { n: 2 }])
+      .pipe(mapInWorkers(work, { concurrency: 2 }))
+      .toArray();
     const controller = new AbortController();
     let closed: Promise<void> | undefined;
     const run = from([{ kind: 'spin' }])
@@ -49,19 +55,27 @@ describe('mapInWorkers', () => {
     await expect(run).rejects.toThrow('stop');
     // The run settles at once; the pool's destruction is its tracked late cleanup.
     await closed;
-    expect(process.getActiveResourcesInfo().filter((r) => r !== 'Timeout')).toEqual(before.filter((r) => r !== 'Timeout'));
+    expect(process.getActiveResourcesInfo().filter((r) => r !== 'Timeout')).toEqual(
+      before.filter((r) => r !== 'Timeout'),
+    );
   });
 
   it('fails the run with the error thrown in the worker', async () => {
     await expect(
-      from([{ n: 1 }, { kind: 'throw', n: 2 }, { n: 3 }]).pipe(mapInWorkers(work, { concurrency: 2 })).toArray(),
+      from([{ n: 1 }, { kind: 'throw', n: 2 }, { n: 3 }])
+        .pipe(mapInWorkers(work, { concurrency: 2 }))
+        .toArray(),
     ).rejects.toThrow('bad item 2');
   });
 
   it('moves the buffers named by transfer instead of copying them', async () => {
     const bytes = new Uint8Array(64 * 1024).fill(7);
     const [length] = await from([{ kind: 'gzip', bytes }])
-      .pipe(mapInWorkers<{ kind: string; bytes: Uint8Array }, number>(work, { transfer: (t) => [t.bytes.buffer as ArrayBuffer] }))
+      .pipe(
+        mapInWorkers<{ kind: string; bytes: Uint8Array }, number>(work, {
+          transfer: (t) => [t.bytes.buffer as ArrayBuffer],
+        }),
+      )
       .toArray();
     expect(length).toBeGreaterThan(0);
     expect(bytes.byteLength).toBe(0);
@@ -69,8 +83,14 @@ describe('mapInWorkers', () => {
 
   it('rejects bad arguments with coded errors', () => {
     expect(() => mapInWorkers(42 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT' }));
-    expect(() => mapInWorkers(work, { concurrency: 0 })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }));
-    expect(() => mapInWorkers(work, { pool: {} as never })).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
-    expect(() => mapInWorkers(work, { threads: 2 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }));
+    expect(() => mapInWorkers(work, { concurrency: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_OPTION_OUT_OF_RANGE' }),
+    );
+    expect(() => mapInWorkers(work, { pool: {} as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
+    expect(() => mapInWorkers(work, { threads: 2 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_OPTION' }),
+    );
   });
 });

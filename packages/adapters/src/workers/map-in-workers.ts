@@ -14,7 +14,10 @@ import { Piscina } from 'piscina';
 /** The part of a piscina pool `mapInWorkers` uses; pass your own to share it across runs. */
 export interface WorkerPoolLike {
   /** Runs one task on a thread; rejects when `signal` aborts it (piscina's `run`). */
-  run(task: unknown, options: { filename?: string; signal?: AbortSignal; transferList?: TransferListItem[] }): Promise<unknown>;
+  run(
+    task: unknown,
+    options: { filename?: string; signal?: AbortSignal; transferList?: TransferListItem[] },
+  ): Promise<unknown>;
 }
 
 /** Options of `mapInWorkers`. */
@@ -54,7 +57,10 @@ const KEYS = ['concurrency', 'ordered', 'pool', 'transfer'];
 export function mapInWorkers<In, Out>(module: URL | string, options: MapInWorkersOptions<In> = {}): Stage<In, Out> {
   const name = 'mapInWorkers(module, options)';
   if (!(module instanceof URL) && typeof module !== 'string') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${name}: module must be a URL or a file URL string, got ${describeValue(module)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `${name}: module must be a URL or a file URL string, got ${describeValue(module)}`,
+    );
   }
   const filename = String(module);
   validateObject(options, name);
@@ -62,14 +68,18 @@ export function mapInWorkers<In, Out>(module: URL | string, options: MapInWorker
   const concurrency = validateInteger(options.concurrency ?? 2, `${name}.concurrency`, 1);
   const ordered = validateBoolean(options.ordered ?? true, `${name}.ordered`);
   if (options.pool !== undefined && typeof (options.pool as WorkerPoolLike | null)?.run !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_OPTION', `${name}.pool must be a piscina pool (an object with run())`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_OPTION',
+      `${name}.pool must be a piscina pool (an object with run())`,
+    );
   }
   if (options.transfer !== undefined) validateFunction(options.transfer, `${name}.transfer`);
   const { pool: shared, transfer } = options as MapInWorkersOptions<In>;
 
   return async function* mapInWorkersStage(source, ctx) {
     let own: Piscina | undefined;
-    const pool = (): WorkerPoolLike => shared ?? (own ??= new Piscina({ filename, minThreads: 0, maxThreads: concurrency }));
+    const pool = (): WorkerPoolLike =>
+      shared ?? (own ??= new Piscina({ filename, minThreads: 0, maxThreads: concurrency }));
     const task = (item: In, { signal }: { signal: AbortSignal }) =>
       pool().run(item, { filename, signal, ...(transfer ? { transferList: transfer(item) } : {}) }) as Promise<Out>;
     try {

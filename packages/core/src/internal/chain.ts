@@ -26,9 +26,15 @@ export class Chain {
   /** `probe`: an observed run's (probe.ts), which wraps every link's iterator at setup. */
   constructor(plan: Plan, owner: LinkOwner, ctx: StageContext, hooks: SourceHooks, probe?: RunProbe) {
     const stages = plan.stages;
-    const probed = <I>(iterator: BatchIterator<I>, name: string, fused: boolean) => probe?.wrap(iterator, name, fused) ?? iterator;
+    const probed = <I>(iterator: BatchIterator<I>, name: string, fused: boolean) =>
+      probe?.wrap(iterator, name, fused) ?? iterator;
     const position = (next: number) => (next >= stages.length ? 'top' : 'inner');
-    let link = new Link<unknown>(owner, probed(plan.source.open(ctx, hooks), plan.source.name, false), plan.source.name, position(0));
+    let link = new Link<unknown>(
+      owner,
+      probed(plan.source.open(ctx, hooks), plan.source.name, false),
+      plan.source.name,
+      position(0),
+    );
     this.links.push(link);
     for (let i = 0; i < stages.length; ) {
       const spec = stages[i]!;

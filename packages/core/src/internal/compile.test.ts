@@ -62,7 +62,15 @@ describe('where code generation is refused', () => {
   it('runs inline stages on the interpreter, with the same results', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--disallow-code-generation-from-strings', '--import', 'tsx', '--conditions=sluice-source', '--input-type=module', '-e', script],
+      [
+        '--disallow-code-generation-from-strings',
+        '--import',
+        'tsx',
+        '--conditions=sluice-source',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
       { cwd: fileURLToPath(new URL('../..', import.meta.url)) },
     );
     expect(JSON.parse(stdout)).toEqual({

@@ -41,7 +41,8 @@ interface LoopState {
 /** Returns -1 when the batch is done, or the index of the item whose callback returned a promise. */
 type Loop = (batch: readonly unknown[], out: unknown[], start: number, state: LoopState) => number;
 
-const THENABLE = (x: string) => `${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function'`;
+const THENABLE = (x: string) =>
+  `${x} !== null && (typeof ${x} === 'object' || typeof ${x} === 'function') && typeof ${x}.then === 'function'`;
 
 /**
  * The text of the generated loop for a shape: it depends on the kinds only (checked against the

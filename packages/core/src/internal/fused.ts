@@ -55,14 +55,33 @@ export class FusedIterator implements BatchIterator<unknown> {
       let j = i;
       while (j < kernels.length && kernels[j]!.inline) j++;
       if (j > i) {
-        const group = new CompiledGroup(kernels.slice(i, j).map((k) => k.inline!), ctx);
-        this.steps.push({ instance: group, from: i, to: j, group, watch: new Stopwatch(), outItems: 0, spare: undefined });
+        const group = new CompiledGroup(
+          kernels.slice(i, j).map((k) => k.inline!),
+          ctx,
+        );
+        this.steps.push({
+          instance: group,
+          from: i,
+          to: j,
+          group,
+          watch: new Stopwatch(),
+          outItems: 0,
+          spare: undefined,
+        });
         i = j;
       } else {
         const instance = kernels[i]!.create(ctx);
         this.instances[i] = instance;
         if (instance.want) this.limited = true;
-        this.steps.push({ instance, from: i, to: i + 1, group: undefined, watch: new Stopwatch(), outItems: 0, spare: undefined });
+        this.steps.push({
+          instance,
+          from: i,
+          to: i + 1,
+          group: undefined,
+          watch: new Stopwatch(),
+          outItems: 0,
+          spare: undefined,
+        });
         i++;
       }
     }

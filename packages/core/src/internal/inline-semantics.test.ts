@@ -16,7 +16,8 @@ describe('INLINE_KINDS', () => {
     for (const { next, code } of Object.values(INLINE_KINDS)) {
       // `continue` in a one-pass loop leaves it: the statement dropped the item.
       const statement = new Function('v', 'r', 'DROP', `do { ${code} return v; } while (false); return DROP;`);
-      for (const item of samples) for (const result of samples) expect(statement(item, result, DROP)).toBe(next(item, result));
+      for (const item of samples)
+        for (const result of samples) expect(statement(item, result, DROP)).toBe(next(item, result));
     }
   });
 });
@@ -111,7 +112,9 @@ function source(p: Plan) {
   };
 }
 
-async function outcomeOf(run: (outcome: Outcome, sink: (items: AsyncIterable<unknown>) => Promise<void>) => Promise<unknown>) {
+async function outcomeOf(
+  run: (outcome: Outcome, sink: (items: AsyncIterable<unknown>) => Promise<void>) => Promise<unknown>,
+) {
   const outcome: Outcome = { out: [], calls: [], error: NONE };
   const sink = async (items: AsyncIterable<unknown>) => {
     for await (const v of items) outcome.out.push(v);
@@ -121,11 +124,20 @@ async function outcomeOf(run: (outcome: Outcome, sink: (items: AsyncIterable<unk
 }
 
 function throughSluice(sluice: typeof core, p: Plan, errors: readonly Error[]) {
-  return outcomeOf((outcome, sink) => stages(p, errors, outcome).reduce<core.Pipeline<unknown>>((piped, stage) => piped.pipe(stage as core.Stage<unknown, unknown>), sluice.fromResource(source(p))).to(sink));
+  return outcomeOf((outcome, sink) =>
+    stages(p, errors, outcome)
+      .reduce<core.Pipeline<unknown>>(
+        (piped, stage) => piped.pipe(stage as core.Stage<unknown, unknown>),
+        sluice.fromResource(source(p)),
+      )
+      .to(sink),
+  );
 }
 
 function throughNodePipeline(p: Plan, errors: readonly Error[]) {
-  return outcomeOf((outcome, sink) => (pipeline as (...streams: unknown[]) => Promise<void>)(p.items, ...stages(p, errors, outcome), sink));
+  return outcomeOf((outcome, sink) =>
+    (pipeline as (...streams: unknown[]) => Promise<void>)(p.items, ...stages(p, errors, outcome), sink),
+  );
 }
 
 /** What `new Function` does under `--disallow-code-generation-from-strings` or a CSP. */

@@ -27,7 +27,11 @@ export function openIterator<I extends { next: unknown }>(iterable: object, symb
  * iterator handing back a promise is an async iterator under the wrong symbol, and would be too.
  */
 export function checkResult<T>(result: unknown, what: string, sync: boolean): IteratorResult<T> {
-  if (result !== null && typeof result === 'object' && !(sync && typeof (result as { then?: unknown }).then === 'function')) {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    !(sync && typeof (result as { then?: unknown }).then === 'function')
+  ) {
     return result as IteratorResult<T>;
   }
   throw invalid(`${what}: the iterator's next() returned ${describeValue(result)}, expected an object { value, done }`);

@@ -19,7 +19,8 @@ function bytesOf(batch: readonly unknown[]): number {
   let bytes = 0;
   for (const item of batch) {
     if (typeof item === 'string') bytes += item.length;
-    else if (typeof (item as { byteLength?: unknown } | null)?.byteLength === 'number') bytes += (item as { byteLength: number }).byteLength;
+    else if (typeof (item as { byteLength?: unknown } | null)?.byteLength === 'number')
+      bytes += (item as { byteLength: number }).byteLength;
   }
   return bytes;
 }
@@ -156,7 +157,14 @@ export class RunProbe {
   }
 
   wrap<T>(iterator: BatchIterator<T>, name: string, fused: boolean): BatchIterator<T> {
-    const probed = new ProbedIterator(iterator as BatchIterator<unknown>, this, this.links.length, name, fused, this.progress !== undefined);
+    const probed = new ProbedIterator(
+      iterator as BatchIterator<unknown>,
+      this,
+      this.links.length,
+      name,
+      fused,
+      this.progress !== undefined,
+    );
     this.links.push(probed);
     return probed as BatchIterator<T>;
   }
@@ -167,7 +175,8 @@ export class RunProbe {
 
   sourceOpened(): void {
     this.openedAt ??= performance.now();
-    if (this.listening.sourceEvents) sourceOpenChannel.publish({ run: this.context, name: this.context.pipeline.source });
+    if (this.listening.sourceEvents)
+      sourceOpenChannel.publish({ run: this.context, name: this.context.pipeline.source });
   }
 
   sourceReleased(): void {
@@ -225,7 +234,12 @@ export class RunProbe {
 }
 
 /** The run's probe, or undefined (and no cost) when nobody listens. */
-export function probeRun(stages: readonly StageSpec[], sourceName: string, options: RunOptions, run: ProbedRun): RunProbe | undefined {
+export function probeRun(
+  stages: readonly StageSpec[],
+  sourceName: string,
+  options: RunOptions,
+  run: ProbedRun,
+): RunProbe | undefined {
   const tracing = runChannel.hasSubscribers;
   const stageEvents = stageOpenChannel.hasSubscribers || stageCloseChannel.hasSubscribers;
   const sourceEvents = sourceOpenChannel.hasSubscribers || sourceReleaseChannel.hasSubscribers;

@@ -69,7 +69,9 @@ export class Progress {
         bytes: source?.bytes ?? 0,
         heldMs: probe.heldMs(now),
       },
-      stages: links.slice(1).map((link, i) => ({ name: link.name, fused: link.fused, itemsIn: links[i]!.items, itemsOut: link.items })),
+      stages: links
+        .slice(1)
+        .map((link, i) => ({ name: link.name, fused: link.fused, itemsIn: links[i]!.items, itemsOut: link.items })),
       final: report !== undefined,
       ...(report ? { outcome: report.outcome } : {}),
     };

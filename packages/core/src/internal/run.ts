@@ -42,7 +42,6 @@ import { linkSignal } from './signal-link.js';
 import { ItemView } from './stage-iterators.js';
 import { probeRun, type RunProbe } from './probe.js';
 
-
 /** How long teardown waits for the closes before settling anyway (tracked in report.closed). */
 const DEFAULT_CLEANUP_TIMEOUT = 1000;
 
@@ -63,7 +62,11 @@ type RunState =
   | { readonly kind: 'stopping' }
   | ({ readonly kind: 'failed' } & Failure)
   /** `failure.raisedWhileClosing`: the only error came from a close, and the consumer must hear of it. */
-  | { readonly kind: 'settled'; readonly outcome: RunOutcome; readonly failure?: Failure & { readonly raisedWhileClosing: boolean } };
+  | {
+      readonly kind: 'settled';
+      readonly outcome: RunOutcome;
+      readonly failure?: Failure & { readonly raisedWhileClosing: boolean };
+    };
 
 /**
  * One execution of a plan. It owns the run's single AbortController (linked to the caller's
@@ -383,14 +386,22 @@ export class Run<T> implements LinkOwner {
       case 'failed':
         // Heard as a cleanup error before it failed the run (a pull rejecting after the stop): it is the run's error now.
         this.ledger.forget(state.error);
-        return { kind: 'settled', outcome: state.outcome, failure: { error: state.error, outcome: state.outcome, raisedWhileClosing: false } };
+        return {
+          kind: 'settled',
+          outcome: state.outcome,
+          failure: { error: state.error, outcome: state.outcome, raisedWhileClosing: false },
+        };
       case 'settled':
         return state;
       case 'running':
       case 'stopping': {
         const closeError = this.ledger.firstQueued;
         if (closeError) {
-          return { kind: 'settled', outcome: 'failed', failure: { error: closeError.error, outcome: 'failed', raisedWhileClosing: true } };
+          return {
+            kind: 'settled',
+            outcome: 'failed',
+            failure: { error: closeError.error, outcome: 'failed', raisedWhileClosing: true },
+          };
         }
         return { kind: 'settled', outcome: ended ? 'completed' : 'stopped' };
       }

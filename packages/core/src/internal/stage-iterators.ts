@@ -125,11 +125,17 @@ function asyncIteratorOf<T>(iterable: unknown, stage: string, ctx: StageContext)
     } else if (typeof iterable === 'function') {
       hint = '; it looks like an operator factory given uncalled: call it with its arguments';
     }
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_STAGE', `${stage} must return an async iterable, but returned ${describeValue(iterable)}${hint}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_STAGE',
+      `${stage} must return an async iterable, but returned ${describeValue(iterable)}${hint}`,
+    );
   }
   const it = (method as () => AsyncIterator<T>).call(iterable);
   if (typeof (it as AsyncIterator<T> | null)?.next !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describeValue(it)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ITERATOR',
+      `${stage}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describeValue(it)}`,
+    );
   }
   return it;
 }
@@ -154,14 +160,21 @@ async function rejectBroken(
     await it.return?.();
   })().catch((error: unknown) => reportCleanupError(ctx.signal, error, stage));
   await bounded(closing);
-  throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${stage}: next() must return an object (a promise of { done, value }), got ${describeValue(r)}`);
+  throw new SluiceTypeError(
+    'ERR_SLUICE_INVALID_ITERATOR',
+    `${stage}: next() must return an object (a promise of { done, value }), got ${describeValue(r)}`,
+  );
 }
 
 /**
  * Calls a user's stage. An operator factory given uncalled (`pipe(map)`) rejects our input with
  * its own argument error ("got an instance of ItemView"), which explains nothing: say what happened.
  */
-function callStage(spec: { readonly stage: Stage<unknown, unknown>; readonly label: string; readonly name: string }, input: AsyncIterable<unknown>, ctx: StageContext): unknown {
+function callStage(
+  spec: { readonly stage: Stage<unknown, unknown>; readonly label: string; readonly name: string },
+  input: AsyncIterable<unknown>,
+  ctx: StageContext,
+): unknown {
   try {
     return spec.stage(input, ctx);
   } catch (error) {

@@ -55,7 +55,7 @@ describe('onAbort', () => {
     const controller = new AbortController();
     const calls: string[] = [];
     onAbort(controller.signal, () => undefined)();
-    let unlinkSecond = () => undefined as void;
+    let unlinkSecond: () => void = () => {};
     onAbort(controller.signal, () => {
       calls.push('first');
       unlinkSecond();
@@ -101,33 +101,36 @@ describe('onAbort', () => {
 
   it('keeps the listener count at zero after any interleaving of links, unlinks and an abort (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant('link' as const), fc.nat(20), fc.constant('abort' as const)), { maxLength: 40 }), (steps) => {
-        const controller = new AbortController();
-        const unlinks: (() => void)[] = [];
-        const called = new Map<number, number>();
-        const unlinked = new Set<number>();
-        let abortedAt = -1;
-        for (const step of steps) {
-          if (step === 'link') {
-            const id = unlinks.length;
-            unlinks.push(onAbort(controller.signal, () => called.set(id, (called.get(id) ?? 0) + 1)));
-          } else if (step === 'abort') {
-            if (abortedAt < 0) abortedAt = unlinks.length;
-            controller.abort();
-          } else if (unlinks.length > 0) {
-            const id = step % unlinks.length;
-            unlinks[id]!();
-            if (!called.has(id)) unlinked.add(id);
+      fc.property(
+        fc.array(fc.oneof(fc.constant('link' as const), fc.nat(20), fc.constant('abort' as const)), { maxLength: 40 }),
+        (steps) => {
+          const controller = new AbortController();
+          const unlinks: (() => void)[] = [];
+          const called = new Map<number, number>();
+          const unlinked = new Set<number>();
+          let abortedAt = -1;
+          for (const step of steps) {
+            if (step === 'link') {
+              const id = unlinks.length;
+              unlinks.push(onAbort(controller.signal, () => called.set(id, (called.get(id) ?? 0) + 1)));
+            } else if (step === 'abort') {
+              if (abortedAt < 0) abortedAt = unlinks.length;
+              controller.abort();
+            } else if (unlinks.length > 0) {
+              const id = step % unlinks.length;
+              unlinks[id]!();
+              if (!called.has(id)) unlinked.add(id);
+            }
           }
-        }
-        for (const count of called.values()) expect(count).toBe(1);
-        for (let id = 0; id < unlinks.length; id++) {
-          if (controller.signal.aborted && !unlinked.has(id)) expect(called.get(id)).toBe(1);
-          if (unlinked.has(id)) expect(called.has(id)).toBe(false);
-        }
-        for (const unlink of unlinks) unlink();
-        expect(abortListenerCount(controller.signal)).toBe(0);
-      }),
+          for (const count of called.values()) expect(count).toBe(1);
+          for (let id = 0; id < unlinks.length; id++) {
+            if (controller.signal.aborted && !unlinked.has(id)) expect(called.get(id)).toBe(1);
+            if (unlinked.has(id)) expect(called.has(id)).toBe(false);
+          }
+          for (const unlink of unlinks) unlink();
+          expect(abortListenerCount(controller.signal)).toBe(0);
+        },
+      ),
     );
   });
 });
@@ -317,14 +320,17 @@ describe('pullOnce', () => {
     await expect(pulled).rejects.toBe(failure);
   });
 
-  it.each([null, 5, 'x', undefined])('rejects a result of %s with ERR_SLUICE_INVALID_ITERATOR naming the caller', async (result) => {
-    const it = { next: () => Promise.resolve(result) } as unknown as AsyncIterator<number>;
-    await expect(pullOnce(it, 'buffer()')).rejects.toMatchObject({
-      name: 'TypeError',
-      code: 'ERR_SLUICE_INVALID_ITERATOR',
-      message: expect.stringMatching(/^buffer\(\): the iterator's next\(\) returned/),
-    });
-  });
+  it.each([null, 5, 'x', undefined])(
+    'rejects a result of %s with ERR_SLUICE_INVALID_ITERATOR naming the caller',
+    async (result) => {
+      const it = { next: () => Promise.resolve(result) } as unknown as AsyncIterator<number>;
+      await expect(pullOnce(it, 'buffer()')).rejects.toMatchObject({
+        name: 'TypeError',
+        code: 'ERR_SLUICE_INVALID_ITERATOR',
+        message: expect.stringMatching(/^buffer\(\): the iterator's next\(\) returned/),
+      });
+    },
+  );
 
   it('accepts a result returned synchronously (not a promise), as for await does', async () => {
     const it = { next: () => ({ done: false, value: 2 }) } as unknown as AsyncIterator<number>;

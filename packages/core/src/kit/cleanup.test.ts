@@ -5,7 +5,10 @@ import { reportCleanupError, warnCleanupError, warnReportError } from './index.j
 /** Runs `emit` and resolves with the first process warning it caused (captured, not printed). */
 async function warningOf(emit: () => void): Promise<Error & { code?: string; detail?: string }> {
   const warned = deferred<Error>();
-  const capture = captureWarnings((w) => w.message.startsWith('sluice: '), (w) => warned.resolve(w));
+  const capture = captureWarnings(
+    (w) => w.message.startsWith('sluice: '),
+    (w) => warned.resolve(w),
+  );
   try {
     emit();
     return await warned.promise;
@@ -21,13 +24,21 @@ describe('cleanup and report warnings', () => {
   it('words a cleanup error as "sluice: error while closing <where>: <message>", coded, with the stack as detail', async () => {
     const error = new Error('close failed');
     const warning = await warningOf(() => warnCleanupError(error, 'the input of myStage'));
-    expect(warning).toMatchObject({ code: 'SLUICE_CLEANUP_ERROR', message: 'sluice: error while closing the input of myStage: close failed', detail: error.stack });
+    expect(warning).toMatchObject({
+      code: 'SLUICE_CLEANUP_ERROR',
+      message: 'sluice: error while closing the input of myStage: close failed',
+      detail: error.stack,
+    });
   });
 
   it('gives a throwing report callback its own code, in the same format', async () => {
     const error = new Error('dashboard down');
     const warning = await warningOf(() => warnReportError(error, 'sendPipeline onReport'));
-    expect(warning).toMatchObject({ code: 'SLUICE_REPORT_ERROR', message: 'sluice: sendPipeline onReport threw: dashboard down', detail: error.stack });
+    expect(warning).toMatchObject({
+      code: 'SLUICE_REPORT_ERROR',
+      message: 'sluice: sendPipeline onReport threw: dashboard down',
+      detail: error.stack,
+    });
   });
 
   it.each([

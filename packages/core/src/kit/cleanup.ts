@@ -67,7 +67,10 @@ export function warnReportError(error: unknown, where: string): void {
  */
 export function reportCleanupError(signal: AbortSignal | undefined, error: unknown, where: string): void {
   if (typeof where !== 'string') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `reportCleanupError(signal, error, where): where must be a string, got ${describeValue(where)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ARGUMENT',
+      `reportCleanupError(signal, error, where): where must be a string, got ${describeValue(where)}`,
+    );
   }
   const reporter = cleanupReporterOf(signal);
   if (reporter) reporter(error, where);

@@ -7,9 +7,23 @@ revoked.revoke();
 const revokedFn = Proxy.revocable(function named() {}, {});
 revokedFn.revoke();
 /** A Proxy whose every trap throws (the revoked one throws the engine's error; this one the user's). */
-const hostile = new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+const hostile = new Proxy(
+  {},
+  new Proxy(
+    {},
+    {
+      get: () => () => {
+        throw new Error('trap');
+      },
+    },
+  ),
+);
 class Row {}
-const withThrowingConstructor = Object.create({ get constructor(): never { throw new Error('getter'); } }) as object;
+const withThrowingConstructor = Object.create({
+  get constructor(): never {
+    throw new Error('getter');
+  },
+}) as object;
 
 describe('describeValue', () => {
   it.each([
@@ -23,7 +37,14 @@ describe('describeValue', () => {
     ['a string', 'abc', 'string "abc"'],
     ['a long string, cut at 40 characters', 'x'.repeat(50), `string "${'x'.repeat(40)}…"`],
     ['a named function', function parse() {}, 'function parse'],
-    ['an anonymous function', (() => () => 1)(), 'function (anonymous)'],
+    [
+      'an anonymous function',
+      (
+        () => () =>
+          1
+      )(),
+      'function (anonymous)',
+    ],
     ['a class instance', new Row(), 'an instance of Row'],
     ['a plain object', {}, 'an instance of Object'],
     ['an array', [1], 'an instance of Array'],
@@ -52,6 +73,12 @@ describe('reading hostile values', () => {
     expect(hasShape(() => typeof (revoked.proxy as { read?: unknown }).read === 'function')).toBe(false);
     expect(hasShape(() => true)).toBe(true);
     expect([revoked.proxy, revokedFn.proxy, hostile].map(isUnreadable)).toEqual([true, true, true]);
-    expect([{}, Object.create(null), null, 'x', () => 1].map(isUnreadable)).toEqual([false, false, false, false, false]);
+    expect([{}, Object.create(null), null, 'x', () => 1].map(isUnreadable)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -11,7 +11,13 @@ async function otherCopy(): Promise<typeof import('../index.js') & typeof import
 describe('isPipeline', () => {
   it('recognises a pipeline by its brand, and nothing shaped like one', () => {
     expect(isPipeline(from([1]))).toBe(true);
-    expect(isPipeline(from([1]).pipe(async function* id(s: AsyncIterable<number>) { yield* s; }))).toBe(true);
+    expect(
+      isPipeline(
+        from([1]).pipe(async function* id(s: AsyncIterable<number>) {
+          yield* s;
+        }),
+      ),
+    ).toBe(true);
     const lookalike = { iterate() {}, pipe() {}, run() {}, to() {}, [Symbol.asyncIterator]() {} };
     for (const value of [lookalike, [], null, undefined, 'x', () => 1, Pipeline]) expect(isPipeline(value)).toBe(false);
   });

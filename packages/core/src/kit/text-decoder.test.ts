@@ -35,7 +35,10 @@ describe('TextChunkDecoder', () => {
 
   it('rejects a chunk that is neither text nor bytes with a coded TypeError worded by describeValue', () => {
     expect(() => new TextChunkDecoder('test()').decode(Object.create(null))).toThrow(
-      expect.objectContaining({ code: 'ERR_SLUICE_INVALID_ARGUMENT', message: 'test() expects string or Uint8Array chunks, got an object with a null prototype' }),
+      expect.objectContaining({
+        code: 'ERR_SLUICE_INVALID_ARGUMENT',
+        message: 'test() expects string or Uint8Array chunks, got an object with a null prototype',
+      }),
     );
   });
 });

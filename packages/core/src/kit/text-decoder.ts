@@ -3,8 +3,15 @@ import { SluiceTypeError } from '../errors.js';
 import { describeValue } from './describe.js';
 
 /** The TypeError raised when a text or byte stage receives something else. */
-export function chunkTypeError(stage: string, value: unknown, expected = 'string or Uint8Array chunks'): SluiceTypeError {
-  return new SluiceTypeError('ERR_SLUICE_INVALID_ARGUMENT', `${stage} expects ${expected}, got ${describeValue(value)}`);
+export function chunkTypeError(
+  stage: string,
+  value: unknown,
+  expected = 'string or Uint8Array chunks',
+): SluiceTypeError {
+  return new SluiceTypeError(
+    'ERR_SLUICE_INVALID_ARGUMENT',
+    `${stage} expects ${expected}, got ${describeValue(value)}`,
+  );
 }
 
 /**

@@ -15,7 +15,14 @@ export {
   type ResourceStats,
 } from './tracked-source.js';
 export { slowWritable, SlowWritable, type SlowWritableOptions } from './slow-writable.js';
-export { leakCheck, listenerCounts, abortListenerCount, NO_LEAKS, type LeakCheckOptions, type LeakReport } from './leak-check.js';
+export {
+  leakCheck,
+  listenerCounts,
+  abortListenerCount,
+  NO_LEAKS,
+  type LeakCheckOptions,
+  type LeakReport,
+} from './leak-check.js';
 export { liveAbortListenersAfter } from './abort-listeners.js';
 export { withoutUnhandledRejections } from './unhandled.js';
 export { cleanupRecorder } from './cleanup-recorder.js';

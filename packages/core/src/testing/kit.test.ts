@@ -2,7 +2,17 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { from, fromResource } from '../index.js';
 import { defineSyncStage } from '../kit/index.js';
-import { NO_LEAKS, abortListenerCount, conformance, deferred, leakCheck, listenerCounts, slowWritable, trackedResource, trackedSource } from './index.js';
+import {
+  NO_LEAKS,
+  abortListenerCount,
+  conformance,
+  deferred,
+  leakCheck,
+  listenerCounts,
+  slowWritable,
+  trackedResource,
+  trackedSource,
+} from './index.js';
 
 const inc = () =>
   defineSyncStage<number, number>('inc', () => ({
@@ -15,9 +25,15 @@ const inc = () =>
 describe('conformance', () => {
   for (const c of conformance('inc', inc, { input: [1, 2, 3] })) it(c.name, c.run);
 
-  for (const c of conformance('user generator', () => async function* twice(source: AsyncIterable<number>) {
-    for await (const n of source) yield n * 2;
-  }, { input: [1, 2, 3] })) it(c.name, c.run);
+  for (const c of conformance(
+    'user generator',
+    () =>
+      async function* twice(source: AsyncIterable<number>) {
+        for await (const n of source) yield n * 2;
+      },
+    { input: [1, 2, 3] },
+  ))
+    it(c.name, c.run);
 
   it('catches a stage that reads ahead more than it documents', async () => {
     const greedy = () =>
@@ -39,7 +55,9 @@ describe('conformance', () => {
           // swallowed
         }
       };
-    const errors = conformance('swallow', swallowing, { input: [1, 2, 3] }).find((c) => c.name.includes('upstream error'))!;
+    const errors = conformance('swallow', swallowing, { input: [1, 2, 3] }).find((c) =>
+      c.name.includes('upstream error'),
+    )!;
     await expect(errors.run()).rejects.toThrow(/Missing expected rejection/);
   });
 });

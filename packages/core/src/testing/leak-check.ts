@@ -86,4 +86,9 @@ export function leakCheck(options: LeakCheckOptions = {}) {
 }
 
 /** The report of a check that found nothing, for `expect(report).toEqual(NO_LEAKS)`. */
-export const NO_LEAKS: LeakReport = Object.freeze({ listeners: [], resources: [], unhandledRejections: [], warnings: [] });
+export const NO_LEAKS: LeakReport = Object.freeze({
+  listeners: [],
+  resources: [],
+  unhandledRejections: [],
+  warnings: [],
+});

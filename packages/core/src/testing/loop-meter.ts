@@ -33,7 +33,12 @@ export async function measureLoop(work: () => Promise<unknown>): Promise<LoopMea
     clearInterval(ticker);
     histogram.disable();
   }
-  return { p99: histogram.percentile(99) / 1e6, count: histogram.count, longestHoldMs, ms: performance.now() - started };
+  return {
+    p99: histogram.percentile(99) / 1e6,
+    count: histogram.count,
+    longestHoldMs,
+    ms: performance.now() - started,
+  };
 }
 
 /**

@@ -16,7 +16,10 @@ export async function withoutUnhandledRejections<R>(body: () => Promise<R>): Pro
     // Node reports unhandled rejections after the microtask queue drains: give it two turns.
     for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
     if (unhandled.length > 0) {
-      throw new AggregateError(unhandled, `${unhandled.length} unhandled rejection(s) during the test: ${unhandled.map(String).join('; ')}`);
+      throw new AggregateError(
+        unhandled,
+        `${unhandled.length} unhandled rejection(s) during the test: ${unhandled.map(String).join('; ')}`,
+      );
     }
     return result;
   } finally {

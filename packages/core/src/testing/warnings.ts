@@ -10,7 +10,10 @@
  * try { … } finally { capture.restore(); }
  * ```
  */
-export function captureWarnings(expected: (warning: Error) => boolean, onExpected: (warning: Error) => void): { restore(): void } {
+export function captureWarnings(
+  expected: (warning: Error) => boolean,
+  onExpected: (warning: Error) => void,
+): { restore(): void } {
   const others = process.listeners('warning');
   const onWarning = (warning: Error) => {
     if (expected(warning)) onExpected(warning);

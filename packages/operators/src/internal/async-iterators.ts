@@ -3,7 +3,10 @@ import { describeValue, DONE, reportCleanupError } from '@sluice/core/kit';
 /** Iterator helpers shared by the concurrent operators. */
 
 function brokenIterator(operator: string, what: string, got: unknown): SluiceTypeError {
-  return new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: ${what} must be an object, got ${describeValue(got)} (a broken async iterator)`);
+  return new SluiceTypeError(
+    'ERR_SLUICE_INVALID_ITERATOR',
+    `${operator}: ${what} must be an object, got ${describeValue(got)} (a broken async iterator)`,
+  );
 }
 
 /**
@@ -14,13 +17,19 @@ export function asyncIteratorOf<T>(input: AsyncIterable<T> | Iterable<T>, operat
   if (typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === 'function') {
     const it = (input as AsyncIterable<T>)[Symbol.asyncIterator]();
     if (typeof (it as AsyncIterator<T> | null)?.next !== 'function') {
-      throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describeValue(it)}`);
+      throw new SluiceTypeError(
+        'ERR_SLUICE_INVALID_ITERATOR',
+        `${operator}: [Symbol.asyncIterator]() must return an iterator with a next() method, got ${describeValue(it)}`,
+      );
     }
     return it;
   }
   const it = (input as Iterable<T>)[Symbol.iterator]();
   if (typeof (it as Iterator<T> | null)?.next !== 'function') {
-    throw new SluiceTypeError('ERR_SLUICE_INVALID_ITERATOR', `${operator}: [Symbol.iterator]() must return an iterator with a next() method, got ${describeValue(it)}`);
+    throw new SluiceTypeError(
+      'ERR_SLUICE_INVALID_ITERATOR',
+      `${operator}: [Symbol.iterator]() must return an iterator with a next() method, got ${describeValue(it)}`,
+    );
   }
   return {
     async next() {

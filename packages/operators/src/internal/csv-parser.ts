@@ -92,11 +92,21 @@ export class CsvParser {
           i = n;
           break;
         }
-        if (c === QUOTE) this.fail('a quote inside an unquoted field (quote the whole field and double its quotes)', this.line, this.columnOf(this.offset + j));
+        if (c === QUOTE)
+          this.fail(
+            'a quote inside an unquoted field (quote the whole field and double its quotes)',
+            this.line,
+            this.columnOf(this.offset + j),
+          );
         this.fields.push(this.partial === '' ? text.slice(i, j) : this.partial + text.slice(i, j));
         this.partial = '';
         i = j + 1;
-        state = c === d ? FIELD_START : c === LF ? this.endRecord(out, this.offset + j, this.offset + i) : this.sawCr(this.offset + j);
+        state =
+          c === d
+            ? FIELD_START
+            : c === LF
+              ? this.endRecord(out, this.offset + j, this.offset + i)
+              : this.sawCr(this.offset + j);
         continue;
       }
       if (state === QUOTED) {
@@ -123,15 +133,29 @@ export class CsvParser {
           continue;
         }
         if (c !== d && c !== LF && c !== CR) {
-          this.fail(`${describeChar(c)} after the closing quote of a field (expected the delimiter or the end of the line)`, this.line, this.columnOf(this.offset + i));
+          this.fail(
+            `${describeChar(c)} after the closing quote of a field (expected the delimiter or the end of the line)`,
+            this.line,
+            this.columnOf(this.offset + i),
+          );
         }
         this.fields.push(this.partial);
         this.partial = '';
         i++;
-        state = c === d ? FIELD_START : c === LF ? this.endRecord(out, this.offset + i - 1, this.offset + i) : this.sawCr(this.offset + i - 1);
+        state =
+          c === d
+            ? FIELD_START
+            : c === LF
+              ? this.endRecord(out, this.offset + i - 1, this.offset + i)
+              : this.sawCr(this.offset + i - 1);
         continue;
       }
-      if (c !== LF) this.fail('a carriage return not followed by a line feed outside a quoted field', this.line, this.columnOf(this.crAt));
+      if (c !== LF)
+        this.fail(
+          'a carriage return not followed by a line feed outside a quoted field',
+          this.line,
+          this.columnOf(this.crAt),
+        );
       i++;
       state = this.endRecord(out, this.crAt, this.offset + i);
     }
@@ -144,7 +168,12 @@ export class CsvParser {
   /** The input ended: completes the last record (a missing final line break is fine). */
   end(out: unknown[]): void {
     const state = this.state;
-    if (state === QUOTED) this.fail('the input ended inside a quoted field opened here (a closing quote is missing)', this.quoteLine, this.quoteColumn);
+    if (state === QUOTED)
+      this.fail(
+        'the input ended inside a quoted field opened here (a closing quote is missing)',
+        this.quoteLine,
+        this.quoteColumn,
+      );
     if (state === UNQUOTED || state === QUOTE_SEEN) {
       this.fields.push(this.partial);
       this.partial = '';

@@ -42,7 +42,11 @@ export class CsvRecords {
     if (this.width === -1) this.width = this.names ? this.names.length : fields.length;
     if (fields.length !== this.width && !this.options.relaxColumnCount) {
       const per = this.names ? ' (one per column)' : ' (as many as the first record)';
-      throw new CsvParseError(`parseCsv: the record starting here has ${fields.length} fields, expected ${this.width}${per}`, line, 1);
+      throw new CsvParseError(
+        `parseCsv: the record starting here has ${fields.length} fields, expected ${this.width}${per}`,
+        line,
+        1,
+      );
     }
     out.push(this.names ? this.toObject(fields, line) : this.toArray(fields, line));
   }
@@ -50,7 +54,8 @@ export class CsvRecords {
   private useNames(names: readonly string[], line: number): void {
     const seen = new Set<string>();
     for (const name of names) {
-      if (seen.has(name)) throw new CsvParseError(`parseCsv: the header names the column ${JSON.stringify(name)} twice`, line, 1);
+      if (seen.has(name))
+        throw new CsvParseError(`parseCsv: the header names the column ${JSON.stringify(name)} twice`, line, 1);
       seen.add(name);
     }
     this.names = names;
@@ -61,7 +66,7 @@ export class CsvRecords {
     const names = this.names as readonly string[];
     const cast = this.options.cast;
     const record: Record<string, unknown> = {};
-    const count = Math.min(fields.length , names.length);
+    const count = Math.min(fields.length, names.length);
     const ctx = this.castContext;
     ctx.line = line;
     for (let k = 0; k < count; k++) {

@@ -1,5 +1,5 @@
 import { describeValue } from '@sluice/core/kit';
-import { CsvText } from './csv-text.js';
+import type { CsvText } from './csv-text.js';
 import { cellText, escapeFormula, makeQuoter } from './csv-cell.js';
 import { CsvFormatError } from './csv-errors.js';
 
@@ -57,7 +57,11 @@ export class CsvRowWriter {
       const index = this.index++;
       if (Array.isArray(row)) {
         if (row.length !== this.width) {
-          throw new CsvFormatError(`formatCsv: row ${index} has ${row.length} cells, expected ${this.width} (one per column)`, index, undefined);
+          throw new CsvFormatError(
+            `formatCsv: row ${index} has ${row.length} cells, expected ${this.width} (one per column)`,
+            index,
+            undefined,
+          );
         }
         for (let c = 0; c < row.length; c++) {
           if (c > 0) out.raw(delimiter);
@@ -78,14 +82,22 @@ export class CsvRowWriter {
           const key = keys[c] as string;
           let value = own || Object.hasOwn(record, key) ? record[key] : undefined;
           // A column the row lacks is empty, even when Object.prototype has that name (constructor, toString…).
-          if (typeof value === 'function' && value === (Object.prototype as Record<string, unknown>)[key] && !Object.hasOwn(record, key)) {
+          if (
+            typeof value === 'function' &&
+            value === (Object.prototype as Record<string, unknown>)[key] &&
+            !Object.hasOwn(record, key)
+          ) {
             value = undefined;
           }
           if (c > 0) out.raw(delimiter);
           this.cell(value, index, key, out);
         }
       } else {
-        throw new CsvFormatError(`formatCsv: row ${index} is ${describeValue(row)}, expected an object or an array`, index, undefined);
+        throw new CsvFormatError(
+          `formatCsv: row ${index} is ${describeValue(row)}, expected an object or an array`,
+          index,
+          undefined,
+        );
       }
       out.raw(eol);
     }

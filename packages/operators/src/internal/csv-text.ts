@@ -80,7 +80,10 @@ export class CsvText {
     let pos = this.pos;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c > 0xff) return this.spill(text);
+      if (c > 0xff) {
+        this.spill(text);
+        return;
+      }
       buf[pos++] = c;
     }
     this.pos = pos;
@@ -97,8 +100,14 @@ export class CsvText {
     let pos = this.pos;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c > 0xff) return this.spill(this.quote(text));
-      if (c === delimiter || c === DQUOTE || c === CR || c === LF) return this.quoted(text);
+      if (c > 0xff) {
+        this.spill(this.quote(text));
+        return;
+      }
+      if (c === delimiter || c === DQUOTE || c === CR || c === LF) {
+        this.quoted(text);
+        return;
+      }
       buf[pos++] = c;
     }
     this.pos = pos;
@@ -107,11 +116,17 @@ export class CsvText {
   /** `String(value)` for a number, without making the string for integers and for values with at most two decimals. */
   number(value: number): void {
     const abs = value < 0 ? -value : value;
-    if (!(abs < 1e12)) return this.raw('' + value);
+    if (!(abs < 1e12)) {
+      this.raw(`${value}`);
+      return;
+    }
     // Cents that divide back to exactly this double: then String() writes those digits (no shorter
     // decimal lies within half an ulp, which is below 0.005 here), trailing zeros dropped.
     const cents = Math.round(abs * 100);
-    if (cents / 100 !== abs) return this.raw('' + value);
+    if (cents / 100 !== abs) {
+      this.raw(`${value}`);
+      return;
+    }
     const buf = this.reserve(16);
     let p = this.pos;
     if (value < 0) buf[p++] = 0x2d;
@@ -141,7 +156,10 @@ export class CsvText {
     const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
     const month = mp < 10 ? mp + 3 : mp - 9;
     const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-    if (year < 1000 || year > 9999) return this.raw(date.toISOString());
+    if (year < 1000 || year > 9999) {
+      this.raw(date.toISOString());
+      return;
+    }
     const buf = this.reserve(24);
     let p = digits(buf, this.pos, year, 4);
     buf[p++] = 0x2d;
@@ -169,7 +187,10 @@ export class CsvText {
     buf[pos++] = DQUOTE;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c > 0xff) return this.spill(this.quote(text));
+      if (c > 0xff) {
+        this.spill(this.quote(text));
+        return;
+      }
       if (c === DQUOTE) buf[pos++] = DQUOTE;
       buf[pos++] = c;
     }

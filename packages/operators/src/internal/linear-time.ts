@@ -18,7 +18,13 @@ export function longLine(chunks: number, size = 100): string[] {
  * once, outside the timing): at least `minRuns` of each, more while the budget lasts (a quadratic
  * run is slow enough to stop at the minimum).
  */
-export async function growthOf<T>(make: (n: number) => T, run: (input: T) => Promise<unknown>, n: number, minRuns = 3, budgetMs = 1500): Promise<number> {
+export async function growthOf<T>(
+  make: (n: number) => T,
+  run: (input: T) => Promise<unknown>,
+  n: number,
+  minRuns = 3,
+  budgetMs = 1500,
+): Promise<number> {
   const smallInput = make(n);
   const largeInput = make(4 * n);
   await run(smallInput);

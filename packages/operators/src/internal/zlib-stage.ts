@@ -1,7 +1,14 @@
 import type { Buffer } from 'node:buffer';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { Notifier, defineBatchStage, validateInteger, validateObject, validateKeys, type FusableStage } from '@sluice/core/kit';
+import {
+  Notifier,
+  defineBatchStage,
+  validateInteger,
+  validateObject,
+  validateKeys,
+  type FusableStage,
+} from '@sluice/core/kit';
 import { Coalescer } from './coalesce.js';
 
 /**
