@@ -23,7 +23,9 @@ export interface TraceRunsOptions {
 
 /** A subscription made by `traceRuns`: `stop()` (or `using`) unsubscribes from every channel. */
 export interface RunTracing {
+  /** Unsubscribes from every channel; runs already traced keep their spans. Idempotent. */
   stop(): void;
+  /** `stop()`, for `using tracing = traceRuns(…)`. */
   [Symbol.dispose](): void;
 }
 

@@ -32,6 +32,7 @@ export const INLINE_KINDS = {
   tap: { next: (item) => item, code: '', oneToOne: true },
 } as const satisfies Record<string, InlineKindSemantics>;
 
+/** The per-item operator kinds the runner can compile into one loop: a key of the semantics table. */
 export type InlineKind = keyof typeof INLINE_KINDS;
 
 export function isInlineKind(value: unknown): value is InlineKind {

@@ -14,10 +14,13 @@ export type DemandHint = number | undefined;
  * takes a demand hint, so a sink that can use only a few items (`first()`) says so.
  */
 export interface DemandBatches<T> extends AsyncIterable<T[]> {
+  /** The iterator of batches, whose `next` takes a demand hint. */
   [Symbol.asyncIterator](): DemandBatchIterator<T>;
 }
 
+/** An iterator of batches that a batch sink may tell how many items it can still use. */
 export interface DemandBatchIterator<T> extends AsyncIterator<T[], unknown> {
+  /** The next batch; `hint` is the most items the caller can use (passed up to the source). */
   next(hint?: DemandHint): Promise<IteratorResult<T[], unknown>>;
 }
 

@@ -184,6 +184,7 @@ export class Notifier {
   private waiters: (() => void)[] = [];
   private pending = false;
 
+  /** Wakes every waiter; with none waiting, the next `wait()` returns at once (remembered once, not counted). */
   notify(): void {
     const waiters = this.waiters;
     if (waiters.length === 0) {

@@ -32,6 +32,7 @@ export class TextChunkDecoder {
 
   constructor(private readonly stage: string) {}
 
+  /** Decodes one chunk (a string or bytes), holding back an incomplete character for the next call. */
   decode(chunk: unknown): string {
     if (typeof chunk === 'string') return this.holdsBytes ? this.end() + chunk : chunk;
     if (chunk instanceof Uint8Array) {

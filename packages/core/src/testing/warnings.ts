@@ -13,7 +13,10 @@
 export function captureWarnings(
   expected: (warning: Error) => boolean,
   onExpected: (warning: Error) => void,
-): { restore(): void } {
+): {
+  /** Puts the process's own warning listeners back. */
+  restore(): void;
+} {
   const others = process.listeners('warning');
   const onWarning = (warning: Error) => {
     if (expected(warning)) onExpected(warning);
