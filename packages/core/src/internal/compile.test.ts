@@ -53,8 +53,8 @@ describe('where code generation is refused', () => {
       defineInlineStage('filter', 'f', (n) => (n === 20 ? Promise.resolve(0) : n)),
       defineInlineStage('tap', 't', (n, { index }) => { seen.push(index); }),
     ];
-    const out = await from([0, 1, 2, 3, 4, 5, '', null, 6], { batchSize: 4 }).pipe(stages()).toArray();
-    const fromBatches = await fromResource({ open: () => [...batches], read: (b) => b.shift(), close: () => {} }).pipe(stages()).toArray();
+    const out = await from([0, 1, 2, 3, 4, 5, '', null, 6], { batchSize: 4 }).pipe(...stages()).toArray();
+    const fromBatches = await fromResource({ open: () => [...batches], read: (b) => b.shift(), close: () => {} }).pipe(...stages()).toArray();
     const error = await from([1, 2, 3]).pipe(defineInlineStage('map', 'm', (n) => { if (n === 2) throw failure; return n; })).toArray().catch((e) => e);
     console.log(JSON.stringify({ refused, out, fromBatches, seen, error: error === failure }));
   `;
