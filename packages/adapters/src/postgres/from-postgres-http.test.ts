@@ -90,9 +90,12 @@ describePg('fromPostgres behind an HTTP response', () => {
     expect(run.source.items).toBe(ROWS);
     expect(bytesAtRelease).toBeLessThan(bytes * 0.75);
     expect(otherAt).toBeLessThan(doneAt);
-    // Held for a fraction of the download, and the report says so.
-    expect(releasedAt - start).toBeLessThan((doneAt - start) * 0.6);
-    expect(run.source.heldMs).toBeLessThan((doneAt - start) * 0.6);
+    // Held for a fraction of the download, and the report says so. At rest the connection is back
+    // after 20–30 % of the download; under a load average of 20 on 2 cores the PostgreSQL reads slow
+    // down more than the throttled client does and 0.61–0.72 was seen. A release at the end of the
+    // download (the bug this guards against) is 1.0, so the bound is 0.8.
+    expect(releasedAt - start).toBeLessThan((doneAt - start) * 0.8);
+    expect(run.source.heldMs).toBeLessThan((doneAt - start) * 0.8);
     expect({ idle: pool.idleCount, total: pool.totalCount }).toEqual({ idle: 1, total: 1 });
   });
 
