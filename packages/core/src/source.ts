@@ -1,8 +1,8 @@
 import { SluiceTypeError } from './errors.js';
 import { describeValue, isUnreadable } from './kit/describe.js';
-import { checkResult, openIterator } from './internal/iterator-protocol.js';
+import { AsyncItemSource } from './internal/async-source.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
-import { DONE, type BatchIterator, type ItemPuller, type SourceHooks } from './internal/protocol.js';
+import { DONE, type BatchIterator, type SourceHooks } from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };
@@ -38,75 +38,6 @@ export function isSourceInput(input: unknown): boolean {
   );
 }
 
-/** Async iterables (and Node readables): one item per pull, since asking for more would read ahead. */
-function asyncIterableSource<T>(iterable: AsyncIterable<T>, hooks: SourceHooks, what: string): BatchIterator<T> {
-  let it: AsyncIterator<T> | undefined;
-  let done = false;
-  const release = () => {
-    done = true;
-    hooks.released();
-  };
-  const puller: ItemPuller<T> = {
-    pull() {
-      if (done) return DONE;
-      if (!it) {
-        hooks.opened();
-        it = openIterator<AsyncIterator<T>>(iterable, Symbol.asyncIterator, what);
-      }
-      return it.next();
-    },
-    took(result) {
-      let r: IteratorResult<T>;
-      try {
-        r = checkResult<T>(result, what, false);
-      } catch (error) {
-        // A broken result is the iterator's own failure: it is not closed (as with `for await`).
-        release();
-        throw error;
-      }
-      if (r.done && !done) release();
-      return r;
-    },
-    lost: release,
-  };
-  const onResult = (result: IteratorResult<T>): IteratorResult<T[], undefined> => {
-    const r = puller.took(result);
-    return r.done ? DONE : { done: false, value: [r.value] };
-  };
-  const fail = (error: unknown): Promise<never> => {
-    release();
-    return Promise.reject(error);
-  };
-  return {
-    returnWhilePending: true,
-    get itemPuller() {
-      return it === undefined ? undefined : puller;
-    },
-    next() {
-      if (done) return Promise.resolve(DONE);
-      let pulled: unknown;
-      try {
-        pulled = puller.pull();
-      } catch (error) {
-        return fail(error);
-      }
-      // `for await` tolerates an iterator that returns plain results; so do we.
-      return (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(onResult, fail);
-    },
-    async return() {
-      if (done) return DONE;
-      done = true;
-      if (!it) return DONE;
-      try {
-        await it.return?.();
-      } finally {
-        hooks.released();
-      }
-      return DONE;
-    },
-  };
-}
-
 function webStreamIterable<T>(stream: ReadableStreamLike<T>): AsyncIterable<T> {
   if (typeof stream.values === 'function') {
     const values = stream.values.bind(stream);
@@ -132,10 +63,10 @@ export function inputToBatches<T>(
   if (input !== null && (typeof input === 'object' || typeof input === 'function')) {
     const o = input as Record<symbol | string, unknown>;
     if (typeof o[Symbol.asyncIterator] === 'function')
-      return asyncIterableSource(input as AsyncIterable<T>, hooks, what);
+      return new AsyncItemSource(input as AsyncIterable<T>, limits, hooks, what);
     if (typeof o[Symbol.iterator] === 'function') return syncIterableSource(input as Iterable<T>, limits, hooks, what);
     if (typeof o.getReader === 'function')
-      return asyncIterableSource(webStreamIterable(input as ReadableStreamLike<T>), hooks, what);
+      return new AsyncItemSource(webStreamIterable(input as ReadableStreamLike<T>), limits, hooks, what);
   }
   throw notASource(input, what);
 }
@@ -159,9 +90,6 @@ export function lazySource<T>(
   return {
     get returnWhilePending() {
       return inner?.returnWhilePending === true;
-    },
-    get itemPuller() {
-      return inner?.itemPuller;
     },
     async next(hint) {
       if (closed) return DONE;

@@ -1,4 +1,4 @@
-import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
+import { DONE, type BatchIterator, type DemandHint, type PullRecord } from './protocol.js';
 import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -34,8 +34,8 @@ const YIELD = Symbol('yield');
  *
  * Two kinds of puller: user code (a stage's `for await`, a sink) calls `next()`, which races the
  * pull against the run's failure when the run can be aborted, so a stuck upstream cannot keep that
- * code waiting; the runner's own loops (fused kernels, `run()`, `toArray()`) call `pull()` and
- * `pullItem()`, which add no promise at all: those loops are raced once, as a whole, by the run.
+ * code waiting; the runner's own loops (fused kernels, `run()`, `toArray()`) call `pull()`, which
+ * adds no promise at all: those loops are raced once, as a whole, by the run.
  */
 export class Link<T> implements PullRecord<T> {
   items = 0;
@@ -123,59 +123,6 @@ export class Link<T> implements PullRecord<T> {
     return pull.then(this.delivered, (error: unknown) => {
       throw this.failedWith(error);
     });
-  }
-
-  /**
-   * The upstream hands over one item per pull (an async iterable source), or undefined. The fused
-   * loop then awaits the source iterator's own promise through `pullItem()`.
-   */
-  get itemPuller(): ItemPuller<T> | undefined {
-    // A source's puller, once it has one, stays valid: it answers DONE after its end.
-    return (this.puller ??= this.upstream.itemPuller);
-  }
-
-  private puller: ItemPuller<T> | undefined;
-
-  /**
-   * One item from an item puller, for the fused loop: the iterator's own `next()` promise (or
-   * result). The caller must hand what it gets to `tookItem()`, or its rejection to `lostItem()`.
-   * Returns undefined when the link cannot pull an item now; `pull()` then says why.
-   */
-  pullItem(puller: ItemPuller<T>): Promise<IteratorResult<T>> | IteratorResult<T> | undefined {
-    if (this.owner.failure || this.pending || this.closed || this.exhausted) return undefined;
-    this.started = this.watch.start(1);
-    let pulled: Promise<IteratorResult<T>> | IteratorResult<T>;
-    if (sliceSpent(1)) pulled = yieldTurn().then(() => puller.pull());
-    else {
-      try {
-        pulled = puller.pull();
-      } catch (error) {
-        pulled = Promise.reject(error);
-      }
-    }
-    this.pending = pulled instanceof Promise ? pulled : CALLING;
-    return pulled;
-  }
-
-  /** The outcome of `pullItem()`: the checked result (throws for a broken one). */
-  tookItem(puller: ItemPuller<T>, result: unknown): IteratorResult<T> {
-    let r: IteratorResult<T>;
-    try {
-      r = puller.took(result);
-    } catch (error) {
-      throw this.failedWith(error);
-    }
-    this.settle(1);
-    if (r.done) {
-      this.exhausted = true;
-      this.ended = true;
-    } else this.items++;
-    return r;
-  }
-
-  lostItem(puller: ItemPuller<T>, error: unknown): unknown {
-    puller.lost();
-    return this.failedWith(error);
   }
 
   /** A pull's result arrived (called by a self-reporting upstream, or by our reaction). */

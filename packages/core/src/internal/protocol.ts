@@ -34,27 +34,11 @@ export interface BatchIterator<T> {
    * runner waits for the pending `next()` to settle first.
    */
   readonly returnWhilePending?: boolean;
-  /** Set by a source that hands over one item per pull (an async iterable), once it is open. */
-  readonly itemPuller?: ItemPuller<T> | undefined;
   /**
    * Present on an iterator that reports its own pulls to its link (the fused loop): the link then
    * adds no promise reaction of its own to each pull. Called once, by the link.
    */
   reportTo?(record: PullRecord<T>): void;
-}
-
-/**
- * A source's one-item pull, awaited directly by the fused loop: the iterator's own `next()`
- * promise, with no batch array and no promise of ours per item (an async generator's items would
- * otherwise each cost two more promise hops than a `for await` over it).
- */
-export interface ItemPuller<T> {
-  /** The iterator's next(): a promise, or a plain result (which `for await` tolerates too). May throw. */
-  pull(): Promise<IteratorResult<T>> | IteratorResult<T>;
-  /** Checks what `pull()` settled with; at the end releases the source. Throws for a broken result (after releasing). */
-  took(result: unknown): IteratorResult<T>;
-  /** `pull()` failed: the source is done and releases what it holds. */
-  lost(): void;
 }
 
 /** What a self-reporting iterator tells its link about each pull. */

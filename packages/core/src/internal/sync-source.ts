@@ -17,7 +17,7 @@ export interface BatchLimits {
  * `DataView`) that; other values (objects, numbers) count as items only. A property read, not
  * `ArrayBuffer.isView()`, so that a batch of plain objects pays next to nothing.
  */
-function itemBytes(item: unknown): number {
+export function itemBytes(item: unknown): number {
   if (typeof item === 'string') return item.length;
   if (item !== null && typeof item === 'object') {
     const n = (item as { byteLength?: unknown }).byteLength;
@@ -27,7 +27,7 @@ function itemBytes(item: unknown): number {
 }
 
 /** The most items the next batch may hold: the limit, or a smaller downstream demand. */
-function sizeFor(hint: number | undefined, limits: BatchLimits): number {
+export function sizeFor(hint: number | undefined, limits: BatchLimits): number {
   return hint !== undefined && hint > 0 && hint < limits.size ? hint : limits.size;
 }
 
