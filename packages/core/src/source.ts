@@ -2,7 +2,7 @@ import { SluiceTypeError } from './errors.js';
 import { describeValue, isUnreadable } from './kit/describe.js';
 import { AsyncItemSource } from './internal/async-source.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
-import { DONE, type BatchIterator, type SourceHooks } from './internal/protocol.js';
+import { DONE, UNRECORDED, type BatchIterator, type DemandHint, type PullRecord, type SourceHooks } from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };
@@ -87,24 +87,48 @@ export function lazySource<T>(
 ): BatchIterator<T> {
   let inner: BatchIterator<T> | undefined;
   let closed = false;
+  let record: PullRecord<T> = UNRECORDED;
+  /** Pulls what the factory made: it reports to the link itself, or we do. */
+  const pull = (made: BatchIterator<T>, hint: DemandHint, itemwise: boolean | undefined) =>
+    made.reportTo
+      ? made.next(hint, itemwise)
+      : made.next(hint, itemwise).then(record.delivered, (error: unknown) => {
+          throw record.failedWith(error);
+        });
+  /** The first pull: calls the factory (its promise awaited), then pulls what it made. */
+  const open = async (hint: DemandHint, itemwise: boolean | undefined): Promise<IteratorResult<T[], undefined>> => {
+    let made: BatchIterator<T>;
+    try {
+      if (closed) return record.delivered(DONE);
+      const value = await factory(ctx);
+      if (closed || ctx.signal.aborted) {
+        // Torn down while the factory ran: what it opened is ours to close.
+        const closable = value as { destroy?: () => void; cancel?: () => Promise<void> } | null;
+        if (typeof closable?.destroy === 'function') closable.destroy();
+        else if (typeof closable?.cancel === 'function') await closable.cancel();
+        return record.delivered(DONE);
+      }
+      made = inputToBatches<T>(value, limits, hooks, 'the value returned by the source function');
+    } catch (error) {
+      throw record.failedWith(error);
+    }
+    made.reportTo?.(record);
+    inner = made;
+    return pull(made, hint, itemwise);
+  };
   return {
     get returnWhilePending() {
       return inner?.returnWhilePending === true;
     },
-    async next(hint) {
-      if (closed) return DONE;
-      if (!inner) {
-        const made = await factory(ctx);
-        if (closed || ctx.signal.aborted) {
-          // Torn down while the factory ran: what it opened is ours to close.
-          const closable = made as { destroy?: () => void; cancel?: () => Promise<void> } | null;
-          if (typeof closable?.destroy === 'function') closable.destroy();
-          else if (typeof closable?.cancel === 'function') await closable.cancel();
-          return DONE;
-        }
-        inner = inputToBatches<T>(made, limits, hooks, 'the value returned by the source function');
-      }
-      return inner.next(hint);
+    get itemPuller() {
+      return closed ? undefined : inner?.itemPuller;
+    },
+    reportTo(link) {
+      record = link;
+    },
+    next(hint, itemwise) {
+      if (inner !== undefined && !closed) return pull(inner, hint, itemwise);
+      return open(hint, itemwise);
     },
     async return() {
       closed = true;

@@ -1,7 +1,15 @@
 import { setImmediate } from 'node:timers';
 import { sliceSpent } from './fairness.js';
 import { checkResult, openIterator } from './iterator-protocol.js';
-import { DONE, type BatchIterator, type DemandHint, type SourceHooks } from './protocol.js';
+import {
+  DONE,
+  UNRECORDED,
+  type BatchIterator,
+  type DemandHint,
+  type ItemPuller,
+  type PullRecord,
+  type SourceHooks,
+} from './protocol.js';
 import { itemBytes, sizeFor, type BatchLimits } from './sync-source.js';
 
 type Settled = { readonly result: unknown } | { readonly error: unknown };
@@ -44,6 +52,8 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
   private carried: Settled | undefined;
   /** A cut is armed for this turn of the loop. */
   private armed = false;
+  /** The link this source reports its pulls to: it then adds no promise of its own per pull. */
+  private record: PullRecord<T> = UNRECORDED;
 
   constructor(
     private readonly iterable: AsyncIterable<T>,
@@ -52,9 +62,54 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
     private readonly what: string,
   ) {}
 
-  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
+  /** For an itemwise puller, once the iterator is open: its own promises (see `BatchIterator.itemPuller`). */
+  get itemPuller(): ItemPuller<T> | undefined {
+    return this.it !== undefined ? this.puller : undefined;
+  }
+
+  private readonly puller: ItemPuller<T> = {
+    pull: () => {
+      // What a batch pull's cut left behind comes first.
+      if (this.carried !== undefined || this.gathering) return this.leftOver();
+      return this.done ? DONE : this.it!.next();
+    },
+    took: (result) => {
+      let r: IteratorResult<T>;
+      try {
+        r = checkResult<T>(result, this.what, false);
+      } catch (error) {
+        // A broken result is the iterator's own failure: like `for await`, it is not closed.
+        this.end();
+        throw error;
+      }
+      if (r.done) this.end();
+      return r;
+    },
+    lost: () => this.end(),
+  };
+
+  /** The carried result, or the one of the `next()` still pending from a cut batch. */
+  private leftOver(): Promise<IteratorResult<T>> | IteratorResult<T> {
     const carried = this.carried;
-    if (carried === undefined && this.done) return Promise.resolve(DONE);
+    if (carried === undefined) {
+      return new Promise<unknown>((resolve, reject) => {
+        this.handoff = { resolve, reject };
+      }) as Promise<IteratorResult<T>>;
+    }
+    this.carried = undefined;
+    return 'error' in carried ? Promise.reject(carried.error) : (carried.result as IteratorResult<T>);
+  }
+
+  /** An item puller waiting for the `next()` a cut left pending. */
+  private handoff: { resolve(result: unknown): void; reject(error: unknown): void } | undefined;
+
+  reportTo(record: PullRecord<T>): void {
+    this.record = record;
+  }
+
+  next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>> {
+    const carried = this.carried;
+    if (carried === undefined && this.done) return Promise.resolve(this.record.delivered(DONE));
     if (this.it === undefined) {
       this.hooks.opened();
       try {
@@ -62,10 +117,11 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
       } catch (error) {
         this.done = true;
         this.release();
-        return Promise.reject(error);
+        return Promise.reject(this.record.failedWith(error));
       }
     }
-    this.size = sizeFor(hint, this.limits);
+    this.size = itemwise ? 1 : sizeFor(hint, this.limits);
+    if (this.size === 1 && carried === undefined && !this.gathering) return this.one(this.it);
     return new Promise<IteratorResult<T[], undefined>>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -76,6 +132,36 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
       if (!this.gathering) void this.gather();
     });
   }
+
+  /** One item, nothing read ahead: the iterator's own promise and one reaction of ours, as before batches. */
+  private one(it: AsyncIterator<T>): Promise<IteratorResult<T[], undefined>> {
+    let pulled: unknown;
+    try {
+      pulled = it.next();
+    } catch (error) {
+      return this.oneFailed(error);
+    }
+    // `for await` tolerates an iterator that returns plain results; so do we.
+    return (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(this.oneTaken, this.oneFailed);
+  }
+
+  private readonly oneTaken = (result: unknown): IteratorResult<T[], undefined> => {
+    let r: IteratorResult<T>;
+    try {
+      r = checkResult<T>(result, this.what, false);
+    } catch (error) {
+      this.end();
+      throw this.record.failedWith(error);
+    }
+    if (!r.done) return this.record.delivered({ done: false, value: [r.value] });
+    this.end();
+    return this.record.delivered(DONE);
+  };
+
+  private readonly oneFailed = (error: unknown): Promise<never> => {
+    this.end();
+    return Promise.reject(this.record.failedWith(error));
+  };
 
   /**
    * Pulls the iterator until the pull in progress is answered. Left running (awaiting one
@@ -113,6 +199,13 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
 
   /** What the `next()` pending when the cut came gave: kept for the next pull (or reported, once returned). */
   private afterCut(settled: Settled): void {
+    const handoff = this.handoff;
+    if (handoff !== undefined) {
+      this.handoff = undefined;
+      if ('error' in settled) handoff.reject(settled.error);
+      else handoff.resolve(settled.result);
+      return;
+    }
     if ('error' in settled) {
       if (this.closed) this.hooks.cleanupError(settled.error);
       else this.carried = settled;
@@ -176,7 +269,7 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
     this.batch = [];
     this.bytes = 0;
     this.resolve = this.reject = undefined;
-    resolve({ done: false, value: batch });
+    resolve(this.record.delivered({ done: false, value: batch }));
   }
 
   /** Answers the pull in progress with the batch, or with the end when it is empty. */
@@ -186,14 +279,14 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
     else {
       const resolve = this.resolve;
       this.resolve = this.reject = undefined;
-      resolve(DONE);
+      resolve(this.record.delivered(DONE));
     }
   }
 
   private fail(error: unknown): false {
     const reject = this.reject!;
     this.resolve = this.reject = undefined;
-    reject(error);
+    reject(this.record.failedWith(error));
     return false;
   }
 

@@ -33,9 +33,12 @@ let work = 0;
 let nextCheck = 0;
 let cpuMark: NodeJS.CpuUsage | undefined;
 let nextCpuCheck = 0;
+/** The slice is spent: every pull until the turn of the loop hears so (the first caller may only cut a batch). */
+let spent = false;
 
 const endSlice = (): void => {
   sliceStart = -1;
+  spent = false;
 };
 
 /**
@@ -57,6 +60,7 @@ export function sliceSpent(size: number): boolean {
     setImmediate(endSlice);
     return false;
   }
+  if (spent) return true;
   work += size < 32 ? 1 : 64;
   if (work < nextCheck) return false;
   nextCheck = work + 16;
@@ -70,7 +74,8 @@ export function sliceSpent(size: number): boolean {
   if (t - sliceStart <= FAIR_SLICE_MS || t < nextCpuCheck) return false;
   nextCpuCheck = t + 1;
   const used = process.cpuUsage(cpuMark);
-  return used.user + used.system >= CPU_SLICE_US;
+  spent = used.user + used.system >= CPU_SLICE_US;
+  return spent;
 }
 
 /** Resolves after a turn of the event loop: timers, I/O callbacks and `'close'` events run first. */

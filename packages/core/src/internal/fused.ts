@@ -1,5 +1,5 @@
 import type { KernelInstance, SyncKernel } from '../fusion.js';
-import { DONE, type BatchIterator, type DemandHint, type PullRecord } from './protocol.js';
+import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
 import type { StageContext } from '../types.js';
 import { CompiledGroup } from './compile.js';
 import type { Link } from './link.js';
@@ -38,6 +38,10 @@ export class FusedIterator implements BatchIterator<unknown> {
   private failed: { readonly error: unknown } | undefined;
   /** The link this loop reports its pulls to (see `Link`): it adds no promise of its own. */
   private output: PullRecord<unknown> | undefined;
+  /** What the loop waits for: an item from the source's iterator, a batch from the input link, or an outcome. */
+  private waiting: 'item' | 'batch' | 'outcome' = 'outcome';
+  /** The source's item puller, while `waiting` is 'item'. */
+  private puller: ItemPuller<unknown> | undefined;
 
   constructor(
     private readonly input: Link<unknown>,
@@ -101,27 +105,77 @@ export class FusedIterator implements BatchIterator<unknown> {
 
   /**
    * One async function per pull, whatever the batch sizes: input that the kernels drop (a filter,
-   * a batch filling up) loops here instead of costing the consumer a pull. An async source hands
-   * over its items in batches too (`AsyncItemSource`), so an item costs no promise of ours.
+   * a batch filling up) loops here instead of costing promises. A batch puller gets the batches an
+   * async source cuts from what arrives before the loop turns (`AsyncItemSource`); an itemwise
+   * puller (a user stage, `for await`) reads nothing ahead: each item is awaited straight from the
+   * source's iterator (`Link.pullItem`). What to wait for next is decided by `advance`, what came
+   * of it by `arrived`: both synchronous.
    */
-  async next(hint?: DemandHint): Promise<IteratorResult<unknown[], undefined>> {
+  async next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
     try {
       for (;;) {
-        if (this.failed) throw this.takeFailure();
-        if (this.finished) return this.output!.delivered(DONE);
-        const demand = this.demand(hint);
-        let outcome: Outcome | Promise<Outcome>;
-        if (demand <= 0) outcome = this.end(0, undefined);
-        else {
-          const r = await this.input.pull(demand === Infinity ? undefined : demand);
-          outcome = r.done ? this.end(0, []) : this.process(r.value);
+        let step: Outcome | Promise<unknown> = this.advance(hint, itemwise);
+        while (step instanceof Promise) {
+          let settled: unknown;
+          try {
+            settled = await step;
+          } catch (error) {
+            throw this.waitFailed(error);
+          }
+          step = this.arrived(settled);
         }
-        if (outcome instanceof Promise) outcome = await outcome;
-        if (outcome !== undefined) return this.output!.delivered(outcome);
+        if (step !== undefined) return this.output!.delivered(step);
       }
     } catch (error) {
       throw this.output!.failedWith(error);
     }
+  }
+
+  /** The result to hand on now, or the promise to wait for (`waiting` says what it is). */
+  private advance(hint: DemandHint, itemwise: boolean | undefined): IteratorResult<unknown[], undefined> | Promise<unknown> {
+    if (this.failed) throw this.takeFailure();
+    if (this.finished) return DONE;
+    const demand = this.demand(hint);
+    const input = this.input;
+    if (demand <= 0) {
+      this.waiting = 'outcome';
+      return this.end(0, undefined);
+    }
+    const puller = itemwise ? input.itemPuller : undefined;
+    const pulled = puller === undefined ? undefined : input.pullItem(puller);
+    if (pulled === undefined) {
+      this.waiting = 'batch';
+      return input.pull(demand === Infinity ? undefined : demand, itemwise);
+    }
+    this.waiting = 'item';
+    this.puller = puller;
+    // A plain result (which `for await` tolerates) is awaited like a promise.
+    return pulled instanceof Promise ? pulled : Promise.resolve(pulled);
+  }
+
+  /** What the awaited promise settled with, run through the kernels: a result, another promise, or undefined (pull again). */
+  private arrived(settled: unknown): Outcome | Promise<unknown> {
+    let batch: unknown[] | undefined;
+    switch (this.waiting) {
+      case 'outcome':
+        return settled as Outcome;
+      case 'item': {
+        const item = this.input.tookItem(this.puller!, settled);
+        batch = item.done ? undefined : [item.value];
+        break;
+      }
+      case 'batch': {
+        const r = settled as IteratorResult<unknown[], undefined>;
+        batch = r.done ? undefined : r.value;
+        break;
+      }
+    }
+    this.waiting = 'outcome';
+    return batch === undefined ? this.end(0, []) : this.process(batch);
+  }
+
+  private waitFailed(error: unknown): unknown {
+    return this.waiting === 'item' ? this.input.lostItem(this.puller!, error) : error;
   }
 
   private takeFailure(): unknown {

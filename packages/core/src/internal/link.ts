@@ -1,4 +1,4 @@
-import { DONE, type BatchIterator, type DemandHint, type PullRecord } from './protocol.js';
+import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
 import { sliceSpent, yieldTurn } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -69,12 +69,12 @@ export class Link<T> implements PullRecord<T> {
   }
 
   /** A pull by user code: raced against the run's failure when the run can be aborted from outside. */
-  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
-    if (!this.owner.interruptible) return this.pull(hint);
+  next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>> {
+    if (!this.owner.interruptible) return this.pull(hint, itemwise);
     const early = this.refusal();
-    if (early === YIELD) return yieldTurn().then(() => this.next(hint));
+    if (early === YIELD) return yieldTurn().then(() => this.next(hint, itemwise));
     if (early) return early;
-    const pull = this.pullNow(hint);
+    const pull = this.pullNow(hint, itemwise);
     if (this.pending === undefined) return pull;
     return new Promise<IteratorResult<T[], undefined>>((resolve, reject) => {
       this.rejectPending = reject;
@@ -95,10 +95,10 @@ export class Link<T> implements PullRecord<T> {
   }
 
   /** A pull by the runner's own loop: the upstream's promise, with no promise of ours around it. */
-  pull(hint?: DemandHint): Promise<IteratorResult<T[], undefined>> {
+  pull(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>> {
     const early = this.refusal();
-    if (early === YIELD) return yieldTurn().then(() => this.pull(hint));
-    return early ?? this.pullNow(hint);
+    if (early === YIELD) return yieldTurn().then(() => this.pull(hint, itemwise));
+    return early ?? this.pullNow(hint, itemwise);
   }
 
   /** Why a pull cannot go upstream now (or YIELD: not before a turn of the event loop); undefined when it can. */
@@ -111,10 +111,10 @@ export class Link<T> implements PullRecord<T> {
     return undefined;
   }
 
-  private pullNow(hint: DemandHint): Promise<IteratorResult<T[], undefined>> {
+  private pullNow(hint: DemandHint, itemwise: boolean | undefined): Promise<IteratorResult<T[], undefined>> {
     this.started = this.watch.start(this.lastSize);
     this.pending = CALLING;
-    const pull = this.upstream.next(hint);
+    const pull = this.upstream.next(hint, itemwise);
     if (this.selfReporting) {
       if (this.pending === CALLING) this.pending = pull;
       return pull;
@@ -123,6 +123,55 @@ export class Link<T> implements PullRecord<T> {
     return pull.then(this.delivered, (error: unknown) => {
       throw this.failedWith(error);
     });
+  }
+
+  /** The upstream's item puller, once it has one (see `BatchIterator.itemPuller`); it stays valid, answering DONE after the end. */
+  get itemPuller(): ItemPuller<T> | undefined {
+    return (this.puller ??= this.upstream.itemPuller);
+  }
+
+  private puller: ItemPuller<T> | undefined;
+
+  /**
+   * One item from an item puller, for the fused loop: the iterator's own `next()` promise (or
+   * result). The caller must hand what it gets to `tookItem()`, or its rejection to `lostItem()`.
+   * Returns undefined when the link cannot pull an item now; `pull()` then says why.
+   */
+  pullItem(puller: ItemPuller<T>): Promise<IteratorResult<T>> | IteratorResult<T> | undefined {
+    if (this.owner.failure || this.pending || this.closed || this.exhausted) return undefined;
+    this.started = this.watch.start(1);
+    let pulled: Promise<IteratorResult<T>> | IteratorResult<T>;
+    if (sliceSpent(1)) pulled = yieldTurn().then(() => puller.pull());
+    else {
+      try {
+        pulled = puller.pull();
+      } catch (error) {
+        pulled = Promise.reject(error);
+      }
+    }
+    this.pending = pulled instanceof Promise ? pulled : CALLING;
+    return pulled;
+  }
+
+  /** The outcome of `pullItem()`: the checked result (throws for a broken one). */
+  tookItem(puller: ItemPuller<T>, result: unknown): IteratorResult<T> {
+    let r: IteratorResult<T>;
+    try {
+      r = puller.took(result);
+    } catch (error) {
+      throw this.failedWith(error);
+    }
+    this.settle(1);
+    if (r.done) {
+      this.exhausted = true;
+      this.ended = true;
+    } else this.items++;
+    return r;
+  }
+
+  lostItem(puller: ItemPuller<T>, error: unknown): unknown {
+    puller.lost();
+    return this.failedWith(error);
   }
 
   /** A pull's result arrived (called by a self-reporting upstream, or by our reaction). */

@@ -58,13 +58,13 @@ export class ProbedIterator implements BatchIterator<unknown> {
     return this.inner.returnWhilePending === true;
   }
 
-  next(hint?: number): Promise<IteratorResult<unknown[], undefined>> {
+  next(hint?: number, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
     if (!this.opened) {
       this.opened = true;
       this.probe.stageOpened(this);
     }
     this.pending = true;
-    return this.inner.next(hint).then(this.onResult, this.onError);
+    return this.inner.next(hint, itemwise).then(this.onResult, this.onError);
   }
 
   /** Calls `f` now, or once the pull in flight has been counted. */

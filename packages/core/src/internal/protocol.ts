@@ -24,9 +24,14 @@ export interface DemandBatchIterator<T> extends AsyncIterator<T[], unknown> {
   next(hint?: DemandHint): Promise<IteratorResult<T[], unknown>>;
 }
 
-/** Each pull yields a batch (never empty unless the iterator says so); `hint` bounds its size. */
+/**
+ * Each pull yields a batch (never empty unless the iterator says so); `hint` bounds its size.
+ * `itemwise`: the puller takes its items one per pull (a user stage, an item sink, `for await`),
+ * so a source that must wait for its items (an async iterable) hands over one and reads nothing
+ * ahead of it; sources that cut batches synchronously (arrays, sync iterables) ignore it.
+ */
 export interface BatchIterator<T> {
-  next(hint?: DemandHint): Promise<IteratorResult<T[], undefined>>;
+  next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>>;
   return(): Promise<unknown>;
   /**
    * True when `return()` may be called while a `next()` is pending: an async generator queues it,
@@ -39,6 +44,22 @@ export interface BatchIterator<T> {
    * adds no promise reaction of its own to each pull. Called once, by the link.
    */
   reportTo?(record: PullRecord<T>): void;
+  /**
+   * Set by a source that hands over one item per `next()` (an async iterable) while nothing of a
+   * batch is pending: an itemwise puller (the fused loop under a user stage or `for await`) then
+   * awaits the iterator's own promise, item by item, with no promise of ours.
+   */
+  readonly itemPuller?: ItemPuller<T> | undefined;
+}
+
+/** A source's one-item pull, awaited directly by the fused loop for an itemwise puller. */
+export interface ItemPuller<T> {
+  /** The iterator's next(): a promise, or a plain result (which `for await` tolerates too). May throw. */
+  pull(): Promise<IteratorResult<T>> | IteratorResult<T>;
+  /** Checks what `pull()` settled with; at the end releases the source. Throws for a broken result (after releasing). */
+  took(result: unknown): IteratorResult<T>;
+  /** `pull()` failed: the source is done and releases what it holds. */
+  lost(): void;
 }
 
 /** What a self-reporting iterator tells its link about each pull. */
@@ -49,6 +70,12 @@ export interface PullRecord<T> {
 }
 
 export { DONE } from '../kit/iteration.js';
+
+/** What an iterator that reports its own pulls tells when nobody listens: results and errors as they are. */
+export const UNRECORDED: PullRecord<never> = {
+  delivered: (result) => result,
+  failedWith: (error) => error,
+};
 
 /** Notified by a source when it opens and when it releases what it holds. */
 export interface SourceHooks {

@@ -286,7 +286,7 @@ export class Run<T> implements LinkOwner {
   consumerItems(): ItemView<T> {
     const top = this.top;
     const settle = () => this.settle();
-    this.view = new ItemView<T>(() => top.next(), { returned: settle, ending: settle });
+    this.view = new ItemView<T>(() => top.next(undefined, true), { returned: settle, ending: settle });
     return this.view;
   }
 
@@ -322,7 +322,7 @@ export class Run<T> implements LinkOwner {
   /** Runs a sink on the items; the sink's early return stops the run (its result or error decides the outcome). */
   drainInto<R>(sink: Sink<T, R>): Promise<R> {
     const top = this.top;
-    const items = new ItemView<T>(() => top.next(), { returned: () => this.stop() });
+    const items = new ItemView<T>(() => top.next(undefined, true), { returned: () => this.stop() });
     this.view = items;
     return this.drive(() => sink(items, this.ctx));
   }

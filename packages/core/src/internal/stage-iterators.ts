@@ -208,7 +208,7 @@ export class ItemStageIterator implements BatchIterator<unknown> {
     if (this.ended) return DONE;
     if (!this.it) {
       const input = this.input;
-      const view = new ItemView(() => input.next(), {
+      const view = new ItemView(() => input.next(undefined, true), {
         // Already bounded by cleanupTimeout and tracked in report.closed (Link.close()).
         returned: async () => input.close(),
       });
