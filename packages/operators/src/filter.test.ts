@@ -55,10 +55,11 @@ describe('filter', () => {
   });
 
   it('fails the run with the error the predicate throws, unchanged, and closes the source once', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const error = new Error('bad predicate');
     const source = trackedSource([1, 2, 3, 4]);
     await expect(
-      from(source)
+      from(source, { batchSize: 1 })
         .pipe(
           filter((n) => {
             if (n === 3) throw error;

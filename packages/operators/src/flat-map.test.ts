@@ -110,6 +110,7 @@ describe('flatMap', () => {
   });
 
   it('streams an endless async inner sequence, so a downstream take can stop it and close it', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     let closed = 0;
     async function* forever(start: number) {
       try {
@@ -120,7 +121,7 @@ describe('flatMap', () => {
     }
     const source = trackedSource([100, 200]);
     expect(
-      await from(source)
+      await from(source, { batchSize: 1 })
         .pipe(
           flatMap((n: number) => forever(n)),
           take(3),

@@ -5,10 +5,11 @@ import { forEach } from './for-each.js';
 
 describe('forEach', () => {
   it('awaits each promise fn returns before pulling or calling again', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const gate = deferred();
     const source = trackedSource([1, 2, 3]);
     const calls: number[] = [];
-    const running = from(source).to(
+    const running = from(source, { batchSize: 1 }).to(
       forEach((n) => {
         calls.push(n);
         return n === 1 ? gate.promise : undefined;
@@ -33,11 +34,12 @@ describe('forEach', () => {
   });
 
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const error = new Error('cannot write');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
     await expect(
-      from(source).to(
+      from(source, { batchSize: 1 }).to(
         forEach((n) => {
           if (n === 2) throw error;
         }),

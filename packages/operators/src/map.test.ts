@@ -84,10 +84,11 @@ describe('map', () => {
   });
 
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const error = new Error('bad row');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
-    const running = from(source)
+    const running = from(source, { batchSize: 1 })
       .pipe(
         map((n) => {
           if (n === 2) throw error;

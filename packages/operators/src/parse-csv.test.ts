@@ -201,11 +201,15 @@ describe('parseCsv', () => {
   it('fails a record longer than maxRecordBytes without waiting for the input to end', async () => {
     const message =
       'parseCsv: the record starting here is longer than maxRecordBytes (10); is a closing quote missing? (line 2, column 1)';
-    const stalled = from(async function* () {
-      yield 'a\n"unclosed';
-      yield ' and on and on';
-      throw new Error('the parser should have given up before this pull');
-    })
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so the throw shows a pull the parser made.
+    const stalled = from(
+      async function* () {
+        yield 'a\n"unclosed';
+        yield ' and on and on';
+        throw new Error('the parser should have given up before this pull');
+      },
+      { batchSize: 1 },
+    )
       .pipe(parseCsv({ maxRecordBytes: 10 }))
       .toArray();
     await expect(stalled).rejects.toThrow(message);

@@ -50,11 +50,12 @@ describe('reduce', () => {
   });
 
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const error = new Error('bad total');
     const source = trackedSource([1, 2, 3, 4]);
     let report: RunReport | undefined;
     await expect(
-      from(source).to(
+      from(source, { batchSize: 1 }).to(
         reduce((acc, n: number) => {
           if (n === 2) throw error;
           return acc + n;

@@ -41,10 +41,11 @@ describe('scan', () => {
   });
 
   it('fails the run with the error fn throws, unchanged, and closes the source once', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const error = new Error('overflow');
     const source = trackedSource([1, 2, 3]);
     await expect(
-      from(source)
+      from(source, { batchSize: 1 })
         .pipe(
           scan((sum, n: number) => {
             if (sum + n > 2) throw error;

@@ -132,12 +132,23 @@ describe('splitLines', () => {
         }
       }
       const error = await failureOf(
-        from(endless)
+        from(endless, { batchSize: 1 })
           .pipe(splitLines({ maxLineLength: 1000 }))
           .toArray(),
       );
       expect(error).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 1 });
+      // One item per pull: the line failed at its 11th chunk, and nothing was read past it.
       expect(pulled).toBe(11);
+      // A batch pull takes what the generator hands over before the loop turns, up to batchBytes
+      // (64 KiB: 656 chunks of 100 bytes), and the line fails inside that one batch.
+      pulled = 0;
+      const batched = await failureOf(
+        from(endless)
+          .pipe(splitLines({ maxLineLength: 1000 }))
+          .toArray(),
+      );
+      expect(batched).toMatchObject({ code: 'ERR_SLUICE_LINE_TOO_LONG', line: 1 });
+      expect(pulled).toBe(656);
     });
 
     it('checks the last line too', async () => {

@@ -61,9 +61,10 @@ describe('takeWhile', () => {
   });
 
   it('awaits a promise answer and stops on a promise of false', async () => {
+    // One item per pull (batchSize: 1): the source reads nothing ahead, so `produced` shows where the stage stopped.
     const source = trackedSource([1, 2, 3, 4]);
     expect(
-      await from(source)
+      await from(source, { batchSize: 1 })
         .pipe(takeWhile(async (n) => n !== 3))
         .toArray(),
     ).toEqual([1, 2]);

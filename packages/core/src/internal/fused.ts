@@ -141,11 +141,15 @@ export class FusedIterator implements BatchIterator<unknown> {
       this.waiting = 'outcome';
       return this.end(0, undefined);
     }
-    const puller = itemwise ? input.itemPuller : undefined;
+    // Item by item, too, when the kernels or the puller can use only so many items and cannot say
+    // how many inputs that takes (a take after a filter, first()): an async source then reads
+    // nothing ahead of them. A demand they can state is a batch of that size.
+    const byItem = itemwise || (demand === Infinity && (this.limited || hint !== undefined));
+    const puller = byItem ? input.itemPuller : undefined;
     const pulled = puller === undefined ? undefined : input.pullItem(puller);
     if (pulled === undefined) {
       this.waiting = 'batch';
-      return input.pull(demand === Infinity ? undefined : demand, itemwise);
+      return input.pull(demand === Infinity ? undefined : demand, byItem);
     }
     this.waiting = 'item';
     this.puller = puller;

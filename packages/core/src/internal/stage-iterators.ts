@@ -3,7 +3,7 @@ import { reportCleanupError } from '../kit/cleanup.js';
 import { describeValue } from '../kit/describe.js';
 import type { BatchKernel, SyncKernel } from '../fusion.js';
 import { isThenable } from '../kit/iteration.js';
-import { DONE, type BatchIterator } from './protocol.js';
+import { DONE, type BatchIterator, type DemandHint } from './protocol.js';
 import type { Stage, StageContext } from '../types.js';
 import type { Link } from './link.js';
 
@@ -246,15 +246,19 @@ export class BatchStageIterator implements BatchIterator<unknown> {
     private readonly bounded: (closing: Promise<void>) => Promise<void>,
   ) {}
 
-  async next(): Promise<IteratorResult<unknown[], undefined>> {
+  /** The last puller of our output takes one item per pull: so do our input pulls (see `BatchIterator.next`). */
+  private itemwise: boolean | undefined;
+
+  async next(_hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
     if (this.ended) return DONE;
+    this.itemwise = itemwise;
     if (!this.it) {
       const input = this.input;
       const batches: AsyncIterableIterator<unknown[]> = {
         [Symbol.asyncIterator]() {
           return this;
         },
-        next: () => input.next(),
+        next: () => input.next(undefined, this.itemwise),
         return: async () => {
           await input.close();
           return DONE;
