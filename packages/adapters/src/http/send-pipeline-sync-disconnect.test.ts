@@ -53,12 +53,15 @@ const sources = {
     }),
 } satisfies Record<string, (stats: { closes: number }) => Pipeline<string>>;
 
-/** Rows one pull can bring: a sync source's batch (1024 by default), the resource's read, one for async. */
+/**
+ * Rows one pull can bring: a source's batch (1024 by default; an async generator's is cut from
+ * what it hands over before the event loop turns), or the resource's read.
+ */
 const BATCH = {
   array: 1024,
   'sync generator': 1024,
   'fromResource with a read that returns at once': READ_SIZE,
-  'async generator': 1,
+  'async generator': 1024,
 };
 /** gzip gathers 64 KiB of input per zlib write and keeps one write in flight: rows it may hold. */
 const GZIP_HELD = Math.ceil((2 * 64 * 1024) / csvRow(0).length);

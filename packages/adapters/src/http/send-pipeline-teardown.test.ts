@@ -89,12 +89,20 @@ describe('sendPipeline teardown', () => {
     const leaks = leakCheck({ allowResources: ['TCPSocketWrap'] });
     let response: ServerResponse | undefined;
     const done = deferred<Settled>();
+    const wroteFirst = deferred<void>();
     lb.handle((req, res) => {
       response = res;
+      // The first row goes out at the turn of the loop after the source started its hanging pull.
+      const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+      res.write = ((...args: unknown[]) => {
+        wroteFirst.resolve();
+        return write(...args);
+      }) as typeof res.write;
       void settle(sendPipeline(req, res, from(source))).then(done.resolve);
     });
     const fetching = fetchRaw(lb.port, '/');
     await source.hanging.promise;
+    await wroteFirst.promise;
     response!.end('timeout'); // a framework's timeout handler
     // Settles although the source is still blocked in its pull (it is released below, after).
     const { report } = await done.promise;
