@@ -369,7 +369,12 @@ function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
   }
   if (!isSourceInput(input)) {
     // Fail now, at call time, with the same message the run would give.
-    inputToBatches(input, limits, { opened() {}, released() {}, cleanupError() {}, bounded: (p) => p }, 'from(input)');
+    inputToBatches(
+      input,
+      limits,
+      { opened() {}, released() {}, cleanupError() {}, unread() {}, bounded: (p) => p },
+      'from(input)',
+    );
   }
   const name = Array.isArray(input) ? 'array' : (input as object).constructor?.name || 'source';
   return { name, open: (_ctx, hooks) => inputToBatches<T>(input, limits, hooks, 'from(input)') };

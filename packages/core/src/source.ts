@@ -2,7 +2,14 @@ import { SluiceTypeError } from './errors.js';
 import { describeValue, isUnreadable } from './kit/describe.js';
 import { AsyncItemSource } from './internal/async-source.js';
 import { arraySource, syncIterableSource, type BatchLimits } from './internal/sync-source.js';
-import { DONE, UNRECORDED, type BatchIterator, type DemandHint, type PullRecord, type SourceHooks } from './internal/protocol.js';
+import {
+  DONE,
+  UNRECORDED,
+  type BatchIterator,
+  type DemandHint,
+  type PullRecord,
+  type SourceHooks,
+} from './internal/protocol.js';
 import type { StageContext } from './types.js';
 
 export type { BatchLimits };

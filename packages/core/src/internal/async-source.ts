@@ -207,7 +207,7 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
       return;
     }
     if ('error' in settled) {
-      if (this.closed) this.hooks.cleanupError(settled.error);
+      if (this.closed) this.hooks.unread(settled.error);
       else this.carried = settled;
       this.end();
       return;
@@ -307,8 +307,8 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
     this.closed = true;
     const carried = this.carried;
     this.carried = undefined;
-    // Read ahead and never asked for: an error there is still an error of the source.
-    if (carried !== undefined && 'error' in carried) this.hooks.cleanupError(carried.error);
+    // Read ahead and never asked for: told, but not the run's error.
+    if (carried !== undefined && 'error' in carried) this.hooks.unread(carried.error);
     if (this.done || this.it === undefined) {
       this.done = true;
       return DONE;

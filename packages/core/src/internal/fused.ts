@@ -132,7 +132,10 @@ export class FusedIterator implements BatchIterator<unknown> {
   }
 
   /** The result to hand on now, or the promise to wait for (`waiting` says what it is). */
-  private advance(hint: DemandHint, itemwise: boolean | undefined): IteratorResult<unknown[], undefined> | Promise<unknown> {
+  private advance(
+    hint: DemandHint,
+    itemwise: boolean | undefined,
+  ): IteratorResult<unknown[], undefined> | Promise<unknown> {
     if (this.failed) throw this.takeFailure();
     if (this.finished) return DONE;
     const demand = this.demand(hint);

@@ -84,6 +84,12 @@ export interface SourceHooks {
   /** An error raised while releasing after another error already won. */
   cleanupError(error: unknown): void;
   /**
+   * An error of a pull the consumer never asked for (an async source's read-ahead, after the
+   * consumer stopped): told like a cleanup error (onCleanupError, the parent run, or a warning),
+   * but never the run's outcome: read item by item, the run would not have met it.
+   */
+  unread(error: unknown): void;
+  /**
    * Waits for a release the source started itself (at the end of its data), but no longer than
    * the run's cleanupTimeout: a close that never settles stays tracked in `report.closed`. The
    * release must not reject: it hands its errors to `cleanupError`.

@@ -120,6 +120,9 @@ export class Run<T> implements LinkOwner {
         this.probe?.sourceReleased();
       },
       cleanupError: (error: unknown) => this.cleanupError(error, plan.source.name),
+      unread: (error: unknown) => {
+        if (!this.isEcho(error)) this.ledger.tell(error, plan.source.name);
+      },
       bounded: this.ledger.bounded,
     };
     this.chain = new Chain(plan, this, this.ctx, hooks, this.probe);
