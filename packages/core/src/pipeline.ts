@@ -29,12 +29,14 @@ import {
 /** Options of `from()`. */
 export interface FromOptions {
   /**
-   * The most items the source hands downstream per pull, when it can cut batches (arrays and
-   * sync iterables). It is also the source's read-ahead bound for sync iterables. Default 1024.
+   * The most items the source hands downstream per pull, and so its read-ahead bound. Arrays and
+   * sync iterables cut batches of it; an async iterable cuts one, for a batch puller, from the items
+   * its iterator hands over before the event loop turns (see `from`). `1` makes every source read
+   * nothing ahead. Default 1024.
    */
   readonly batchSize?: number;
   /**
-   * The most bytes a batch cut by the source holds (arrays and sync iterables), besides
+   * The most bytes a batch cut by the source holds (arrays, sync and async iterables), besides
    * `batchSize`: a batch ends at the first item that brings it to `batchBytes` or more, so it holds
    * at most `batchBytes` plus one item, and a sync iterable reads ahead no more than that. Strings
    * count their `length`, values with a numeric `byteLength` (Buffers, typed arrays,
@@ -43,8 +45,8 @@ export interface FromOptions {
    * (arrays are all but always of one kind; scanning small objects would cost the fused path).
    * A positive integer or `Infinity` (count only). Default 65,536 — Node's default
    * `highWaterMark` for byte streams since Node 22: 64 KiB Buffers go one per batch, 100-byte
-   * lines about 650. Async sources yield one item per pull and `fromResource` hands on the batch
-   * its `read` returned: their bound is the caller's.
+   * lines about 650. `fromResource` hands on the batch its `read` returned: its bound is the
+   * caller's.
    */
   readonly batchBytes?: number;
 }
@@ -388,7 +390,14 @@ function sourceFrom<T>(input: unknown, limits: BatchLimits): SourceSpec<T> {
  * - Lazy: nothing is read (and a function input is not called) before a run's first pull; every
  *   run reads the input anew (an iterator or stream, which can be read only once, runs once).
  * - Arrays and sync iterables are cut into batches of up to `batchSize` items / `batchBytes`
- *   bytes, which bounds the read-ahead; async sources hand on one item per pull.
+ *   bytes, which bounds the read-ahead.
+ * - An async iterable (a generator, a driver, a Node readable, a Web stream) hands a batch puller
+ *   (the fused operators under `run()`, `toArray()` or a batch sink such as a file or an HTTP
+ *   response) the items its iterator gives before the event loop turns, up to `batchSize` /
+ *   `batchBytes`: a driver's page of rows goes on together, at once. The `next()` pending when the
+ *   batch was cut starts the next one, so it reads ahead at most a batch and one pull. A user
+ *   stage, an item sink or `for await` pulls one item at a time, and so does a `take` after a
+ *   `filter` or `first()`: nothing is read ahead of them. `batchSize: 1` reads nothing ahead anywhere.
  * - Promises among the items are awaited, in order. An input of none of these kinds throws a
  *   coded `TypeError` when `from` is called; a pipeline passed in is returned as it is.
  *

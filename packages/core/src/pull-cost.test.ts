@@ -95,14 +95,24 @@ describe('an item from a one-item-per-next() source costs what a for await over 
     expect(await promisesOf(() => from(syncNumbers).pipe(odd(), hundreds()).run())).toBeLessThan(N / 10);
   });
 
-  it('costs a batch sink two promises per delivered item, its await and the pull it awaits', async () => {
+  it('costs a batch sink promises per batch, not per item: the source cuts batches for it (6.2b)', async () => {
     const limit = await forAwait();
     let count = 0;
     const sluice = await promisesOf(async () => {
       count = await from(numbers).pipe(double()).to(drain);
     });
     expect(count).toBe(N);
-    expect(sluice - limit).toBeLessThan(2 * N + N / 10);
+    expect(sluice - limit).toBeLessThan(N / 10);
+  });
+
+  it('costs a batch sink at most three promises per item with batchSize: 1 (the source’s reaction, the pull and its await)', async () => {
+    const limit = await forAwait();
+    let count = 0;
+    const sluice = await promisesOf(async () => {
+      count = await from(numbers, { batchSize: 1 }).pipe(double()).to(drain);
+    });
+    expect(count).toBe(N);
+    expect(sluice - limit).toBeLessThan(3 * N + N / 10);
   });
 
   it('costs a for await over the pipeline at most three promises more per item than a for await over its source', async () => {

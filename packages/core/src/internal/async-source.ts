@@ -25,8 +25,9 @@ type Settled = { readonly result: unknown } | { readonly error: unknown };
  * - A source that never waits (a generator computing its items) fills the batch: its items cost
  *   one `await` each here, like a `for await` over it, and the runner's promises are per batch.
  * - Read-ahead: at most the batch, plus the one `next()` that was pending when the turn of the
- *   loop cut it; its item (or error) is kept for the next pull. `batchSize: 1` (or a downstream
- *   demand of one, `first()`) asks for one item per pull and reads nothing ahead.
+ *   loop cut it; its item (or error) is kept for the next pull. An itemwise pull (a user stage,
+ *   `for await`), `batchSize: 1` or a demand of one (`first()`) gets one item and reads nothing
+ *   ahead; the fused loop under an itemwise puller uses `itemPuller`, the iterator's own promises.
  *
  * Gathering is one async loop per source (`gather`), which awaits the iterator's own promises.
  * The consumer's pull (`next`) is a promise of ours that the loop, or the cut, resolves.

@@ -10,9 +10,11 @@
  * A pull. The drive asks the top link: `run()`/`toArray()` loop on `Link.pull` (drain/collect),
  * a batch sink's iterator and an `ItemView` (item sinks, `iterate()`, user stages) call
  * `Link.next`. A link checks the fairness slice (fairness.ts), counts, and calls its iterator's
- * `next(hint)`. The fused loop (`FusedIterator.next`) pulls its input in the same async function:
- * from an async-iterable source it awaits the source iterator's own promise (`Link.pullItem`,
- * `ItemPuller`): an item costs no promise of ours until a kernel hands something on (protocol 10).
+ * `next(hint, itemwise)`. The fused loop (`FusedIterator.next`) pulls its input in the same async
+ * function. An async-iterable source (`AsyncItemSource`) answers a batch pull with the items its
+ * iterator hands over before the event loop turns (protocol 6.2b); for an itemwise pull (a user
+ * stage, an item sink, `for await`) the fused loop awaits the source iterator's own promise
+ * (`Link.pullItem`, `ItemPuller`): either way an item costs no promise of ours (protocol 10).
  *
  * An abort (caller's signal via `linkSignal`, the timeout, or `stop()` when the consumer leaves).
  * `Run.fail` records the state and aborts the run's controller (every stage's `signal`), rejects
