@@ -10,7 +10,9 @@ export type ForEachFn<T> = (item: T, ctx: ItemContext) => unknown;
  *
  * Contract:
  * - Items are handled one at a time, in order: a promise returned by `fn` is awaited before the
- *   next call, which is the backpressure (nothing more is pulled meanwhile).
+ *   next call, which is the backpressure: nothing more is pulled meanwhile. The batch in hand was
+ *   read before (up to the source's `batchSize`, an async source's included; `from(x, { batchSize: 1 })`
+ *   makes it one item).
  * - A synchronous `fn` costs no promise per item (it works on whole batches inside sluice).
  * - An error thrown by `fn` (or a rejection) fails the run with that error, unchanged, and the source is closed.
  * - `fn` receives `{ signal, index }`: pass the signal to what it awaits so a cancelled run stops it.

@@ -4,7 +4,7 @@ import type { SourceSpec } from '../source.js';
 import { FusedIterator } from './fused.js';
 import { Link, type LinkOwner } from './link.js';
 import type { RunProbe } from './probe.js';
-import { BatchStageIterator, ItemStageIterator, type StageSpec, type StageStats } from './stage-iterators.js';
+import { batchStage, itemStage, StageIterator, type StageSpec, type StageStats } from './stage-iterators.js';
 
 /** A pipeline as the builder recorded it: a source and its stages, opened anew by every run. */
 export interface Plan {
@@ -53,10 +53,8 @@ export class Chain {
       } else {
         i++;
         const name = spec.kind === 'batch' ? spec.kernel.name : spec.name;
-        const iterator =
-          spec.kind === 'batch'
-            ? new BatchStageIterator(input, spec.kernel, ctx, hooks.bounded)
-            : new ItemStageIterator(input, spec, ctx, hooks.bounded);
+        const shape = spec.kind === 'batch' ? batchStage(spec.kernel) : itemStage(spec);
+        const iterator = new StageIterator(input, shape, ctx, hooks.bounded);
         link = new Link(owner, probed(iterator, name, false), name, position(i));
         this.stats.push({ stat: { name, fused: false, itemsIn: 0, itemsOut: 0, timeMs: 0 }, input, output: link });
       }

@@ -38,11 +38,11 @@ const YIELD = Symbol('yield');
  * adds no promise at all: those loops are raced once, as a whole, by the run.
  */
 export class Link<T> implements PullRecord<T> {
-  items = 0;
+  private counted = 0;
   /** No more pulls will go upstream: it ended, failed, or was returned. */
-  exhausted = false;
+  private exhausted = false;
   /** Upstream itself reported its end (not merely returned by us). */
-  ended = false;
+  private upstreamEnded = false;
   private readonly watch = new Stopwatch();
   private started = -1;
   private lastSize = 0;
@@ -55,7 +55,7 @@ export class Link<T> implements PullRecord<T> {
   /** The upstream calls delivered()/failedWith() itself (the fused loop): no reaction of ours is needed. */
   private readonly selfReporting: boolean;
   /** The close that had to wait for a pending pull (see close()). */
-  deferredClose: Promise<void> | undefined;
+  private lateClose: Promise<void> | undefined;
 
   constructor(
     private readonly owner: LinkOwner,
@@ -66,6 +66,21 @@ export class Link<T> implements PullRecord<T> {
   ) {
     this.selfReporting = upstream.reportTo !== undefined;
     upstream.reportTo?.(this);
+  }
+
+  /** Items that came through this link. */
+  get items(): number {
+    return this.counted;
+  }
+
+  /** Upstream itself reported its end (not merely returned by us). */
+  get ended(): boolean {
+    return this.upstreamEnded;
+  }
+
+  /** The close that had to wait for a pending pull (see close()), once there was one. */
+  get deferredClose(): Promise<void> | undefined {
+    return this.lateClose;
   }
 
   /** A pull by user code: raced against the run's failure when the run can be aborted from outside. */
@@ -164,8 +179,8 @@ export class Link<T> implements PullRecord<T> {
     this.settle(1);
     if (r.done) {
       this.exhausted = true;
-      this.ended = true;
-    } else this.items++;
+      this.upstreamEnded = true;
+    } else this.counted++;
     return r;
   }
 
@@ -179,10 +194,10 @@ export class Link<T> implements PullRecord<T> {
     if (result.done) {
       this.settle(this.lastSize);
       this.exhausted = true;
-      this.ended = true;
+      this.upstreamEnded = true;
     } else {
       this.settle(result.value.length);
-      this.items += result.value.length;
+      this.counted += result.value.length;
     }
     return result;
   };
@@ -231,7 +246,7 @@ export class Link<T> implements PullRecord<T> {
             () => undefined,
           );
       this.owner.trackLate(late);
-      this.deferredClose = late;
+      this.lateClose = late;
       return undefined;
     }
     return this.owner.bounded(this.callReturn());

@@ -2,7 +2,7 @@
  * How a run works: where a pull, an abort and an error travel (docs/protocol.md says what must
  * happen; this says where it does).
  *
- *   source ─Link─ FusedIterator(map+filter…) ─Link─ ItemStageIterator(user gen) ─Link(top)─ drive
+ *   source ─Link─ FusedIterator(map+filter…) ─Link─ StageIterator(user gen) ─Link(top)─ drive
  *
  * Built by `Chain` (chain.ts) from the plan: adjacent sync kernels fuse into one FusedIterator, every
  * opaque stage gets a stage iterator (stage-iterators.ts), and a Link (link.ts) holds each one.

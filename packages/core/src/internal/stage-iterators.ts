@@ -191,91 +191,86 @@ function callStage(
   }
 }
 
-/** An opaque per-item stage (a user's async generator): a fusion boundary, batches of one out. */
-export class ItemStageIterator implements BatchIterator<unknown> {
-  private it: AsyncIterator<unknown> | undefined;
-  private ended = false;
+/**
+ * What sets a stage apart: how its iterator is made from its input link, what one of its results
+ * is as a batch, and how errors name it.
+ */
+interface StageShape {
+  /** Names the stage in a broken-iterator error. */
+  readonly name: string;
+  /** `itemwise()` tells whether the last pull of the stage's output was itemwise (6.2c). */
+  open(input: Link<unknown>, ctx: StageContext, itemwise: () => boolean | undefined): AsyncIterator<unknown>;
+  batchOf(value: unknown): unknown[];
+}
 
-  constructor(
-    private readonly input: Link<unknown>,
-    private readonly spec: { readonly stage: Stage<unknown, unknown>; readonly name: string; readonly label: string },
-    private readonly ctx: StageContext,
-    /** Waits for a close within the run's cleanupTimeout, tracking it in report.closed. */
-    private readonly bounded: (closing: Promise<void>) => Promise<void>,
-  ) {}
-
-  async next(): Promise<IteratorResult<unknown[], undefined>> {
-    if (this.ended) return DONE;
-    if (!this.it) {
-      const input = this.input;
+/** An opaque per-item stage (a user's async generator): a fusion boundary, batches of one out. Its input is read itemwise. */
+export function itemStage(spec: {
+  readonly stage: Stage<unknown, unknown>;
+  readonly name: string;
+  readonly label: string;
+}): StageShape {
+  return {
+    name: spec.label,
+    open(input, ctx) {
       const view = new ItemView(() => input.next(undefined, true), {
         // Already bounded by cleanupTimeout and tracked in report.closed (Link.close()).
         returned: async () => input.close(),
       });
-      this.it = asyncIteratorOf(callStage(this.spec, view, this.ctx), this.spec.label, this.ctx);
-    }
-    const r: unknown = await this.it.next();
-    if (!isResult(r)) {
-      this.ended = true;
-      return rejectBroken(this.it, r, this.spec.label, this.ctx, this.bounded);
-    }
-    if (r.done) {
-      this.ended = true;
-      return DONE;
-    }
-    return { done: false, value: [r.value] };
-  }
-
-  async return(): Promise<unknown> {
-    if (this.ended) return DONE;
-    this.ended = true;
-    if (!this.it) return this.input.close();
-    return this.it.return?.();
-  }
+      return asyncIteratorOf(callStage(spec, view, ctx), spec.label, ctx);
+    },
+    batchOf: (value) => [value],
+  };
 }
 
-/** An asynchronous batch operator: consumes and produces whole batches. */
-export class BatchStageIterator implements BatchIterator<unknown> {
-  private it: AsyncIterator<unknown[]> | undefined;
-  private ended = false;
-
-  constructor(
-    private readonly input: Link<unknown>,
-    private readonly kernel: BatchKernel<unknown, unknown>,
-    private readonly ctx: StageContext,
-    private readonly bounded: (closing: Promise<void>) => Promise<void>,
-  ) {}
-
-  /** The last puller of our output takes one item per pull: so do our input pulls (see `BatchIterator.next`). */
-  private itemwise: boolean | undefined;
-
-  async next(_hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
-    if (this.ended) return DONE;
-    this.itemwise = itemwise;
-    if (!this.it) {
-      const input = this.input;
+/** An asynchronous batch operator: consumes and produces whole batches, pulling itemwise when its own puller does. */
+export function batchStage(kernel: BatchKernel<unknown, unknown>): StageShape {
+  return {
+    name: kernel.name,
+    open(input, ctx, itemwise) {
       const batches: AsyncIterableIterator<unknown[]> = {
         [Symbol.asyncIterator]() {
           return this;
         },
-        next: () => input.next(undefined, this.itemwise),
+        next: () => input.next(undefined, itemwise()),
         return: async () => {
           await input.close();
           return DONE;
         },
       };
-      this.it = asyncIteratorOf(this.kernel.run(batches, this.ctx), `stage ${this.kernel.name}`, this.ctx);
-    }
+      return asyncIteratorOf(kernel.run(batches, ctx), `stage ${kernel.name}`, ctx);
+    },
+    batchOf: (value) => value as unknown[],
+  };
+}
+
+/** The runner's hold on a stage that is not fused: its iterator, opened on the first pull, returned once. */
+export class StageIterator implements BatchIterator<unknown> {
+  private it: AsyncIterator<unknown> | undefined;
+  private ended = false;
+  private itemwise: boolean | undefined;
+
+  constructor(
+    private readonly input: Link<unknown>,
+    private readonly shape: StageShape,
+    private readonly ctx: StageContext,
+    /** Waits for a close within the run's cleanupTimeout, tracking it in report.closed. */
+    private readonly bounded: (closing: Promise<void>) => Promise<void>,
+  ) {}
+
+  async next(_hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
+    if (this.ended) return DONE;
+    this.itemwise = itemwise;
+    this.it ??= this.shape.open(this.input, this.ctx, () => this.itemwise);
     const r: unknown = await this.it.next();
     if (!isResult(r)) {
       this.ended = true;
-      return rejectBroken(this.it, r, this.kernel.name, this.ctx, this.bounded);
+      return rejectBroken(this.it, r, this.shape.name, this.ctx, this.bounded);
     }
     if (r.done) {
       this.ended = true;
       return DONE;
     }
-    return { done: false, value: r.value as unknown[] };
+    return { done: false, value: this.shape.batchOf(r.value) };
   }
 
   async return(): Promise<unknown> {
