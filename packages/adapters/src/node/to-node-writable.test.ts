@@ -1,10 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import {
   NO_LEAKS,
@@ -19,25 +15,9 @@ import { isDestinationClosed } from '../internal/errors.js';
 import { toNodeWritable } from './to-node-writable.js';
 import { closeOf } from '../test-support/node-streams.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sluice-to-node-writable-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
 const EVENTS = ['drain', 'close', 'finish', 'error'] as const;
 
 describe('toNodeWritable', () => {
-  it('runs the documented example: writes a file and ends it', async () => {
-    const path = join(dir, 'example.txt');
-    const file = createWriteStream(path);
-    await from(['a\n', 'b\n']).to(toNodeWritable(file));
-    expect(await readFile(path, 'utf8')).toBe('a\nb\n');
-    expect(file.writableFinished).toBe(true);
-  });
-
   it('never lets a slow writable with highWaterMark 2 buffer more than 3 items, and waits for drain', async () => {
     const sink = slowWritable({ highWaterMark: 2, objectMode: true });
     const items = Array.from({ length: 100 }, (_, i) => i);
