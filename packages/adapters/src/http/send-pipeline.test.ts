@@ -1,19 +1,17 @@
-import http, { type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type * as Zlib from 'node:zlib';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import {
-  NO_LEAKS,
   abortListenerCount,
   captureWarnings,
   deferred,
-  leakCheck,
   liveAbortListenersAfter,
   trackedSource,
 } from '@sluice/core/testing';
-import { closeServer, fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
+import { fetchRaw, loopback, openRequest, type Loopback } from '../test-support/http-loopback.js';
 import { responseListeners, settle, writerStalled, type Settled } from '../test-support/http-probes.js';
 import { sendPipeline, type SendPipelineOptions } from './send-pipeline.js';
 
@@ -34,39 +32,6 @@ function serve(items: () => Parameters<typeof from>[0], options: SendPipelineOpt
 }
 
 describe('sendPipeline', () => {
-  it('serves a CSV export over node:http (the documented example)', async () => {
-    const logged: unknown[][] = [];
-    const log = (...args: unknown[]) => logged.push(args);
-    const reported = deferred();
-    const server = http.createServer((req, res) => {
-      const rows = from(['id,name\n', '1,Ada\n', '2,Grace\n']);
-      sendPipeline(req, res, rows, { contentType: 'text/csv', filename: 'people.csv', gzip: 'auto', timeout: 30_000 })
-        .then(
-          (report) => log(report.outcome),
-          (error) => log('export failed', error),
-        )
-        .finally(reported.resolve);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const leaks = leakCheck({ allowResources: ['TCPServerWrap', 'TCPSocketWrap'] });
-    try {
-      const got = await fetchRaw((server.address() as { port: number }).port, '/export', {
-        headers: { 'accept-encoding': 'gzip' },
-      });
-      await reported.promise;
-      expect(got.status).toBe(200);
-      expect(got.headers['content-type']).toBe('text/csv');
-      expect(got.headers['content-disposition']).toBe('attachment; filename=people.csv');
-      expect(got.headers['content-encoding']).toBe('gzip');
-      expect(got.headers.vary).toBe('Accept-Encoding');
-      expect(gunzipSync(got.body).toString()).toBe('id,name\n1,Ada\n2,Grace\n');
-      expect(logged).toEqual([['completed']]);
-      expect(await leaks.finish()).toEqual(NO_LEAKS);
-    } finally {
-      await closeServer(server);
-    }
-  });
-
   it('reports the outcome, bytes, chunks and the run, and leaves no listener on res', async () => {
     const source = trackedSource(['a', 'bb', 'ccc']);
     let before: Record<string, number> = {};
