@@ -47,7 +47,7 @@ function examplesIn(file: string, text: string): Example[] {
 }
 
 const CHECK = /^(\s*)(.+?);?\s*\/\/ => (.+)$/;
-const IMPORT = /^import\s+(.+?)\s+from\s+'[^']+';$/;
+const IMPORT = /^import\s+(.+?)\s+from\s+'[^']+';(?:\s*\/\/.*)?$/;
 const NODE_PRELUDE: Readonly<Record<string, string>> = {
   zlib: `import * as zlib from 'node:zlib';`,
   PassThrough: `import { PassThrough } from 'node:stream';`,
