@@ -5,9 +5,11 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { from } from '@sluice/core';
 import {
+  NO_LEAKS,
   abortListenerCount,
   captureWarnings,
   deferred,
+  leakCheck,
   liveAbortListenersAfter,
   trackedSource,
 } from '@sluice/core/testing';
@@ -190,8 +192,9 @@ describe('sendPipeline', () => {
   describe('gzip negotiation', () => {
     const text = Array.from({ length: 20_000 }, (_, i) => `${i},naïve row ${i}\n`); // ~450 KB: several gathered zlib writes
 
-    it('compresses when the client accepts gzip; the client gets the exact bytes back', async () => {
-      const settled = serve(() => text, { gzip: true });
+    it('compresses when the client accepts gzip; the client gets the exact bytes back and the run leaks nothing', async () => {
+      const leaks = leakCheck({ allowResources: ['TCPSocketWrap'] });
+      const settled = serve(() => text, { gzip: true, timeout: 30_000 });
       const got = await fetchRaw(lb.port, '/', { headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' } });
       expect(got.headers['content-encoding']).toBe('gzip');
       expect(got.headers.vary).toBe('Accept-Encoding');
@@ -199,6 +202,7 @@ describe('sendPipeline', () => {
       const { report } = await settled;
       expect(report).toMatchObject({ outcome: 'completed', encoding: 'gzip', bytes: got.body.length });
       expect(report!.bytes).toBeLessThan(Buffer.byteLength(text.join('')));
+      expect(await leaks.finish()).toEqual(NO_LEAKS);
     });
 
     it('sends identity (with Vary) when the client does not accept gzip', async () => {

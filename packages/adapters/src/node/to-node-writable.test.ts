@@ -1,3 +1,7 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +30,24 @@ describe('toNodeWritable', () => {
     expect(sink.drains).toBeGreaterThan(0);
     expect(sink.chunks).toEqual(items);
     expect(listenerCounts(sink, EVENTS)).toEqual({ drain: 1, close: 0, finish: 0, error: 0 }); // drain: the kit's counter
+  });
+
+  // The executed example writes two lines on Node 20 only; this is the real file stream on every line.
+  it('fills a file stream through many drains, ends it and leaves no listener on it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-to-node-writable-'));
+    try {
+      const file = createWriteStream(join(dir, 'out.csv'), { highWaterMark: 64 });
+      let drains = 0;
+      file.on('drain', () => drains++);
+      const rows = Array.from({ length: 500 }, (_, i) => `${i},row ${i}\n`);
+      await from(rows, { batchSize: 10 }).to(toNodeWritable(file));
+      expect(await readFile(join(dir, 'out.csv'), 'utf8')).toBe(rows.join(''));
+      expect(file.writableFinished).toBe(true);
+      expect(drains).toBeGreaterThan(10);
+      expect(listenerCounts(file, EVENTS)).toEqual({ drain: 1, close: 0, finish: 0, error: 0 }); // drain: ours
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('holds the same bound when the source hands out one item per pull', async () => {
