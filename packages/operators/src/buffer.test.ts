@@ -9,13 +9,6 @@ describe('buffer', () => {
   for (const c of conformance('buffer(2)', () => buffer<number>(2), { input: [1, 2, 3, 4], maxPulledForFirst: 3 }))
     it(c.name, c.run);
 
-  it('runs the documented example', async () => {
-    const { options: cursor, stats } = trackedResource(rows);
-    const out = await fromResource(cursor).pipe(buffer(64)).toArray();
-    expect(out).toEqual(rows);
-    expect(stats.closes).toBe(1);
-  });
-
   it('releases a resource read to its end before a slow consumer has taken its second item', async () => {
     const { options, stats, released } = trackedResource(rows, { batchSize: 10 });
     let report: RunReport | undefined;

@@ -20,8 +20,19 @@ import { asyncIteratorOf, closeIterators } from './internal/async-iterators.js';
  * - On early exit upstream is returned exactly once (unless it already ended). Stateful per run.
  *
  * @example
- * ```ts
- * const rows = await fromResource(cursor).pipe(buffer(64)).toArray(); // the cursor closes as soon as it is read out
+ * ```ts doctest
+ * const log: string[] = [];
+ * const cursor = {
+ *   open: () => ({ pages: [[1, 2], [3]] }),
+ *   read: (c: { pages: number[][] }) => c.pages.shift() ?? null,
+ *   close: () => void log.push('cursor closed'),
+ * };
+ * for await (const row of fromResource(cursor).pipe(buffer(64))) {
+ *   await new Promise((resolve) => setTimeout(resolve, 1)); // a slow consumer
+ *   log.push(`row ${row}`);
+ * }
+ * // the cursor closes as soon as it is read out, before the consumer is done
+ * log; // => ['cursor closed', 'row 1', 'row 2', 'row 3']
  * ```
  */
 export function buffer<T>(size: number): Stage<T, T> {

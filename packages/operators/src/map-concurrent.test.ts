@@ -26,11 +26,6 @@ function controlled<T>() {
   return { fn, calls, max: () => maxRunning };
 }
 
-const lookup = async (s: string, { signal }: { signal: AbortSignal }) => {
-  signal.throwIfAborted();
-  return { length: s.length };
-};
-
 describe('mapConcurrent', () => {
   for (const ordered of [true, false]) {
     for (const c of conformance(
@@ -44,13 +39,6 @@ describe('mapConcurrent', () => {
       it(c.name, c.run);
     }
   }
-
-  it('runs the documented example', async () => {
-    const lengths = await from(['a', 'bb', 'ccc'])
-      .pipe(mapConcurrent(async (s, { signal }) => (await lookup(s, { signal })).length, { concurrency: 2 }))
-      .toArray();
-    expect(lengths).toEqual([1, 2, 3]);
-  });
 
   it('never runs more than concurrency calls at once and passes each call its index', async () => {
     const { fn, calls, max } = controlled<number>();

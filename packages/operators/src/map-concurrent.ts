@@ -46,10 +46,23 @@ export interface MapConcurrentOptions {
  * - On early exit or abort the in-flight calls are aborted and upstream is returned exactly once. Stateful per run.
  *
  * @example
- * ```ts
+ * ```ts doctest
+ * import { setTimeout as delay } from 'node:timers/promises';
+ *
+ * let running = 0;
+ * let most = 0;
+ * // a slow lookup that answers the short strings last, and stops when its signal aborts
+ * const lookup = async (s: string, { signal }: { signal: AbortSignal }) => {
+ *   most = Math.max(most, ++running);
+ *   await delay(5 * (4 - s.length), undefined, { signal });
+ *   running--;
+ *   return { length: s.length };
+ * };
  * const lengths = await from(['a', 'bb', 'ccc'])
  *   .pipe(mapConcurrent(async (s, { signal }) => (await lookup(s, { signal })).length, { concurrency: 2 }))
- *   .toArray(); // [1, 2, 3]
+ *   .toArray();
+ * lengths; // => [1, 2, 3]
+ * most; // => 2
  * ```
  */
 export function mapConcurrent<In, Out>(fn: MapFn<In, Out>, options: MapConcurrentOptions): Stage<In, Awaited<Out>> {

@@ -76,27 +76,6 @@ describe('retry', () => {
       vi.useRealTimers();
     });
 
-    it('runs the documented example, backing off exponentially up to maxMs', async () => {
-      const calledAt: number[] = [];
-      const fetchRow = async (id: number, { signal }: { signal: AbortSignal }) => {
-        signal.throwIfAborted();
-        calledAt.push(Date.now());
-        if (id === 2 && calledAt.length < 5) throw new Error('flaky');
-        return { id };
-      };
-      const running = from([1, 2, 3])
-        .pipe(
-          retry((id, { signal }) => fetchRow(id, { signal }), {
-            attempts: 4,
-            backoff: { initialMs: 50, factor: 2, maxMs: 1000 },
-          }),
-        )
-        .toArray();
-      await vi.advanceTimersByTimeAsync(10_000);
-      expect(await running).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
-      expect(calledAt).toEqual([0, 0, 50, 150, 350, 350]);
-    });
-
     it('caps the delay at maxMs', async () => {
       const calledAt: number[] = [];
       const stage = retry(

@@ -59,10 +59,20 @@ function delayOption(value: unknown, name: string, fallback: number): number {
  * - On early exit upstream is returned once; no timer is left. Stateless across items.
  *
  * @example
- * ```ts
+ * ```ts doctest
+ * const tries = new Map<number, number>();
+ * // a row service that fails the first two times it is asked for row 2
+ * const fetchRow = async (id: number, { signal }: { signal: AbortSignal }) => {
+ *   signal.throwIfAborted();
+ *   tries.set(id, (tries.get(id) ?? 0) + 1);
+ *   if (id === 2 && tries.get(id)! < 3) throw new Error('503 Service Unavailable');
+ *   return { id };
+ * };
  * const rows = await from([1, 2, 3])
- *   .pipe(retry((id, { signal }) => fetchRow(id, { signal }), { attempts: 4, backoff: { initialMs: 50, factor: 2, maxMs: 1000 } }))
- *   .toArray();
+ *   .pipe(retry((id, { signal }) => fetchRow(id, { signal }), { attempts: 4, backoff: { initialMs: 5, factor: 2, maxMs: 100 } }))
+ *   .toArray(); // waits 5 ms, then 10 ms, before the third try of row 2
+ * rows; // => [{ id: 1 }, { id: 2 }, { id: 3 }]
+ * tries; // => new Map([[1, 1], [2, 3], [3, 1]])
  * ```
  */
 export function retry<In, Out>(

@@ -23,8 +23,15 @@ export interface ThrottleOptions {
  * - Upstream errors pass through unchanged. Stateful per run (the times of the last `limit` items).
  *
  * @example
- * ```ts
- * await from(requests).pipe(throttle({ limit: 10, intervalMs: 1000 })).to(sendAll); // at most 10 per second
+ * ```ts doctest
+ * const sentAt: number[] = [];
+ * const sent = await from([1, 2, 3, 4, 5])
+ *   .pipe(throttle({ limit: 2, intervalMs: 20 })) // at most 2 items in any 20 ms
+ *   .pipe(tap(() => sentAt.push(Date.now())))
+ *   .toArray();
+ * sent; // => [1, 2, 3, 4, 5]
+ * // items 1-2 go at once, 3-4 one window later, 5 after a second wait
+ * sentAt[4]! - sentAt[0]! >= 30; // => true
  * ```
  */
 export function throttle<T>(options: ThrottleOptions): Stage<T, T> {

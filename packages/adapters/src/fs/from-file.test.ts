@@ -52,12 +52,6 @@ function closesPerHandle(): number[] {
 }
 
 describe('fromFile', () => {
-  it('runs the documented example', async () => {
-    const path = await fileWith('id,name\n1,Ada\n');
-    const rows = await fromFile(path, { lines: true }).toArray();
-    expect(rows).toEqual(['id,name', '1,Ada']);
-  });
-
   it('reads a file as Buffers of highWaterMark bytes and closes it exactly once, when its end was read', async () => {
     const content = Buffer.from('0123456789'.repeat(10));
     const path = await fileWith(content);

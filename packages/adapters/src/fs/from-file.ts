@@ -75,8 +75,15 @@ async function readItem(
  * - Options are validated at call time (coded `TypeError`/`RangeError`).
  *
  * @example
- * ```ts
- * const rows = await fromFile(path, { lines: true }).toArray(); // ['id,name', '1,Ada']
+ * ```ts doctest
+ * import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ *
+ * const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'));
+ * writeFileSync(join(dir, 'people.csv'), 'id,name\n1,Ada\n');
+ * await fromFile(join(dir, 'people.csv'), { lines: true }).toArray(); // => ['id,name', '1,Ada']
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function fromFile(path: FilePath, options: FromFileOptions & { readonly lines: true }): Pipeline<string>;

@@ -21,13 +21,6 @@ afterAll(async () => {
 });
 
 describe('toFile', () => {
-  it('runs the documented example', async () => {
-    const path = join(dir, 'out.csv');
-    await from(['id,name\n', '1,Ada\n']).to(toFile(path));
-    expect(await readFile(path, 'utf8')).toBe('id,name\n1,Ada\n');
-    expect(await readdir(dir)).toEqual(['out.csv']);
-  });
-
   it('writes strings and bytes in order and replaces an existing file whole', async () => {
     const path = join(dir, 'data.bin');
     await writeFile(path, 'old content');

@@ -77,8 +77,16 @@ async function syncDirectory(dir: string): Promise<void> {
  *   `SLUICE_CLEANUP_ERROR` warning), never dropped.
  *
  * @example
- * ```ts
- * await from(['id,name\n', '1,Ada\n']).to(toFile(path));
+ * ```ts doctest
+ * import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ *
+ * const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'));
+ * await from(['id,name\n', '1,Ada\n']).to(toFile(join(dir, 'out.csv')));
+ * readFileSync(join(dir, 'out.csv'), 'utf8'); // => 'id,name\n1,Ada\n'
+ * readdirSync(dir); // => ['out.csv']
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function toFile(path: FilePath, options: ToFileOptions = {}): Sink<string | Uint8Array, void> {

@@ -1,9 +1,8 @@
 import http, { type ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { from } from '@sluice/core';
 import { deferred } from '@sluice/core/testing';
 import { isClientGone } from '../internal/errors.js';
-import { closeServer, fetchRaw, loopback, type Loopback } from '../test-support/http-loopback.js';
+import { fetchRaw, loopback, type Loopback } from '../test-support/http-loopback.js';
 import { requestSignal } from './request-signal.js';
 
 let lb: Loopback;
@@ -13,29 +12,6 @@ beforeEach(async () => {
 afterEach(() => lb.close());
 
 describe('requestSignal', () => {
-  it('gives a signal a handler can run a pipeline on (the documented example)', async () => {
-    const queryRows = [{ id: 1 }, { id: 2 }];
-    const closeListeners = deferred<number>();
-    const server = http.createServer(async (req, res) => {
-      const { signal, dispose } = requestSignal(req, res);
-      try {
-        const rows = await from(queryRows).toArray({ signal });
-        res.end(JSON.stringify(rows));
-      } finally {
-        dispose();
-      }
-      closeListeners.resolve(res.listenerCount('close'));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const got = await fetchRaw((server.address() as { port: number }).port, '/');
-      expect(JSON.parse(got.body.toString())).toEqual(queryRows);
-      expect(await closeListeners.promise).toBe(0);
-    } finally {
-      await closeServer(server);
-    }
-  });
-
   it('aborts with a ClientGoneError when the client leaves before the response', async () => {
     const reason = deferred<unknown>();
     const handled = deferred();

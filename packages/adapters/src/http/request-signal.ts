@@ -55,7 +55,12 @@ export function assertResponse(value: unknown, where: string): ServerResponse {
  *   `dispose()` (or declare it with `using`) when the handler is done so nothing stays on `res`.
  *
  * @example
- * ```ts
+ * ```ts doctest
+ * import { once } from 'node:events';
+ * import http from 'node:http';
+ * import type { AddressInfo } from 'node:net';
+ *
+ * const queryRows = [{ id: 1 }, { id: 2 }];
  * const server = http.createServer(async (req, res) => {
  *   const { signal, dispose } = requestSignal(req, res);
  *   try {
@@ -65,6 +70,11 @@ export function assertResponse(value: unknown, where: string): ServerResponse {
  *     dispose();
  *   }
  * });
+ * await once(server.listen(0, '127.0.0.1'), 'listening');
+ * const { port } = server.address() as AddressInfo;
+ * const response = await fetch(`http://127.0.0.1:${port}/orders`);
+ * await response.json(); // => [{ id: 1 }, { id: 2 }]
+ * await new Promise((closed) => server.close(closed));
  * ```
  */
 export function requestSignal(req: IncomingMessage, res: ServerResponse): RequestSignal {

@@ -112,12 +112,25 @@ export interface SendReport {
  *   calling `onReport` with the report.
  *
  * @example
- * ```ts
+ * ```ts doctest
+ * import { once } from 'node:events';
+ * import http from 'node:http';
+ * import type { AddressInfo } from 'node:net';
+ *
+ * const outcomes: string[] = [];
  * const server = http.createServer((req, res) => {
  *   const rows = from(['id,name\n', '1,Ada\n', '2,Grace\n']);
  *   sendPipeline(req, res, rows, { contentType: 'text/csv', filename: 'people.csv', gzip: 'auto', timeout: 30_000 })
- *     .then((report) => log(report.outcome), (error) => log('export failed', error));
+ *     .then((report) => outcomes.push(report.outcome), (error) => console.error('export failed', error));
  * });
+ * await once(server.listen(0, '127.0.0.1'), 'listening');
+ * const { port } = server.address() as AddressInfo;
+ * const response = await fetch(`http://127.0.0.1:${port}/people.csv`); // fetch accepts gzip and unzips
+ * response.headers.get('content-encoding'); // => 'gzip'
+ * response.headers.get('content-disposition'); // => 'attachment; filename=people.csv'
+ * await response.text(); // => 'id,name\n1,Ada\n2,Grace\n'
+ * await new Promise((closed) => server.close(closed));
+ * outcomes; // => ['completed']
  * ```
  */
 export function sendPipeline(

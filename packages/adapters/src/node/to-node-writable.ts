@@ -102,9 +102,17 @@ class Destination {
  * - `writable` must be a Node writable: anything else throws a coded `TypeError` at call time.
  *
  * @example
- * ```ts
- * const file = createWriteStream(path);
+ * ```ts doctest
+ * import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ *
+ * const dir = mkdtempSync(join(tmpdir(), 'sluice-example-'));
+ * const file = createWriteStream(join(dir, 'out.txt'));
  * await from(['a\n', 'b\n']).to(toNodeWritable(file));
+ * file.writableFinished; // => true
+ * readFileSync(join(dir, 'out.txt'), 'utf8'); // => 'a\nb\n'
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export function toNodeWritable<T>(writable: Writable, options: ToNodeWritableOptions = {}): Sink<T, void> {

@@ -22,10 +22,11 @@ export interface WriteOptions {
  *   by the first failed write, so that is checked too.
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const w = new PassThrough();
+ * isClosed(w); // => false
  * w.destroy();
- * isClosed(w); // true
+ * isClosed(w); // => true
  * ```
  */
 export function isClosed(writable: Writable): boolean {
@@ -96,8 +97,21 @@ function validateDrainArguments(writable: unknown, signal: unknown, flushed: unk
  * - Validates its arguments when called: a coded `TypeError` is thrown at once, not returned.
  *
  * @example
- * ```ts
- * if (!w.write(chunk)) await waitForDrain(w, signal);
+ * ```ts doctest
+ * const written: string[] = [];
+ * // a writable that takes one chunk at a time and flushes it a turn later
+ * const w = new Writable({
+ *   highWaterMark: 1,
+ *   write(chunk, _encoding, done) {
+ *     setImmediate(() => (written.push(String(chunk)), done()));
+ *   },
+ * });
+ * const { signal } = new AbortController();
+ * for (const chunk of ['a', 'b', 'c']) {
+ *   if (!w.write(chunk)) await waitForDrain(w, signal);
+ *   w.writableLength; // => 0
+ * }
+ * written; // => ['a', 'b', 'c']
  * ```
  */
 export function waitForDrain(writable: Writable, signal?: AbortSignal, flushed?: PromiseLike<unknown>): Promise<void> {
@@ -169,9 +183,11 @@ export class FlushTracker {
  * - Validates its arguments on every call (coded `TypeError`).
  *
  * @example
- * ```ts
+ * ```ts doctest
  * const w = new PassThrough();
+ * const { signal } = new AbortController();
  * await write(w, 'hello\n', { signal });
+ * String(w.read()); // => 'hello\n'
  * ```
  */
 export async function write(writable: Writable, chunk: unknown, options: WriteOptions = {}): Promise<void> {

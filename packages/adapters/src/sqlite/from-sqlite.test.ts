@@ -207,9 +207,4 @@ describe(`fromSqlite (${SQLITE_DRIVER})`, () => {
     expect(code(() => call(db, 'select 1', [], { batchsize: 10 }))[1]).toBe('ERR_SLUICE_INVALID_OPTION');
     expect(code(() => call(db, 'select 1', [], { name: 3 }))[1]).toBe('ERR_SLUICE_INVALID_OPTION');
   });
-
-  it('runs the documented example', async () => {
-    const rows = await fromSqlite<{ id: number }>(db, 'select id from orders where id < ?', [3]).toArray();
-    expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
-  });
 });

@@ -47,8 +47,14 @@ export interface FromSqliteOptions {
  * - Arguments are checked at call time (coded `TypeError`/`RangeError`).
  *
  * @example
- * ```ts
- * const rows = await fromSqlite<{ id: number }>(db, 'select id from orders where id < ?', [3]).toArray(); // [{ id: 1 }, { id: 2 }]
+ * ```ts doctest
+ * import Database from 'better-sqlite3'; // or, on Node 22 and later: new DatabaseSync() from 'node:sqlite'
+ *
+ * const db = new Database(':memory:');
+ * db.exec('create table orders (id integer primary key); insert into orders values (1), (2), (3)');
+ * const rows = await fromSqlite<{ id: number }>(db, 'select id from orders where id < ?', [3]).toArray();
+ * rows; // => [{ id: 1 }, { id: 2 }]
+ * db.close(); // nothing holds it busy once the run settled
  * ```
  */
 export function fromSqlite<Row = Record<string, unknown>>(

@@ -83,6 +83,7 @@ function readerIterator<T>(
  *   },
  * });
  * await fromReadableStream(stream).toArray(); // => [1, 2, 3]
+ * stream.locked; // => false
  * ```
  */
 export function fromReadableStream<T>(stream: ReadableStream<T>, options: FromReadableStreamOptions = {}): Pipeline<T> {

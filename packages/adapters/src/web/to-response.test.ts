@@ -4,12 +4,6 @@ import { trackedSource } from '@sluice/core/testing';
 import { toResponse } from './to-response.js';
 
 describe('toResponse', () => {
-  it('makes a Response whose text is the pipeline (the documented example)', async () => {
-    const response = toResponse(from(['id,name\n', '1,Ada\n']), { headers: { 'content-type': 'text/csv' } });
-    expect(response.headers.get('content-type')).toBe('text/csv');
-    expect(await response.text()).toBe('id,name\n1,Ada\n');
-  });
-
   it('keeps the status and reads the source only when the body is read', async () => {
     const source = trackedSource(['a', 'b']);
     const response = toResponse(from(source), { status: 201 });

@@ -22,6 +22,7 @@ import type { ToReadableStreamOptions } from './to-readable-stream.js';
  * @example
  * ```ts doctest
  * const response = toResponse(from(['id,name\n', '1,Ada\n']), { headers: { 'content-type': 'text/csv' } });
+ * response.headers.get('content-type'); // => 'text/csv'
  * await response.text(); // => 'id,name\n1,Ada\n'
  * ```
  */

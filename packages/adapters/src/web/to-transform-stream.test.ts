@@ -27,15 +27,6 @@ function throughWeb<In, Out>(stage: Stage<In, Out>): Stage<In, Out> {
 }
 
 describe('toTransformStream', () => {
-  it('runs a stage inside pipeThrough (the documented example)', async () => {
-    const doubled = toReadableStream(from([1, 2, 3])).pipeThrough(
-      toTransformStream(async function* double(source: AsyncIterable<number>) {
-        for await (const n of source) yield n * 2;
-      }),
-    );
-    expect(await fromReadableStream(doubled).toArray()).toEqual([2, 4, 6]);
-  });
-
   it('lets the stage flush after the writable side closes', async () => {
     const { writable, readable } = toTransformStream(async function* count(source: AsyncIterable<string>) {
       let n = 0;
