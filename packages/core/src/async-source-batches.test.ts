@@ -33,42 +33,50 @@ const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('an async source, pulled for batches', () => {
   /**
-   * Each run starts on a fresh fairness slice (after a turn of the loop). The spent slice cuts a batch
-   * too (contract 9): on a loaded machine, and under vitest's worker threads whose CPU time the
-   * process shares, that can happen anywhere after the first batch, which takes well under 1 ms.
+   * A spent fairness slice cuts a batch too (contract 9), and on a loaded machine the OS can spend
+   * one anywhere once the clock is read: the slice reads no clock before 64 items, and a run that
+   * starts after a turn of the loop starts a fresh slice. So the exact cuts are asserted under 64
+   * items; above, the bound and the total, and that the first batch got past 64.
    */
   function expectCut(sizes: number[], total: number, size: number): void {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(size);
-    expect(sizes[0]).toBe(Math.min(size, total));
+    expect(sizes[0]).toBeGreaterThanOrEqual(64);
   }
 
   it('cuts batches of batchSize from a generator that never waits', async () => {
     await ioTurn();
-    expectCut(await from(() => numbers(3000)).to(batchSizes), 3000, 1024);
+    expect(await from(() => numbers(60)).to(batchSizes)).toEqual([60]);
     await ioTurn();
     expect(await from(() => numbers(10), { batchSize: 4 }).to(batchSizes)).toEqual([4, 4, 2]);
+    await ioTurn();
+    expectCut(await from(() => numbers(3000)).to(batchSizes), 3000, 1024);
   });
 
   it('its synchronous twin: an iterator whose next() returns plain results is cut the same way', async () => {
-    let i = 0;
-    const plain: AsyncIterable<number> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => (i < 3000 ? { done: false, value: i++ } : { done: true, value: undefined }) as never,
-      }),
-    };
+    const plain = (count: number): AsyncIterable<number> => ({
+      [Symbol.asyncIterator]: () => {
+        let i = 0;
+        return {
+          next: () => (i < count ? { done: false, value: i++ } : { done: true, value: undefined }) as never,
+        };
+      },
+    });
     await ioTurn();
-    expectCut(await from(plain).to(batchSizes), 3000, 1024);
+    expect(await from(plain(60)).to(batchSizes)).toEqual([60]);
+    await ioTurn();
+    expectCut(await from(plain(3000)).to(batchSizes), 3000, 1024);
   });
 
   it('hands over a page of rows that arrived together as one batch, at the turn of the loop', async () => {
+    // Pages of 50: each arrives on a fresh fairness slice, which reads no clock before 64 items.
     async function* pages() {
       for (let page = 0; page < 3; page++) {
         await ioTurn();
-        for (let row = 0; row < 100; row++) yield page * 100 + row;
+        for (let row = 0; row < 50; row++) yield page * 50 + row;
       }
     }
-    expect(await from(pages).to(batchSizes)).toEqual([100, 100, 100]);
+    expect(await from(pages).to(batchSizes)).toEqual([50, 50, 50]);
   });
 
   it('delivers what it has without waiting for an item that is not there yet', async () => {
