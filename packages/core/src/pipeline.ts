@@ -1,4 +1,5 @@
 import { SluiceTypeError } from './errors.js';
+import { cleanupReporterOf } from './kit/cleanup.js';
 import { describeValue } from './kit/describe.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
@@ -327,6 +328,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     let run: Run<T> | undefined;
     let items: AsyncIterator<T> | undefined;
     let returned = false;
+    const whereReturned = `the iteration of a pipeline from ${this.#plan.source.name}`;
     const start = () => {
       run ??= this.#start<T>(opts);
       items ??= run.consumerItems();
@@ -347,7 +349,16 @@ export class Pipeline<T> implements AsyncIterable<T> {
       },
       async return() {
         returned = true;
-        if (run) await run.settleAfterReturn();
+        if (!run) return { done: true, value: undefined };
+        try {
+          await run.settleAfterReturn();
+        } catch (error) {
+          // A close error, the one thing return() rejects with. Unlike a rejected next() or run(),
+          // it may reach nobody: `for await` drops it when its body threw. So a run this one runs
+          // inside (its signal is that run's, and no hook of its own took the error) hears of it too.
+          if (!opts.onCleanupError) cleanupReporterOf(opts.signal)?.(error, whereReturned);
+          throw error;
+        }
         return { done: true, value: undefined };
       },
     };
