@@ -309,7 +309,9 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * - The run starts on the first `next()`; items come as the consumer pulls them, with the
    *   read-ahead of the stages only.
    * - `break` (or `return()`) stops the run and releases the source and every stage before it
-   *   returns; an error raised while closing is thrown from it.
+   *   returns; an error raised while closing is thrown from it. Run on a stage's signal, that
+   *   error also reaches the outer run (`for await` drops it when its body threw), while one thrown
+   *   from `next()`, `run()`, `toArray()` or `to()` is the caller's alone.
    * - An error of the run, the signal's reason or a `TimeoutError` is thrown from `next()`, after
    *   everything was released.
    *
