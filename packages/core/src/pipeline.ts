@@ -1,4 +1,5 @@
 import { SluiceTypeError } from './errors.js';
+import { cleanupReporterOf } from './kit/cleanup.js';
 import { describeValue } from './kit/describe.js';
 import { PIPELINE_BRAND, isPipeline } from './kit/pipeline-brand.js';
 import { descriptorOf, sinkDescriptorOf } from './fusion.js';
@@ -310,7 +311,9 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * - The run starts on the first `next()`; items come as the consumer pulls them, with the
    *   read-ahead of the stages only.
    * - `break` (or `return()`) stops the run and releases the source and every stage before it
-   *   returns; an error raised while closing is thrown from it.
+   *   returns; an error raised while closing is thrown from it. Run on a stage's signal, that
+   *   error also reaches the outer run (`for await` drops it when its body threw), while one thrown
+   *   from `next()`, `run()`, `toArray()` or `to()` is the caller's alone.
    * - An error of the run, the signal's reason or a `TimeoutError` is thrown from `next()`, after
    *   everything was released.
    *
@@ -329,6 +332,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     let run: Run<T> | undefined;
     let items: AsyncIterator<T> | undefined;
     let returned = false;
+    const whereReturned = `the iteration of a pipeline from ${this.#plan.source.name}`;
     const start = () => {
       run ??= this.#start<T>(opts);
       items ??= run.consumerItems();
@@ -349,7 +353,16 @@ export class Pipeline<T> implements AsyncIterable<T> {
       },
       async return() {
         returned = true;
-        if (run) await run.settleAfterReturn();
+        if (!run) return { done: true, value: undefined };
+        try {
+          await run.settleAfterReturn();
+        } catch (error) {
+          // A close error, the one thing return() rejects with. Unlike a rejected next() or run(),
+          // it may reach nobody: `for await` drops it when its body threw. So a run this one runs
+          // inside (its signal is that run's, and no hook of its own took the error) hears of it too.
+          if (!opts.onCleanupError) cleanupReporterOf(opts.signal)?.(error, whereReturned);
+          throw error;
+        }
         return { done: true, value: undefined };
       },
     };

@@ -82,6 +82,13 @@ function resourceIterator<R, T>(
     return closing;
   };
 
+  // Once the run is torn down (its signal aborted, or this source returned), nobody downstream
+  // waits for the items: a read or an open that answers now, maybe after the run settled, closes
+  // unbounded. Its pull is the deferred close the run tracks (report.closed), and a bound here
+  // would start a cleanupTimeout timer that outlives the run.
+  const tornDown = () => cancelled || ctx.signal.aborted;
+  const closeAfterRead = (): Promise<void> => (tornDown() ? release() : hooks.bounded(release()));
+
   const pull = async (hint: number | undefined): Promise<IteratorResult<T[], undefined>> => {
     if (state === 'closed') return DONE;
     if (state === 'idle') {
@@ -95,8 +102,8 @@ function resourceIterator<R, T>(
       }
       state = 'open';
       // Aborted or returned while opening: read nothing, close now.
-      if (cancelled || ctx.signal.aborted) {
-        await hooks.bounded(release());
+      if (tornDown()) {
+        await release();
         return DONE;
       }
     }
@@ -104,11 +111,11 @@ function resourceIterator<R, T>(
     try {
       result = await read(resource, { signal: ctx.signal, hint });
     } catch (error) {
-      await hooks.bounded(release());
+      await closeAfterRead();
       throw error;
     }
-    if (cancelled) {
-      await hooks.bounded(release());
+    if (tornDown()) {
+      await release();
       return DONE;
     }
     const last = result != null && !Array.isArray(result) && (result as ResourceBatch<T>).last === true;

@@ -104,14 +104,15 @@ export class CleanupLedger {
 
   /**
    * The run has settled: tells the queued errors, and any later one at once. `surfaced` is the
-   * error the run rejects with when it came from a close: the hook hears of it, but it needs no
-   * warning, since the caller gets it.
+   * error the run rejects with when it came from a close: the caller gets it, so it needs no
+   * warning, and a parent run does not hear of it (the stage that ran this run may catch it, and
+   * it must not fail the parent behind that stage's back); the run's own hook does.
    */
   publish(surfaced: { readonly error: unknown } | undefined): void {
     this.settled = true;
     for (const { error, stage } of this.queued.splice(0)) {
-      if (surfaced && error === surfaced.error) this.hear(error, stage);
-      else this.tell(error, stage);
+      if (!surfaced || error !== surfaced.error) this.tell(error, stage);
+      else if (!this.listeners.parent) this.hear(error, stage);
     }
   }
 

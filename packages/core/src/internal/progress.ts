@@ -4,6 +4,22 @@ import type { ProbedRun, RunProbe } from './probe.js';
 const DEFAULT_PROGRESS_INTERVAL = 1000;
 
 /**
+ * Starts the progress timer, unref'd, holding its `Progress` (and so the run) only weakly: an
+ * iteration its consumer dropped without returning it never settles, and a timer holding it
+ * would keep the run, its source and the timer itself alive forever. Once the run was collected
+ * the next tick clears the timer. Kept out of the class so that the callback captures no `this`.
+ */
+function tickWhileReachable(progress: WeakRef<Progress>, interval: number): ReturnType<typeof setInterval> {
+  const timer = setInterval(() => {
+    const live = progress.deref();
+    if (live) live.tick();
+    else clearInterval(timer);
+  }, interval);
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
+/**
  * Calls a run's `onProgress` every `progressInterval` ms and once when it settles. The timer is
  * the global `setInterval` (fake timers drive it in tests), unref'd (progress never keeps a
  * process alive) and cleared at settlement; snapshots are made from the probe's counters, so a
@@ -23,11 +39,11 @@ export class Progress {
     private readonly run: ProbedRun,
   ) {
     this.lastAt = probe.started;
-    this.timer = setInterval(() => this.tick(), interval ?? DEFAULT_PROGRESS_INTERVAL);
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer = tickWhileReachable(new WeakRef(this), interval ?? DEFAULT_PROGRESS_INTERVAL);
   }
 
-  private tick(): void {
+  /** @internal Called by the timer while the run is reachable. */
+  tick(): void {
     try {
       this.onProgress(this.snapshot(this.probe.links.at(-1)?.items ?? 0));
     } catch (error) {
