@@ -1,6 +1,13 @@
 import { fromResource, type Delivery, type Pipeline, type StageContext } from '@sluice/core';
 import { AckLedger, onAbort, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { dedicated, shared, validateClient, type RedisClientLike, type RedisConnection } from './client.js';
+import {
+  dedicated,
+  shared,
+  validateClient,
+  validateConnected,
+  type RedisClientLike,
+  type RedisConnection,
+} from './client.js';
 import { readReply, reclaim, type ClaimSpec, type RedisStreamEntry } from './entries.js';
 import { validateName } from './validate.js';
 
@@ -107,6 +114,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
   const spec: ClaimSpec = { stream, group, consumer, count, claimIdleMs, deadLetter };
 
   const open = async (ctx: StageContext): Promise<Consumer> => {
+    validateConnected(client, name);
     try {
       await send(['XGROUP', 'CREATE', stream, group, options.startId ?? '0', 'MKSTREAM']);
     } catch (error) {
@@ -118,7 +126,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
       for (const id of ids) held.delete(id);
     });
     const blocking = await dedicated(client);
-    const unlink = onAbort(ctx.signal, () => blocking.destroy());
+    const unlink = onAbort(ctx.signal, () => void blocking.destroy());
     return { blocking, ledger, held, unlink, signal: ctx.signal, pending: [], nextClaim: 0, claimCursor: '0-0' };
   };
 
@@ -172,7 +180,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
 
   const close = (state: Consumer) => {
     state.unlink();
-    state.blocking.destroy();
+    return state.blocking.destroy();
   };
 
   return fromResource({ name: `fromRedisStream(${stream})`, open, read, close });

@@ -1,6 +1,6 @@
 import { SluiceTypeError, type Sink } from '@sluice/core';
 import { describeValue, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { shared, validateClient, type RedisClientLike } from './client.js';
+import { shared, validateClient, validateConnected, type RedisClientLike } from './client.js';
 import { validateName } from './validate.js';
 
 /** The fields of one entry to append. */
@@ -68,6 +68,7 @@ export function toRedisStream(
     return ['XADD', stream, ...trim, '*', ...flat];
   };
   return async function toRedisStreamSink(items, { signal }) {
+    validateConnected(options.client, name);
     let written = 0;
     let lastId: string | undefined;
     for await (const item of items) {
