@@ -40,7 +40,10 @@ export interface IoRedisLike {
   once(event: 'end', listener: () => void): unknown;
 }
 
-/** A connected node-redis or ioredis client, owned by the caller. */
+/**
+ * A connected node-redis 5/6 (`createClient()`) or ioredis 5 (`new Redis()`) client, owned by the
+ * caller. The Redis tests run with both (redis 6.3.1, ioredis 5.9.3).
+ */
 export type RedisClientLike = NodeRedisLike | IoRedisLike;
 
 /** One connection as the adapters see it, whatever the client library. */

@@ -8,7 +8,10 @@ export type RedisStreamFields = Readonly<Record<string, string | number>>;
 
 /** Options of `toRedisStream`. */
 export interface ToRedisStreamOptions {
-  /** A connected node-redis (or ioredis) client, owned by the caller. */
+  /**
+   * A connected node-redis 5/6 or ioredis 5 client, owned by the caller (tested with both). Not
+   * connected when the run starts: `ERR_SLUICE_INVALID_OPTION`.
+   */
   readonly client: RedisClientLike;
   readonly stream: string;
   /**
