@@ -177,6 +177,8 @@ describeRedisClients('fromRedisStream', (kind) => {
       for await (const entry of items) onEntry(entry);
     });
     const run = fromRedisStream({ client, stream, group: 'g', consumer: 'a', blockMs: 10_000 }).to(sink, { signal });
+    // Handled from the start: the run may fail before CLIENT KILL's own reply is read.
+    run.catch(() => undefined);
     await adminSend(['CLIENT', 'KILL', 'ID', await blockedReader(name)]);
     const expectClosed = async () => {
       expect(copies.map(isOpen)).toEqual([false]);
