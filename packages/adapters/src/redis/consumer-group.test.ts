@@ -3,7 +3,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { describeRedis, fill, pendingCount, REDIS_URL, streamName, testClient } from './test-server.js';
+import {
+  adminSend,
+  describeRedisClients,
+  fill,
+  pendingCount,
+  REDIS_URL,
+  streamName,
+  type ClientKind,
+} from './test-server.js';
 
 const N = 100_000;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-group-'));
@@ -16,7 +24,7 @@ interface Worker {
   readonly exited: Promise<void>;
 }
 
-function worker(stream: string, consumer: string, mode: string, claimIdleMs: number): Worker {
+function worker(kind: ClientKind, stream: string, consumer: string, mode: string, claimIdleMs: number): Worker {
   const child = fork(
     new URL('./fixtures/group-worker.ts', import.meta.url),
     [
@@ -27,6 +35,7 @@ function worker(stream: string, consumer: string, mode: string, claimIdleMs: num
       join(dir, `${stream.split(':').at(-1)}-${consumer}-${mode}.txt`),
       mode,
       String(claimIdleMs),
+      kind,
     ],
     {
       execArgv: ['--import', 'tsx', '--conditions=sluice-source'],
@@ -73,67 +82,68 @@ function tally(stream: string): { missing: number; duplicates: number; lines: nu
   };
 }
 
-describeRedis('three consumer processes in one group (100,000 entries, buffer and batch before the sink)', () => {
-  it('loses nothing when one is SIGKILLed mid-batch: every entry reaches a sink, the pending list ends empty', {
-    timeout: 120_000,
-  }, async () => {
-    const client = await testClient();
-    const stream = streamName('kill');
-    await client.sendCommand(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
-    await fill(client, stream, N);
-    const [a, b, c] = [
-      worker(stream, 'a', 'normal', 60_000),
-      worker(stream, 'b', 'hang', 60_000),
-      worker(stream, 'c', 'normal', 60_000),
-    ];
-    await b.message('hanging');
-    b.child.kill('SIGKILL');
-    await b.exited;
-    expect(await a.message()).toBe('completed');
-    expect(await c.message()).toBe('completed');
-    expect(await pendingCount(client, stream, 'g')).toBeGreaterThan(0);
-    // The killed consumer comes back under its own name and takes its pending entries over at once.
-    const again = worker(stream, 'b', 'normal', 0);
-    expect(await again.message()).toBe('completed');
-    await Promise.all([a.exited, c.exited, again.exited]);
-    const { missing, duplicates, lines } = tally(stream);
-    console.log(
-      `[consumer group, SIGKILL] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
-    );
-    expect(missing).toBe(0);
-    // At most the batches written but not yet acked when it was killed (a few of 150); a claim that
-    // handed out entries the run still held used to add hundreds.
-    expect(duplicates).toBeGreaterThan(0);
-    expect(duplicates).toBeLessThanOrEqual(600);
-    expect(await pendingCount(client, stream, 'g')).toBe(0);
-  });
+describeRedisClients(
+  'three consumer processes in one group (100,000 entries, buffer and batch before the sink)',
+  (kind) => {
+    it('loses nothing when one is SIGKILLed mid-batch: every entry reaches a sink, the pending list ends empty', {
+      timeout: 120_000,
+    }, async () => {
+      const stream = streamName('kill');
+      await adminSend(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
+      await fill(stream, N);
+      const [a, b, c] = [
+        worker(kind, stream, 'a', 'normal', 60_000),
+        worker(kind, stream, 'b', 'hang', 60_000),
+        worker(kind, stream, 'c', 'normal', 60_000),
+      ];
+      await b.message('hanging');
+      b.child.kill('SIGKILL');
+      await b.exited;
+      expect(await a.message()).toBe('completed');
+      expect(await c.message()).toBe('completed');
+      expect(await pendingCount(stream, 'g')).toBeGreaterThan(0);
+      // The killed consumer comes back under its own name and takes its pending entries over at once.
+      const again = worker(kind, stream, 'b', 'normal', 0);
+      expect(await again.message()).toBe('completed');
+      await Promise.all([a.exited, c.exited, again.exited]);
+      const { missing, duplicates, lines } = tally(stream);
+      console.log(
+        `[consumer group, ${kind}, SIGKILL] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
+      );
+      expect(missing).toBe(0);
+      // At most the batches written but not yet acked when it was killed (a few of 150); a claim that
+      // handed out entries the run still held used to add hundreds.
+      expect(duplicates).toBeGreaterThan(0);
+      expect(duplicates).toBeLessThanOrEqual(600);
+      expect(await pendingCount(stream, 'g')).toBe(0);
+    });
 
-  it('loses nothing when one sink fails and another run is aborted, once both are restarted', {
-    timeout: 120_000,
-  }, async () => {
-    const client = await testClient();
-    const stream = streamName('fail');
-    await client.sendCommand(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
-    await fill(client, stream, N);
-    const [a, b, c] = [
-      worker(stream, 'a', 'normal', 60_000),
-      worker(stream, 'b', 'fail', 60_000),
-      worker(stream, 'c', 'abort', 60_000),
-    ];
-    expect(await b.message()).toBe('sink failed');
-    expect(await c.message()).toBe('aborted');
-    expect(await a.message()).toBe('completed');
-    await Promise.all([a.exited, b.exited, c.exited]);
-    const [b2, c2] = [worker(stream, 'b', 'normal', 0), worker(stream, 'c', 'normal', 0)];
-    expect(await b2.message()).toBe('completed');
-    expect(await c2.message()).toBe('completed');
-    await Promise.all([b2.exited, c2.exited]);
-    const { missing, duplicates, lines } = tally(stream);
-    console.log(
-      `[consumer group, failing sink + abort] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
-    );
-    expect(missing).toBe(0);
-    expect(duplicates).toBeLessThanOrEqual(900);
-    expect(await pendingCount(client, stream, 'g')).toBe(0);
-  });
-});
+    it('loses nothing when one sink fails and another run is aborted, once both are restarted', {
+      timeout: 120_000,
+    }, async () => {
+      const stream = streamName('fail');
+      await adminSend(['XGROUP', 'CREATE', stream, 'g', '0', 'MKSTREAM']);
+      await fill(stream, N);
+      const [a, b, c] = [
+        worker(kind, stream, 'a', 'normal', 60_000),
+        worker(kind, stream, 'b', 'fail', 60_000),
+        worker(kind, stream, 'c', 'abort', 60_000),
+      ];
+      expect(await b.message()).toBe('sink failed');
+      expect(await c.message()).toBe('aborted');
+      expect(await a.message()).toBe('completed');
+      await Promise.all([a.exited, b.exited, c.exited]);
+      const [b2, c2] = [worker(kind, stream, 'b', 'normal', 0), worker(kind, stream, 'c', 'normal', 0)];
+      expect(await b2.message()).toBe('completed');
+      expect(await c2.message()).toBe('completed');
+      await Promise.all([b2.exited, c2.exited]);
+      const { missing, duplicates, lines } = tally(stream);
+      console.log(
+        `[consumer group, ${kind}, failing sink + abort] ${lines} lines written for ${N} entries: ${missing} missing, ${duplicates} duplicates`,
+      );
+      expect(missing).toBe(0);
+      expect(duplicates).toBeLessThanOrEqual(900);
+      expect(await pendingCount(stream, 'g')).toBe(0);
+    });
+  },
+);

@@ -1,12 +1,22 @@
 import { fromResource, type Delivery, type Pipeline, type StageContext } from '@sluice/core';
 import { AckLedger, onAbort, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { dedicated, shared, validateClient, type RedisClientLike, type RedisConnection } from './client.js';
+import {
+  dedicated,
+  shared,
+  validateClient,
+  validateConnected,
+  type RedisClientLike,
+  type RedisConnection,
+} from './client.js';
 import { readReply, reclaim, type ClaimSpec, type RedisStreamEntry } from './entries.js';
 import { validateName } from './validate.js';
 
 /** Options of `fromRedisStream`. */
 export interface FromRedisStreamOptions {
-  /** A connected node-redis (or ioredis) client; XACK and claims use it, the blocking read a duplicate. */
+  /**
+   * A connected node-redis 5/6 or ioredis 5 client; XACK and claims use it, the blocking read a
+   * duplicate. Not connected when the run starts: `ERR_SLUICE_INVALID_OPTION`.
+   */
   readonly client: RedisClientLike;
   readonly stream: string;
   readonly group: string;
@@ -70,8 +80,13 @@ const KEYS = [
  * - An entry delivered `deadLetter.maxDeliveries` times is copied to the dead-letter stream (with
  *   `sluice:id` and `sluice:deliveries` fields) and acked instead of delivered again.
  * - The blocking read has its own connection, ended at once on abort or early exit (a BLOCK cannot
- *   be cancelled otherwise); the caller's client is never closed. On abort or error nothing
- *   unconfirmed is acked: it stays pending and is redelivered. Sinks must be idempotent.
+ *   be cancelled otherwise) and closed before the run settles; the caller's client is never
+ *   closed. On abort or error nothing unconfirmed is acked: it stays pending and is redelivered.
+ *   Sinks must be idempotent.
+ * - Clients: node-redis 5/6 and ioredis 5 behave alike (every Redis test runs with both: redis
+ *   6.3.1 and ioredis 5.9.3, against Redis 7.0), but for a blocking connection the server drops:
+ *   with node-redis the run fails with the socket's error; ioredis reconnects and sends the read
+ *   again.
  *
  * @example
  * ```ts
@@ -107,6 +122,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
   const spec: ClaimSpec = { stream, group, consumer, count, claimIdleMs, deadLetter };
 
   const open = async (ctx: StageContext): Promise<Consumer> => {
+    validateConnected(client, name);
     try {
       await send(['XGROUP', 'CREATE', stream, group, options.startId ?? '0', 'MKSTREAM']);
     } catch (error) {
@@ -118,7 +134,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
       for (const id of ids) held.delete(id);
     });
     const blocking = await dedicated(client);
-    const unlink = onAbort(ctx.signal, () => blocking.destroy());
+    const unlink = onAbort(ctx.signal, () => void blocking.destroy());
     return { blocking, ledger, held, unlink, signal: ctx.signal, pending: [], nextClaim: 0, claimCursor: '0-0' };
   };
 
@@ -172,7 +188,7 @@ export function fromRedisStream(options: FromRedisStreamOptions): Pipeline<Deliv
 
   const close = (state: Consumer) => {
     state.unlink();
-    state.blocking.destroy();
+    return state.blocking.destroy();
   };
 
   return fromResource({ name: `fromRedisStream(${stream})`, open, read, close });

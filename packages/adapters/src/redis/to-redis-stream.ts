@@ -1,6 +1,6 @@
 import { SluiceTypeError, type Sink } from '@sluice/core';
 import { describeValue, validateInteger, validateKeys, validateObject } from '@sluice/core/kit';
-import { shared, validateClient, type RedisClientLike } from './client.js';
+import { shared, validateClient, validateConnected, type RedisClientLike } from './client.js';
 import { validateName } from './validate.js';
 
 /** The fields of one entry to append. */
@@ -8,7 +8,10 @@ export type RedisStreamFields = Readonly<Record<string, string | number>>;
 
 /** Options of `toRedisStream`. */
 export interface ToRedisStreamOptions {
-  /** A connected node-redis (or ioredis) client, owned by the caller. */
+  /**
+   * A connected node-redis 5/6 or ioredis 5 client, owned by the caller (tested with both). Not
+   * connected when the run starts: `ERR_SLUICE_INVALID_OPTION`.
+   */
   readonly client: RedisClientLike;
   readonly stream: string;
   /**
@@ -68,6 +71,7 @@ export function toRedisStream(
     return ['XADD', stream, ...trim, '*', ...flat];
   };
   return async function toRedisStreamSink(items, { signal }) {
+    validateConnected(options.client, name);
     let written = 0;
     let lastId: string | undefined;
     for await (const item of items) {
