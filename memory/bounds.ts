@@ -47,6 +47,7 @@ function expectBounded(r: CaseResult): void {
     expect(r.heldBefore.arrayBuffers, `${at}: arrayBuffers reachable in the burst`).toBeLessThanOrEqual(
       r.buffered + HELD_ARRAY_BUFFERS,
     );
+    expect(r.heldBefore.heapUsed, `${at}: heap reachable in the burst`).toBeLessThanOrEqual(HELD_HEAP);
   }
   const settled = r.settled ?? r.buffered;
   expect(r.held.arrayBuffers, `${at}: arrayBuffers reachable`).toBeLessThanOrEqual(settled + HELD_ARRAY_BUFFERS);
