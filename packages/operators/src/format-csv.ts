@@ -128,7 +128,8 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
  *   the cell being written (twice the cell's length when it needs quoting). It is released when
  *   the chunk is emitted, and the next chunk starts in a new buffer of `chunkSize` (at most 1 MiB)
  *   plus 4 KiB: a row wider than `chunkSize` goes out in a chunk as large (with the rest of its
- *   batch), and the buffer it grew is not kept.
+ *   batch), and the buffer it grew is not kept. formatCsv keeps nothing of a cell once its chunk
+ *   is emitted, not even as the last string a RegExp matched.
  * - A synchronous stage, fused with its neighbours (no promise per batch); stateful per run. Errors surface when the offending row's batch is formatted; the
  *   text held back is dropped. Cancellation stops at the next batch.
  *
