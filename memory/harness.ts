@@ -202,7 +202,7 @@ function finish(documented: Documented, expected: number): void {
  */
 export function runCase(body: () => Promise<Documented>, expected: () => number = volume): void {
   body().then(
-    (buffered) => finish(buffered, expected()),
+    (documented) => finish(documented, expected()),
     (error: unknown) => {
       process.stderr.write(
         `${caseName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
