@@ -34,6 +34,12 @@ const CASES: readonly (readonly [name: string, sentence: string])[] = [
   ['tee', 'tee(2) into two slow branches holds its bufferSize'],
   ['merge', 'merge of two async sources holds one chunk per lane'],
   ['map-concurrent', 'map with concurrency 8 holds its tasks and the finished ones waiting their turn'],
+  ['format-csv-async', 'formatCsv of rows from an async generator holds its chunkSize and one batch of text'],
+  ['format-csv-sync', 'formatCsv of rows from a synchronous generator holds its chunkSize and one batch of text'],
+  [
+    'format-csv-wide',
+    'formatCsv lets go of the buffer a row wider than chunkSize grew, and holds its chunkSize again after it',
+  ],
 ];
 
 describe.concurrent('memory stays bounded when the volume doubles (64 MB heap, 64 KiB chunks, slow consumer)', () => {

@@ -84,11 +84,32 @@ function heldSampler(): (bytes: number) => void {
 const heldOnConsumed = heldSampler();
 const heldOnProduced = heldSampler();
 
+/** The held peaks up to `settle()`, once a case called it. */
+let heldBefore: Sample | undefined;
+
+/**
+ * Ends a case's first phase (a burst it is allowed to hold more for): the held peaks so far are
+ * reported apart, as `heldBefore`, and `held` starts again from the baseline, so it shows whether
+ * what the burst grew was let go.
+ */
+export function settle(): void {
+  heldBefore = { ...held };
+  Object.assign(held, base);
+}
+
+/** Accounts for `bytes` a case's own source made (rows rather than `chunk()`s): held samples as for chunks. */
+export function produced(bytes: number): void {
+  heldOnProduced(bytes);
+}
+
 const timer = setInterval(sample, 5);
 
 function line(kind: 'progress' | 'result', extra: Record<string, unknown> = {}): string {
-  const above = (k: keyof Sample) => peak[k] - base[k];
-  const heldAbove = (k: keyof Sample) => held[k] - base[k];
+  const above = (s: Sample) => ({
+    rss: s.rss - base.rss,
+    heapUsed: s.heapUsed - base.heapUsed,
+    arrayBuffers: s.arrayBuffers - base.arrayBuffers,
+  });
   return JSON.stringify({
     kind,
     case: caseName,
@@ -99,8 +120,9 @@ function line(kind: 'progress' | 'result', extra: Record<string, unknown> = {}):
     samples,
     base,
     peak,
-    above: { rss: above('rss'), heapUsed: above('heapUsed'), arrayBuffers: above('arrayBuffers') },
-    held: { rss: heldAbove('rss'), heapUsed: heldAbove('heapUsed'), arrayBuffers: heldAbove('arrayBuffers') },
+    above: above(peak),
+    held: above(held),
+    ...(heldBefore === undefined ? {} : { heldBefore: above(heldBefore) }),
     ...extra,
   });
 }
@@ -152,18 +174,25 @@ export function arrived(bytes: number): void {
 }
 
 /**
- * Ends the case: checks that every byte arrived, prints the result line and exits. `buffered` is
- * what the case documents it may hold at once: the highWaterMarks, batches and queues on its
- * path, which the parent turns into the bound.
+ * What a case documents it may hold at once: the highWaterMarks, batches and queues on its path,
+ * which the parent turns into the bound. A number, or for a case that calls `settle()`, what it
+ * may hold during the burst (`buffered`, also the bound of the raw peaks) and after it (`settled`).
  */
-function finish(buffered: number, expected: number): void {
+export type Documented = number | { readonly buffered: number; readonly settled: number };
+
+/** Ends the case: checks that every byte arrived, prints the result line and exits. */
+function finish(documented: Documented, expected: number): void {
   clearInterval(timer);
   sample();
   if (consumed !== expected) {
     process.stderr.write(`${caseName}: the consumer saw ${consumed} bytes, expected ${expected}\n`);
     process.exit(2);
   }
-  process.stdout.write(`${line('result', { buffered })}\n`);
+  if (typeof documented !== 'number' && heldBefore === undefined) {
+    process.stderr.write(`${caseName}: documents a settled bound but never called settle()\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`${line('result', typeof documented === 'number' ? { buffered: documented } : documented)}\n`);
   process.exit(0);
 }
 
@@ -171,9 +200,9 @@ function finish(buffered: number, expected: number): void {
  * Runs a case's body, which resolves what the case documents it may hold at once, and checks
  * that `expected()` bytes (default `volume()`) arrived. A failure exits non-zero, its error on stderr.
  */
-export function runCase(body: () => Promise<number>, expected: () => number = volume): void {
+export function runCase(body: () => Promise<Documented>, expected: () => number = volume): void {
   body().then(
-    (buffered) => finish(buffered, expected()),
+    (documented) => finish(documented, expected()),
     (error: unknown) => {
       process.stderr.write(
         `${caseName} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -26,14 +26,25 @@ export interface CaseResult {
   readonly held: Peaks;
   /** What the case documents it may hold at once. */
   readonly buffered: number;
+  /** For a case with a burst: what it documents it may hold once the burst is over (see `settle()`). */
+  readonly settled?: number;
+  /** For a case with a burst: the held peaks up to `settle()`; `held` is then what came after. */
+  readonly heldBefore?: Peaks;
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The child's command line: also used to print how to rerun a case by hand. */
+/**
+ * The child's command line: also used to print how to rerun a case by hand. The young generation
+ * is pinned to what Node 20 and 22 give a 64 MB old space (semi-spaces of 16 MB): Node 24 sizes it
+ * from the machine's memory instead (semi-spaces of 64 MB here, a heap limit of 256 MB), and a
+ * case that allocates many short-lived objects (rows) then grows its RSS by ~140 MiB of young
+ * generation over the first few hundred MB, whatever it keeps.
+ */
 export function caseArgs(name: string, mb: number): string[] {
   return [
     '--max-old-space-size=64',
+    '--max-semi-space-size=16',
     '--expose-gc',
     '--no-concurrent-array-buffer-sweeping',
     '--conditions=sluice-source',
@@ -75,10 +86,13 @@ export function runMemoryCase(name: string, mb: number): Promise<CaseResult> {
 }
 
 /** One line: the raw and held peaks above the baseline, in MiB. */
-export function describe(r: Pick<CaseResult, 'above' | 'held'>): string {
+export function describe(r: Pick<CaseResult, 'above' | 'held' | 'heldBefore'>): string {
   const f = (n: number) => (n / MiB).toFixed(1);
+  const before = r.heldBefore;
+  const held = (pick: (p: Peaks) => number) =>
+    before === undefined ? f(pick(r.held)) : `${f(pick(before))} then ${f(pick(r.held))}`;
   return (
-    `arrayBuffers ${f(r.above.arrayBuffers)} (held ${f(r.held.arrayBuffers)}), ` +
-    `heapUsed ${f(r.above.heapUsed)} (held ${f(r.held.heapUsed)}), rss ${f(r.above.rss)} MiB`
+    `arrayBuffers ${f(r.above.arrayBuffers)} (held ${held((p) => p.arrayBuffers)}), ` +
+    `heapUsed ${f(r.above.heapUsed)} (held ${held((p) => p.heapUsed)}), rss ${f(r.above.rss)} MiB`
   );
 }

@@ -11,7 +11,7 @@ const SOAK = 1024;
 
 describe.concurrent('a 1 GB CSV export (synchronous rows → formatCsv → sink) completes under a 64 MB heap', () => {
   for (const [name, sentence] of [
-    ['csv-soak-writable', 'through toNodeWritable into a slow writable'],
+    ['format-csv-sync', 'through toNodeWritable into a slow writable'],
     ['csv-soak-http', 'through sendPipeline to a slow client over loopback'],
   ] as const) {
     test(`${sentence} (${name})`, () => runBounded(name, SOAK), 600_000);

@@ -121,8 +121,15 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
  * - Read-ahead and latency: text is held until `chunkSize` characters are ready, so at most that
  *   much text (plus one batch) is held, and a row's text can wait for the rows after it; the rest is
  *   emitted when the input ends. With a source that trickles, lower `chunkSize` (0: one chunk per batch).
- *   Each chunk is one flat string; the text held back lives in a buffer outside the JavaScript heap
- *   (one byte per character below U+0100), released when the chunk is emitted.
+ * - Memory: each chunk is one flat string of at most `chunkSize` characters plus one batch's text.
+ *   The text held back lives in a buffer outside the JavaScript heap, one byte per character below
+ *   U+0100 (a cell with a wider character, and the text before it, are held as strings). The
+ *   buffer grows by doubling, so it is under twice the text it holds plus the room reserved for
+ *   the cell being written (twice the cell's length when it needs quoting). It is released when
+ *   the chunk is emitted, and the next chunk starts in a new buffer of `chunkSize` (at most 1 MiB)
+ *   plus 4 KiB: a row wider than `chunkSize` goes out in a chunk as large (with the rest of its
+ *   batch), and the buffer it grew is not kept. formatCsv keeps nothing of a cell once its chunk
+ *   is emitted, not even as the last string a RegExp matched.
  * - A synchronous stage, fused with its neighbours (no promise per batch); stateful per run. Errors surface when the offending row's batch is formatted; the
  *   text held back is dropped. Cancellation stops at the next batch.
  *

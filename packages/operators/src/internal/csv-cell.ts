@@ -8,6 +8,13 @@ const QUOTE = /"/g;
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
 
 /**
+ * A match of the empty string. V8 keeps the subject of the last successful RegExp match reachable
+ * (`RegExp.input`, `RegExp.lastMatch`) until another RegExp matches: after quoting a cell, this
+ * match lets go of it, or a wide cell would outlive its run.
+ */
+const FORGET = /(?:)/;
+
+/**
  * Quotes a cell when it holds the delimiter, a quote, CR or LF (RFC 4180), doubling the quotes;
  * also when it starts with U+FEFF, which a reader would strip as a byte order mark at the start of a file.
  */
@@ -15,7 +22,11 @@ export function makeQuoter(delimiter: string): (text: string) => string {
   const special = new RegExp(`^\uFEFF|[${delimiter.replace(/[\\\]^-]/g, '\\$&')}"\\r\\n]`);
   return (text) => {
     if (!special.test(text)) return text;
-    return `"${text.indexOf('"') === -1 ? text : text.replace(QUOTE, '""')}"`;
+    // A RegExp replace builds one flat string; replaceAll() with a string would build a rope of a
+    // piece per quote.
+    const quoted = `"${text.indexOf('"') === -1 ? text : text.replace(QUOTE, '""')}"`;
+    FORGET.test('');
+    return quoted;
   };
 }
 
