@@ -200,7 +200,8 @@ interface StageShape {
   readonly name: string;
   /** `itemwise()` tells whether the last pull of the stage's output was itemwise (6.2c). */
   open(input: Link<unknown>, ctx: StageContext, itemwise: () => boolean | undefined): AsyncIterator<unknown>;
-  batchOf(value: unknown): unknown[];
+  /** Each result is one item (a user's stage), or a batch already (a batch stage). */
+  readonly yieldsItems: boolean;
 }
 
 /** An opaque per-item stage (a user's async generator): a fusion boundary, batches of one out. Its input is read itemwise. */
@@ -218,7 +219,7 @@ export function itemStage(spec: {
       });
       return asyncIteratorOf(callStage(spec, view, ctx), spec.label, ctx);
     },
-    batchOf: (value) => [value],
+    yieldsItems: true,
   };
 }
 
@@ -239,7 +240,7 @@ export function batchStage(kernel: BatchKernel<unknown, unknown>): StageShape {
       };
       return asyncIteratorOf(kernel.run(batches, ctx), `stage ${kernel.name}`, ctx);
     },
-    batchOf: (value) => value as unknown[],
+    yieldsItems: false,
   };
 }
 
@@ -248,6 +249,7 @@ export class StageIterator implements BatchIterator<unknown> {
   private it: AsyncIterator<unknown> | undefined;
   private ended = false;
   private itemwise: boolean | undefined;
+  private readonly yieldsItems: boolean;
 
   constructor(
     private readonly input: Link<unknown>,
@@ -255,7 +257,9 @@ export class StageIterator implements BatchIterator<unknown> {
     private readonly ctx: StageContext,
     /** Waits for a close within the run's cleanupTimeout, tracking it in report.closed. */
     private readonly bounded: (closing: Promise<void>) => Promise<void>,
-  ) {}
+  ) {
+    this.yieldsItems = shape.yieldsItems;
+  }
 
   async next(_hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<unknown[], undefined>> {
     if (this.ended) return DONE;
@@ -270,7 +274,7 @@ export class StageIterator implements BatchIterator<unknown> {
       this.ended = true;
       return DONE;
     }
-    return { done: false, value: this.shape.batchOf(r.value) };
+    return { done: false, value: this.yieldsItems ? [r.value] : (r.value as unknown[]) };
   }
 
   async return(): Promise<unknown> {
