@@ -59,7 +59,11 @@ async function client(port) {
       await Promise.all(ended);
       // A chunked response is complete when it ends with the last chunk, "0\r\n\r\n".
       const complete = tails.filter((tail) => tail === '0\r\n\r\n').length;
-      process.send({ op: 'done', min: Math.min(...received), max: Math.max(...received), complete });
+      const unfinished = [];
+      for (let i = 0; i < tails.length && unfinished.length < 5; i++) {
+        if (tails[i] !== '0\r\n\r\n') unfinished.push({ received: received[i], tail: JSON.stringify(tails[i]) });
+      }
+      process.send({ op: 'done', min: Math.min(...received), max: Math.max(...received), complete, unfinished });
     } else if (command.op === 'exit') {
       process.exit(0);
     }
@@ -224,7 +228,11 @@ async function server() {
         // Every body is the same (hashed above), but its chunked framing depends on where batches
         // were cut, which for an async source depends on timing: the check is that every response
         // ended with its last chunk, and that sizes differ by no more than framing can explain.
-        if (done.complete !== n) throw new Error(`${path}: ${n - done.complete} of ${n} responses did not end`);
+        if (done.complete !== n) {
+          throw new Error(
+            `${path}: ${n - done.complete} of ${n} responses did not end, e.g. ${JSON.stringify(done.unfinished)} (complete ones: ${done.min}–${done.max} bytes)`,
+          );
+        }
         if (done.max - done.min > done.max / 100)
           throw new Error(`${path}: clients received between ${done.min} and ${done.max} bytes`);
         const key = `${path} ${n}`;

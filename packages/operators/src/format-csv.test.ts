@@ -237,6 +237,32 @@ describe('formatCsv', () => {
     expect(big).toEqual([`n\n${rows.map((r) => `${r.n}\n`).join('')}`]);
   });
 
+  it('cuts a chunk at chunkSize inside a batch, from an array and from an async generator', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ n: i }));
+    async function* generated() {
+      yield* rows;
+    }
+    // One batch of ten rows: cut as soon as a chunk reaches 6 characters, as with batches of one.
+    expect(
+      await from(rows)
+        .pipe(formatCsv({ chunkSize: 6 }))
+        .toArray(),
+    ).toEqual(['n\n0\n1\n', '2\n3\n4\n', '5\n6\n7\n', '8\n9\n']);
+    expect(
+      await from(generated)
+        .pipe(formatCsv({ chunkSize: 6 }))
+        .toArray(),
+    ).toEqual(['n\n0\n1\n', '2\n3\n4\n', '5\n6\n7\n', '8\n9\n']);
+    // 1024 rows of about 100 characters in one batch: chunks of 64 Ki characters plus one row, not one of 100 KB.
+    const wide = Array.from({ length: 1024 }, (_, i) => ({ id: i, text: 'x'.repeat(95) }));
+    const chunks = await from(wide).pipe(formatCsv()).toArray();
+    expect(chunks.join('')).toBe(await csv(wide));
+    for (const chunk of chunks.slice(0, -1)) {
+      expect(chunk.length).toBeGreaterThanOrEqual(65_536);
+      expect(chunk.length).toBeLessThan(65_536 + 110);
+    }
+  });
+
   it('rejects bad options when called', () => {
     const bad: [unknown, RegExp][] = [
       [{ delimitr: ';' }, /unknown option "delimitr"/],

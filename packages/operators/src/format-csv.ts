@@ -119,16 +119,17 @@ function resolveColumns(columns: unknown): { keys: string[]; headers: string[] }
  *   Without `columns`, a row with a key the first row did not have fails the run; a missing key is an
  *   empty cell. Only what `parseCsv()` reads back with its default strictness is written.
  * - Read-ahead and latency: text is held until `chunkSize` characters are ready, so at most that
- *   much text (plus one batch) is held, and a row's text can wait for the rows after it; the rest is
+ *   much text (plus the row that crosses it) is held, and a row's text can wait for the rows after it; the rest is
  *   emitted when the input ends. With a source that trickles, lower `chunkSize` (0: one chunk per batch).
- * - Memory: each chunk is one flat string of at most `chunkSize` characters plus one batch's text.
+ * - Memory: each chunk is one flat string of at most `chunkSize` characters plus the row that
+ *   crosses it: a batch with more text than that (1024 rows from an async source) is cut into
+ *   several chunks.
  *   The text held back lives in a buffer outside the JavaScript heap, one byte per character below
  *   U+0100 (a cell with a wider character, and the text before it, are held as strings). The
  *   buffer grows by doubling, so it is under twice the text it holds plus the room reserved for
  *   the cell being written (twice the cell's length when it needs quoting). It is released when
  *   the chunk is emitted, and the next chunk starts in a new buffer of `chunkSize` (at most 1 MiB)
- *   plus 4 KiB: a row wider than `chunkSize` goes out in a chunk as large (with the rest of its
- *   batch), and the buffer it grew is not kept. formatCsv keeps nothing of a cell once its chunk
+ *   plus 4 KiB: a row wider than `chunkSize` goes out in a chunk as large, and the buffer it grew is not kept. formatCsv keeps nothing of a cell once its chunk
  *   is emitted, not even as the last string a RegExp matched.
  * - A synchronous stage, fused with its neighbours (no promise per batch); stateful per run. Errors surface when the offending row's batch is formatted; the
  *   text held back is dropped. Cancellation stops at the next batch.
@@ -167,8 +168,14 @@ export function formatCsv(options: FormatCsvOptions = {}): FusableStage<CsvRow, 
     const text = new CsvText(delimiter, makeQuoter(delimiter), Math.min(chunkSize, 1 << 20) + 4096);
     return {
       push(batch, out) {
-        writer.write(batch, text);
-        if (text.length > 0 && text.length >= chunkSize) out.push(text.take());
+        // A chunk is cut as soon as it reaches chunkSize, inside a batch too: a batch holding more
+        // text than a chunk (1024 rows from an async source) would otherwise grow the buffer and
+        // go out as one larger chunk, which a response waiting on backpressure then holds.
+        const until = chunkSize === 0 ? Infinity : chunkSize;
+        for (let at = 0; at < batch.length; ) {
+          at = writer.write(batch, text, at, until);
+          if (text.length > 0 && text.length >= chunkSize) out.push(text.take());
+        }
         return true;
       },
       flush(out) {

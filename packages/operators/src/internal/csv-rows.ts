@@ -47,12 +47,16 @@ export class CsvRowWriter {
     this.plainDates = !options.escapeFormulas && !DATE_CHARS.test(options.delimiter);
   }
 
-  /** Formats a batch into `out` (the first call also writes the BOM and the header row). Throws `CsvFormatError`. */
-  write(batch: readonly unknown[], out: CsvText): void {
-    if (batch.length === 0) return;
+  /**
+   * Formats the rows of a batch from `from` into `out` (the first call also writes the BOM and the
+   * header row), stopping after the row that brings `out` to `until` characters. Returns the index
+   * of the next row to write (`batch.length` when done). Throws `CsvFormatError`.
+   */
+  write(batch: readonly unknown[], out: CsvText, from = 0, until = Infinity): number {
+    if (batch.length === 0) return 0;
     if (!this.started) out.raw(this.begin(batch[0]));
     const { delimiter, eol } = this.options;
-    for (let r = 0; r < batch.length; r++) {
+    for (let r = from; r < batch.length; r++) {
       const row = batch[r];
       const index = this.index++;
       if (Array.isArray(row)) {
@@ -100,7 +104,9 @@ export class CsvRowWriter {
         );
       }
       out.raw(eol);
+      if (out.length >= until) return r + 1;
     }
+    return batch.length;
   }
 
   /** What is still owed at the end: the BOM and header of an input without rows, when `columns` named them. */
