@@ -12,7 +12,11 @@
 // Run: pnpm build && node --expose-gc bench/many-responses.mjs [clients,…] [rounds] [servers,…]
 //   servers: any of sluice, plain, plain-64k (default all three; the ratios need plain-64k and plain)
 //   e.g. node --expose-gc bench/many-responses.mjs 200,1000,5000 3   (each client needs a socket
-//   on both sides: raise `ulimit -n` above the largest N if it is lower)
+//   on both sides: raise `ulimit -n` above the largest N if it is lower). At 5,000 clients about
+//   10 GB of responses sit in the kernel's socket buffers: past net.ipv4.tcp_mem's maximum (2.2 GB
+//   here by default) the kernel resets connections ("TCP: out of memory" in dmesg) and the run
+//   stops with "responses did not end"; raise it first, e.g.
+//   sysctl -w net.ipv4.tcp_mem="1572864 2097152 3145728" (pages of 4 KiB: 12 GB at most).
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
