@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { from } from './index.js';
-import { defineBatchSink } from './kit/index.js';
+import { defineBatchSink, type DemandBatches } from './kit/index.js';
 import { deferred } from './testing/index.js';
 
 // Contract 6.2 (docs/protocol.md), ADR 0005: for a batch puller, an async source cuts its batch from
@@ -235,6 +235,26 @@ describe('an async source, pulled item by item', () => {
         .toArray(),
     ).toEqual([0, 2]);
     expect(produced.n).toBe(3);
+    // A batch sink that can use one item (as first() does) passes a demand of one.
+    const firstOf = defineBatchSink('firstOf', async (batches: DemandBatches<number>) => {
+      const it = batches[Symbol.asyncIterator]();
+      const r = await it.next(1);
+      await it.return?.();
+      return r.done ? undefined : r.value[0];
+    });
+    const odds = defineSyncStage<number, number>('odds', () => ({
+      push(batch, out) {
+        for (const n of batch) if (n % 2 === 1) out.push(n);
+        return true;
+      },
+    }));
+    const pulled = { n: 0 };
+    expect(
+      await from(() => numbers(1000, pulled))
+        .pipe(odds)
+        .to(firstOf),
+    ).toBe(1);
+    expect(pulled.n).toBe(2);
   });
 });
 
