@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { from } from './index.js';
+import { from, type RunReport } from './index.js';
 import { defineBatchSink, type DemandBatches } from './kit/index.js';
 import { deferred } from './testing/index.js';
 
@@ -149,6 +149,26 @@ describe('an async source, pulled for batches', () => {
     const sizes = await from(readable).to(batchSizes);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
     expect(sizes.length).toBeLessThan(4);
+  });
+});
+
+describe('an async source whose read a cut left pending, when the consumer stops', () => {
+  it('destroys an idle Node readable at once, so its close does not wait for data that may never come', async () => {
+    const readable = new Readable({ objectMode: true, read() {} });
+    readable.push(1);
+    readable.push(2);
+    const first = defineBatchSink('firstBatch', async (batches: AsyncIterable<number[]>) => {
+      for await (const batch of batches) return batch;
+      return [];
+    });
+    let report: RunReport | undefined;
+    // With a close stuck behind the pending read, the run would wait out this cleanupTimeout.
+    const got = await from(readable).to(first, { cleanupTimeout: 60_000, onReport: (r) => (report = r) });
+    expect(got).toEqual([1, 2]);
+    expect(readable.destroyed).toBe(true);
+    expect(report!.source.closedAtMs).not.toBeNull();
+    expect(report!.cleanupErrors).toEqual([]);
+    await report!.closed;
   });
 });
 

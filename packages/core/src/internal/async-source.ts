@@ -33,7 +33,10 @@ type Settled = { readonly result: unknown } | { readonly error: unknown };
  * The consumer's pull (`next`) is a promise of ours that the loop, or the cut, resolves.
  */
 export class AsyncItemSource<T> implements BatchIterator<T> {
-  /** An async generator queues a `return()` behind a pending `next()`; a readable's iterator ends the read. */
+  /**
+   * An async generator (a Node readable's iterator is one) queues a `return()` behind a pending
+   * `next()`; `return()` below also destroys a Node readable whose read a cut left pending.
+   */
   readonly returnWhilePending = true;
   private it: AsyncIterator<T> | undefined;
   /** No more `next()` goes to the iterator: it ended, failed, or was returned. */
@@ -208,8 +211,8 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
       return;
     }
     if ('error' in settled) {
-      if (this.closed) this.hooks.unread(settled.error);
-      else this.carried = settled;
+      // After our return() (or the destroy it made), what the pending next() says is the stop's echo.
+      if (!this.closed) this.carried = settled;
       this.end();
       return;
     }
@@ -237,7 +240,15 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
     }
     const value = r.value;
     this.batch.push(value);
-    if (this.limits.bytes !== Infinity) this.bytes += itemBytes(value);
+    if (this.limits.bytes !== Infinity) {
+      try {
+        this.bytes += itemBytes(value);
+      } catch (error) {
+        // An item whose size cannot be read (a revoked Proxy): the source fails with that error.
+        this.batch.pop();
+        return this.lost(error);
+      }
+    }
     if (this.batch.length >= this.size || this.bytes >= this.limits.bytes || sliceSpent(1)) {
       this.deliver();
       return false;
@@ -315,6 +326,18 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
       return DONE;
     }
     this.done = true;
+    // A cut left a read pending and nobody waits for it: a Node readable would hold its socket or
+    // file until more data came (its iterator queues return() behind the read), so it is destroyed,
+    // as its iterator's return() would have done.
+    const readable = this.iterable as { destroy?: unknown; destroyed?: unknown };
+    if (
+      this.gathering &&
+      this.resolve === undefined &&
+      typeof readable.destroy === 'function' &&
+      readable.destroyed === false
+    ) {
+      (readable.destroy as () => void).call(readable);
+    }
     try {
       await this.it.return?.();
     } finally {

@@ -45,9 +45,10 @@ export interface BatchIterator<T> {
    */
   reportTo?(record: PullRecord<T>): void;
   /**
-   * Set by a source that hands over one item per `next()` (an async iterable) while nothing of a
-   * batch is pending: an itemwise puller (the fused loop under a user stage or `for await`) then
-   * awaits the iterator's own promise, item by item, with no promise of ours.
+   * Set by a source that hands over one item per `next()` (an async iterable), once it is open: an
+   * itemwise puller (the fused loop under a user stage or `for await`) then awaits the iterator's
+   * own promise, item by item, with no promise of ours (what a batch pull's cut left behind comes
+   * first, through a promise of ours).
    */
   readonly itemPuller?: ItemPuller<T> | undefined;
 }
