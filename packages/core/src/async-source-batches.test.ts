@@ -188,6 +188,22 @@ describe('an async source that fails in the middle of a batch', () => {
     expect(received).toEqual([1, 2]);
   });
 
+  it('fails with the error of an item whose size cannot be read (a revoked Proxy), after the items before it', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    async function* items() {
+      yield 'a';
+      yield proxy as unknown as string;
+      yield 'b';
+    }
+    const received: string[] = [];
+    const sink = defineBatchSink('keep', async (batches: AsyncIterable<string[]>) => {
+      for await (const batch of batches) received.push(...batch);
+    });
+    await expect(from(items).to(sink)).rejects.toThrow(TypeError);
+    expect(received).toEqual(['a']);
+  });
+
   it('tells an error the consumer never pulled (it stopped first) without failing the run', async () => {
     const late = new Error('read ahead, never asked for');
     const reached = deferred<void>();
