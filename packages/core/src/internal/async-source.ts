@@ -152,14 +152,11 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
   private readonly oneTaken = (result: unknown): IteratorResult<T[], undefined> => {
     let r: IteratorResult<T>;
     try {
-      r = checkResult<T>(result, this.what, false);
+      r = this.puller.took(result);
     } catch (error) {
-      this.end();
       throw this.record.failedWith(error);
     }
-    if (!r.done) return this.record.delivered({ done: false, value: [r.value] });
-    this.end();
-    return this.record.delivered(DONE);
+    return this.record.delivered(r.done ? DONE : { done: false, value: [r.value] });
   };
 
   private readonly oneFailed = (error: unknown): Promise<never> => {
