@@ -1,17 +1,14 @@
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { from, type RunReport } from './index.js';
 import { defineBatchSink, type DemandBatches } from './kit/index.js';
 import { deferred } from './testing/index.js';
+import { reachableSampler } from './test-support/reachable-sampler.js';
 
 // Contract 6.2 (docs/protocol.md), ADR 0005: for a batch puller, an async source cuts its batch from
 // the items its iterator hands over before the event loop turns; an itemwise puller gets one item
 // per pull and nothing is read ahead of it.
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const KiB = 1024;
 
 /** The sizes of the batches a batch sink received. */
@@ -297,28 +294,19 @@ describe('an async source, pulled item by item', () => {
 describe('memory: what a batch pull of an async source keeps reachable', () => {
   /** Peak reachable ArrayBuffer memory (after a full GC) while a slow batch sink takes 64 KiB Buffers. */
   async function peakReachable(count: number): Promise<number> {
-    gc();
-    const base = process.memoryUsage().arrayBuffers;
-    let peak = 0;
-    let seen = 0;
+    const sampler = reachableSampler(64 * KiB);
     async function* buffers() {
       for (let i = 0; i < count; i++) yield Buffer.alloc(64 * KiB, i);
     }
     const sink = defineBatchSink('slow', async (batches: AsyncIterable<Buffer[]>) => {
       for await (const batch of batches) {
-        for (const chunk of batch) {
-          if (chunk.length !== 64 * KiB) throw new Error('bad chunk');
-          if (++seen % 16 === 0) {
-            gc();
-            peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
-          }
-        }
+        for (const chunk of batch) sampler.take(chunk);
         await ioTurn();
       }
     });
     await from(buffers).to(sink);
-    expect(seen).toBe(count);
-    return peak;
+    expect(sampler.seen).toBe(count);
+    return sampler.peak;
   }
 
   it('keeps reachable ArrayBuffer memory under 4 MiB, not growing, at 16 MiB and 32 MiB of 64 KiB Buffers', async () => {

@@ -1,11 +1,7 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { from, fromResource } from './index.js';
 import { defineBatchSink } from './kit/index.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { reachableSampler } from './test-support/reachable-sampler.js';
 
 const KiB = 1024;
 
@@ -81,20 +77,13 @@ describe('contract 6.2: a source that cuts batches bounds them by bytes as well 
    * from a sync generator: before the byte bound, a batch held up to 1024 of them (64 MiB).
    */
   async function peakReachable(count: number): Promise<number> {
-    gc();
-    const base = process.memoryUsage().arrayBuffers;
-    let peak = 0;
-    let seen = 0;
+    const sampler = reachableSampler(64 * KiB);
     for await (const chunk of from(() => buffers(count))) {
-      if (chunk.length !== 64 * KiB) throw new Error('bad chunk');
-      if (++seen % 16 === 0) {
-        gc();
-        peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
-      }
+      sampler.take(chunk);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(seen).toBe(count);
-    return peak;
+    expect(sampler.seen).toBe(count);
+    return sampler.peak;
   }
 
   it('keeps reachable ArrayBuffer memory under 4 MiB, not growing, at 16 MiB and 32 MiB of 64 KiB Buffers', async () => {
