@@ -1,3 +1,5 @@
+import { createHook } from 'node:async_hooks';
+import { setImmediate as turn } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { from, fromResource, type Pipeline } from './index.js';
 import { defineBatchSink } from './kit/index.js';
@@ -159,5 +161,55 @@ describe('contract 9: fair to the event loop', () => {
       })
       .run();
     expect(report.items).toBe(300_000);
+  });
+
+  describe('many runs ready at once (9.4)', () => {
+    /**
+     * 400 runs, each an async generator of 3,000 items that never waits, into a batch sink that
+     * waits a turn of the loop after each batch (as a response waits for its socket). Together
+     * they spend the loop's slice every turn. A run that waited a turn must get its pull through:
+     * before 9.4 the waiting runs only queued another `setImmediate` each, turn after turn (80 per
+     * run here, 227 per run with 1,000 runs: growing with the number of runs). The turns waited
+     * are counted as what they are, `Immediate` resources (async_hooks).
+     */
+    it('gives each run that waited a turn its pull: the turns a run waits do not grow with the runs', async () => {
+      const runs = 400;
+      const items = 3000;
+      const sizes: number[][] = [];
+      let immediates = 0;
+      const hook = createHook({
+        init(_id, type) {
+          if (type === 'Immediate') immediates++;
+        },
+      }).enable();
+      let counts: number[];
+      try {
+        counts = await Promise.all(
+          Array.from({ length: runs }, async (_, r) => {
+            const mine: number[] = (sizes[r] = []);
+            const sink = defineBatchSink('waits a turn', async (batches: AsyncIterable<number[]>) => {
+              let n = 0;
+              for await (const batch of batches) {
+                mine.push(batch.length);
+                n += batch.length;
+                await turn();
+              }
+              return n;
+            });
+            return from(async function* numbers() {
+              for (let i = 0; i < items; i++) yield i;
+            }).to(sink);
+          }),
+        );
+      } finally {
+        hook.disable();
+      }
+      expect(counts).toEqual(Array.from({ length: runs }, () => items));
+      // Whole batches: 1024, 1024, 952 (the first may be cut by the slice that starting 400 runs
+      // spent, a later one by a run's own slice on a loaded machine).
+      expect(sizes.reduce((sum, mine) => sum + mine.length, 0)).toBeLessThanOrEqual(runs * 5);
+      // Per run: the sink's own turn after each batch, the batches' cuts, and a few waits.
+      expect(immediates).toBeLessThanOrEqual(runs * 16);
+    });
   });
 });

@@ -1,5 +1,4 @@
 import { setImmediate } from 'node:timers';
-import { sliceSpent } from './fairness.js';
 import { checkResult, openIterator } from './iterator-protocol.js';
 import {
   DONE,
@@ -246,7 +245,7 @@ export class AsyncItemSource<T> implements BatchIterator<T> {
         return this.lost(error);
       }
     }
-    if (this.batch.length >= this.size || this.bytes >= this.limits.bytes || sliceSpent(1)) {
+    if (this.batch.length >= this.size || this.bytes >= this.limits.bytes || this.record.spent(1)) {
       this.deliver();
       return false;
     }

@@ -24,61 +24,151 @@ const CPU_SLICE_US = 4000;
 const now = performance.now.bind(performance);
 
 /**
- * When the current slice began, or -1 when the loop has turned since (a run that waited for I/O
- * has yielded already and starts a fresh slice: it never pays an extra yield). One clock for the
- * process, since it is the event loop that is held, whichever run holds it.
+ * The accounting of one slice. Reading the clock costs about as much as a small pull on a VM
+ * (~100 ns), so a pull of fewer than 32 items counts one unit of work and a larger one 64 (a batch
+ * of 1024 rows through a CSV formatter takes milliseconds: the clock must be read after each, or a
+ * slice runs 20–30 ms behind an HTTP sink); the clock is read once a slice has done 64 units, then
+ * every 16 units. A slice of a few pulls (a test stepping fake timers, a request handled between
+ * two awaits) never reads the clock, and so never ends however long the OS kept it waiting.
  */
-let sliceStart = -1;
-let work = 0;
-let nextCheck = 0;
-let cpuMark: NodeJS.CpuUsage | undefined;
-let nextCpuCheck = 0;
+class Slice {
+  private start = 0;
+  private work = 0;
+  private nextCheck = 0;
+  private cpuMark: NodeJS.CpuUsage | undefined;
+  private nextCpuCheck = 0;
+
+  begin(): void {
+    this.start = now();
+    this.work = 0;
+    this.nextCheck = 64;
+    this.cpuMark = undefined;
+  }
+
+  /** Counts a pull of `size` items; true once the slice is spent. */
+  count(size: number): boolean {
+    this.work += size < 32 ? 1 : 64;
+    if (this.work < this.nextCheck) return false;
+    this.nextCheck = this.work + 16;
+    if (this.cpuMark === undefined) {
+      this.cpuMark = process.cpuUsage();
+      return false;
+    }
+    const t = now();
+    // Reading the CPU clock is a system call: once the wall clock says the slice is spent, at most
+    // once per millisecond.
+    if (t - this.start <= FAIR_SLICE_MS || t < this.nextCpuCheck) return false;
+    this.nextCpuCheck = t + 1;
+    const used = process.cpuUsage(this.cpuMark);
+    return used.user + used.system >= CPU_SLICE_US;
+  }
+}
+
+/**
+ * The event loop's slice: one for the process, since it is the loop that is held, whichever run
+ * holds it. `active` is false once the loop has turned (a run that waited for I/O has yielded
+ * already and starts a fresh slice: it never pays an extra yield).
+ */
+const loop = new Slice();
+let active = false;
 /** The slice is spent: every pull until the turn of the loop hears so (the first caller may only cut a batch). */
 let spent = false;
 
 const endSlice = (): void => {
-  sliceStart = -1;
+  active = false;
   spent = false;
 };
 
 /**
- * Called before each batch pull with the size of the last batch. True when the current macrotask
- * has run past its slice and the pull should wait for `yieldTurn()` first. Reading the clock costs
- * about as much as a small pull on a VM (~100 ns), so a pull of fewer than 32 items counts one unit
- * of work and a larger one 64 (a batch of 1024 rows through a CSV formatter takes milliseconds: the
- * clock must be read after each, or a slice runs 20–30 ms behind an HTTP sink); the clock is
- * read once a slice has done 64 units, then every 16 units. A slice of a few pulls (a test stepping fake timers, a request handled between two
- * awaits) never reads the clock, and so never yields however long the OS kept it waiting.
+ * Called before each pull with its size (the last batch's). True when the current macrotask has
+ * run past its slice and the pull should wait for a turn of the loop first.
  */
 export function sliceSpent(size: number): boolean {
-  if (sliceStart < 0) {
-    sliceStart = now();
-    work = 0;
-    nextCheck = 64;
-    cpuMark = undefined;
-    // From node:timers, so fake timers installed on the globals cannot freeze the run.
-    setImmediate(endSlice);
+  if (!active) {
+    beginSlice();
     return false;
   }
   if (spent) return true;
-  work += size < 32 ? 1 : 64;
-  if (work < nextCheck) return false;
-  nextCheck = work + 16;
-  if (cpuMark === undefined) {
-    cpuMark = process.cpuUsage();
-    return false;
-  }
-  const t = now();
-  // Reading the CPU clock is a system call: once the wall clock says the slice is spent, at most
-  // once per millisecond.
-  if (t - sliceStart <= FAIR_SLICE_MS || t < nextCpuCheck) return false;
-  nextCpuCheck = t + 1;
-  const used = process.cpuUsage(cpuMark);
-  spent = used.user + used.system >= CPU_SLICE_US;
+  spent = loop.count(size);
   return spent;
 }
 
-/** Resolves after a turn of the event loop: timers, I/O callbacks and `'close'` events run first. */
-export function yieldTurn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
+function beginSlice(): void {
+  active = true;
+  loop.begin();
+  // From node:timers, so fake timers installed on the globals cannot freeze the run.
+  setImmediate(endSlice);
+}
+
+/**
+ * One run's share of the event loop. While the loop's slice is spent every pull of every run waits
+ * for a turn; a run that waited gets the pull it waited for through (and its upstream pulls, and
+ * an async source's gathering) on a slice of its own, so that each turn it waits buys it at least
+ * one pull. Without it, with thousands of runs ready at once (a server's responses whose clients
+ * all read), the first few spend the loop's slice again and the rest only queue another
+ * `setImmediate` each, turn after turn, an async source cutting its batches to single items: a
+ * run's yields grew with the number of runs, and so did its cost per row.
+ */
+export class FairShare {
+  /** The slice of the pull that waited, while it is in progress; undefined otherwise. */
+  private pass: Slice | undefined;
+  private passes = 0;
+  private held = 0;
+  private spare: Slice | undefined;
+
+  /** Like `sliceSpent`, but on the run's own slice while a pull that waited for a turn is in progress. */
+  spent(size: number): boolean {
+    const pass = this.pass;
+    if (pass === undefined) return sliceSpent(size);
+    if (!pass.count(size)) return false;
+    // The run held the loop for a slice: the loop's is spent too, for every run, until the turn.
+    this.pass = undefined;
+    if (!active) beginSlice();
+    spent = true;
+    return true;
+  }
+
+  /**
+   * Calls `pull` after a turn of the event loop (a `setImmediate` from `node:timers`), on a slice
+   * of the run's own until what it returns settles.
+   */
+  afterTurn<R>(pull: () => Promise<R> | R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      setImmediate(() => {
+        const pass = (this.spare ??= new Slice());
+        pass.begin();
+        this.pass = pass;
+        const token = ++this.passes;
+        this.held = token;
+        const release = () => {
+          if (this.held !== token) return;
+          this.held = 0;
+          this.pass = undefined;
+        };
+        let pulled: Promise<R> | R;
+        try {
+          pulled = pull();
+        } catch (error) {
+          release();
+          reject(error);
+          return;
+        }
+        if (!(pulled instanceof Promise)) {
+          release();
+          resolve(pulled);
+          return;
+        }
+        pulled.then(
+          (result) => {
+            release();
+            resolve(result);
+          },
+          (error: unknown) => {
+            release();
+            reject(error);
+          },
+        );
+      });
+    });
+  }
 }

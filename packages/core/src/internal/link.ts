@@ -1,11 +1,13 @@
 import { DONE, type BatchIterator, type DemandHint, type ItemPuller, type PullRecord } from './protocol.js';
-import { sliceSpent, yieldTurn } from './fairness.js';
+import type { FairShare } from './fairness.js';
 import { Stopwatch } from './stopwatch.js';
 
 /** What a link needs from the run that owns it. */
 export interface LinkOwner {
   /** False when nothing outside the consumer can end the run (no signal, no timeout): pulls then need no race. */
   readonly interruptible: boolean;
+  /** The run's share of the event loop: every pull checks it (protocol 9). */
+  readonly share: FairShare;
   /** The error the run failed or was aborted with; undefined while running or after a clean stop. */
   readonly failure: { readonly error: unknown } | undefined;
   cleanupError(error: unknown, stage: string): void;
@@ -87,7 +89,7 @@ export class Link<T> implements PullRecord<T> {
   next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>> {
     if (!this.owner.interruptible) return this.pull(hint, itemwise);
     const early = this.refusal();
-    if (early === YIELD) return yieldTurn().then(() => this.next(hint, itemwise));
+    if (early === YIELD) return this.owner.share.afterTurn(() => this.next(hint, itemwise));
     if (early) return early;
     const pull = this.pullNow(hint, itemwise);
     if (this.pending === undefined) return pull;
@@ -112,7 +114,7 @@ export class Link<T> implements PullRecord<T> {
   /** A pull by the runner's own loop: the upstream's promise, with no promise of ours around it. */
   pull(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], undefined>> {
     const early = this.refusal();
-    if (early === YIELD) return yieldTurn().then(() => this.pull(hint, itemwise));
+    if (early === YIELD) return this.owner.share.afterTurn(() => this.pull(hint, itemwise));
     return early ?? this.pullNow(hint, itemwise);
   }
 
@@ -122,7 +124,7 @@ export class Link<T> implements PullRecord<T> {
     if (failure) return Promise.reject(failure.error);
     if (this.closed || this.exhausted) return Promise.resolve(DONE);
     if (this.pending) return Promise.reject(new Error(`sluice: concurrent next() on the output of ${this.name}`));
-    if (sliceSpent(this.lastSize)) return YIELD;
+    if (this.owner.share.spent(this.lastSize)) return YIELD;
     return undefined;
   }
 
@@ -156,7 +158,7 @@ export class Link<T> implements PullRecord<T> {
     if (this.owner.failure || this.pending || this.closed || this.exhausted) return undefined;
     this.started = this.watch.start(1);
     let pulled: Promise<IteratorResult<T>> | IteratorResult<T>;
-    if (sliceSpent(1)) pulled = yieldTurn().then(() => puller.pull());
+    if (this.owner.share.spent(1)) pulled = this.owner.share.afterTurn(() => puller.pull());
     else {
       try {
         pulled = puller.pull();
@@ -187,6 +189,11 @@ export class Link<T> implements PullRecord<T> {
   lostItem(puller: ItemPuller<T>, error: unknown): unknown {
     puller.lost();
     return this.failedWith(error);
+  }
+
+  /** The run's fairness check, for a self-reporting source that gathers items. */
+  spent(size: number): boolean {
+    return this.owner.share.spent(size);
   }
 
   /** A pull's result arrived (called by a self-reporting upstream, or by our reaction). */

@@ -3,6 +3,8 @@
  * Internal: users see async iterables; these are the batches moving underneath them.
  */
 
+import { sliceSpent } from './fairness.js';
+
 /**
  * The most items the puller can use (a downstream `take(n)`, a sink like `first()`), passed up
  * to the source; sources that can cut a batch honour it. `undefined`: no limit.
@@ -68,6 +70,8 @@ export interface PullRecord<T> {
   delivered(result: IteratorResult<T[], undefined>): IteratorResult<T[], undefined>;
   /** Returns the error to reject the pull with (the run's first one, for the last link). */
   failedWith(error: unknown): unknown;
+  /** The fairness check for a source gathering items (protocol 9): true when it should cut its batch. */
+  spent(size: number): boolean;
 }
 
 export { DONE } from '../kit/iteration.js';
@@ -76,6 +80,7 @@ export { DONE } from '../kit/iteration.js';
 export const UNRECORDED: PullRecord<never> = {
   delivered: (result) => result,
   failedWith: (error) => error,
+  spent: sliceSpent,
 };
 
 /** Notified by a source when it opens and when it releases what it holds. */

@@ -9,7 +9,8 @@
  *
  * A pull. The drive asks the top link: `run()`/`toArray()` loop on `Link.pull` (drain/collect),
  * a batch sink's iterator and an `ItemView` (item sinks, `iterate()`, user stages) call
- * `Link.next`. A link checks the fairness slice (fairness.ts), counts, and calls its iterator's
+ * `Link.next`. A link checks the run's share of the loop (`FairShare`, fairness.ts: the loop's
+ * slice, or the run's own for the pull that waited a turn), counts, and calls its iterator's
  * `next(hint, itemwise)`. The fused loop (`FusedIterator.next`) pulls its input in the same async
  * function. An async-iterable source (`AsyncItemSource`) answers a batch pull with the items its
  * iterator hands over before the event loop turns (protocol 6.2b); for an itemwise pull (a user
@@ -38,6 +39,7 @@ import { cleanupReporterOf, registerCleanupReporter } from '../kit/cleanup.js';
 import type { RunOptions, RunOutcome, RunReport, Sink, StageContext } from '../types.js';
 import { CleanupLedger } from './cleanup-ledger.js';
 import { Chain, type Plan } from './chain.js';
+import { FairShare } from './fairness.js';
 import type { Link, LinkOwner } from './link.js';
 import type { DemandBatchIterator, DemandHint, SourceHooks } from './protocol.js';
 import { linkSignal } from './signal-link.js';
@@ -79,6 +81,7 @@ export class Run<T> implements LinkOwner {
   private readonly ctx: StageContext = { signal: this.controller.signal };
   private state: RunState = { kind: 'running' };
   readonly interruptible: boolean;
+  readonly share = new FairShare();
   private readonly ledger: CleanupLedger;
   private readonly chain: Chain;
   private readonly top: Link<T>;
