@@ -23,6 +23,61 @@ describe('forEach', () => {
     expect(calls).toEqual([1, 2, 3]);
   });
 
+  /** Five items from an async source that counts what it produced (`log`). */
+  const sources: [string, (log: number[]) => AsyncIterable<number>][] = [
+    [
+      'an async generator',
+      (log) =>
+        (async function* numbers() {
+          for (let i = 0; i < 5; i++) {
+            log.push(i);
+            yield i;
+          }
+        })(),
+    ],
+    [
+      'its synchronous twin, an async iterator whose next() returns plain results',
+      (log) => ({
+        [Symbol.asyncIterator]() {
+          let i = 0;
+          return {
+            next: () => {
+              if (i >= 5) return { done: true, value: undefined } as never;
+              log.push(i);
+              return { done: false, value: i++ } as never;
+            },
+          };
+        },
+      }),
+    ],
+  ];
+
+  describe.each(sources)('from %s', (_name, make) => {
+    it('reads nothing ahead of the item being handled while fn returns promises', async () => {
+      const log: number[] = [];
+      const producedAtCall: number[] = [];
+      await from(make(log)).to(
+        forEach(async () => {
+          producedAtCall.push(log.length);
+          await flushMacrotask();
+        }),
+      );
+      expect(producedAtCall).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('takes the rest in batches once fn returns at once', async () => {
+      const log: number[] = [];
+      const producedAtCall: number[] = [];
+      await from(make(log)).to(
+        forEach(() => {
+          producedAtCall.push(log.length);
+        }),
+      );
+      // The first item alone (fn might wait), then the rest in one batch.
+      expect(producedAtCall).toEqual([1, 5, 5, 5, 5]);
+    });
+  });
+
   it('counts the index across batches', async () => {
     const indexes: number[] = [];
     await from([9, 9, 9, 9, 9], { batchSize: 2 }).to(

@@ -11,7 +11,7 @@ import { setImmediate } from 'node:timers';
 export const FAIR_SLICE_MS = 5;
 
 /**
- * CPU time (µs) the process must also have spent in the slice before the run yields. On a loaded
+ * CPU time (µs) the loop's thread must also have spent in the slice before the run yields. On a loaded
  * machine the OS deschedules a busy process for tens of ms, which the wall clock counts as holding
  * the loop; yielding then gains nobody anything: it only costs a turn (every millisecond or so of
  * real work), and moves the run off microtasks, which breaks tests that step fake timers. Counted
@@ -22,6 +22,16 @@ const CPU_SLICE_US = 4000;
 // Captured at load: fake timers may replace the global clock, and a faked jump of a second must
 // not look like a run holding the loop (nor a frozen clock hide one).
 const now = performance.now.bind(performance);
+
+/**
+ * The CPU time of the thread the loop runs on, where Node can tell it (`threadCpuUsage`, Node 22
+ * and later); on Node 20 the process's, which counts busy worker threads too and can judge a slice
+ * spent early (harmless: an early yield or an early batch cut).
+ */
+const cpuUsage: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage = (() => {
+  const thread = (process as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage;
+  return typeof thread === 'function' ? thread.bind(process) : process.cpuUsage.bind(process);
+})();
 
 /**
  * The accounting of one slice. Reading the clock costs about as much as a small pull on a VM
@@ -51,7 +61,7 @@ class Slice {
     if (this.work < this.nextCheck) return false;
     this.nextCheck = this.work + 16;
     if (this.cpuMark === undefined) {
-      this.cpuMark = process.cpuUsage();
+      this.cpuMark = cpuUsage();
       return false;
     }
     const t = now();
@@ -59,7 +69,7 @@ class Slice {
     // once per millisecond.
     if (t - this.start <= FAIR_SLICE_MS || t < this.nextCpuCheck) return false;
     this.nextCpuCheck = t + 1;
-    const used = process.cpuUsage(this.cpuMark);
+    const used = cpuUsage(this.cpuMark);
     return used.user + used.system >= CPU_SLICE_US;
   }
 }

@@ -22,8 +22,13 @@ export interface DemandBatches<T> extends AsyncIterable<T[]> {
 
 /** An iterator of batches that a batch sink may tell how many items it can still use. */
 export interface DemandBatchIterator<T> extends AsyncIterator<T[], unknown> {
-  /** The next batch; `hint` is the most items the caller can use (passed up to the source). */
-  next(hint?: DemandHint): Promise<IteratorResult<T[], unknown>>;
+  /**
+   * The next batch; `hint` is the most items the caller can use (passed up to the source).
+   * `itemwise`: the caller will take this batch's items one at a time, waiting on each (a sink
+   * whose work per item is asynchronous), so a source that must wait for its items (an async
+   * iterable) hands over one and reads nothing ahead of it (protocol 6.2c).
+   */
+  next(hint?: DemandHint, itemwise?: boolean): Promise<IteratorResult<T[], unknown>>;
 }
 
 /**

@@ -318,7 +318,7 @@ export class Run<T> implements LinkOwner {
       [Symbol.asyncIterator]() {
         return this;
       },
-      next: (hint?: DemandHint) => top.next(hint),
+      next: (hint?: DemandHint, itemwise?: boolean) => top.next(hint, itemwise),
       return: async () => {
         await this.stop();
         return { done: true, value: undefined };
