@@ -97,6 +97,15 @@ describe('leakCheck', () => {
     expect(report.resources).toEqual(['Timeout: 1 created during the check still active']);
   });
 
+  it('leaves a kept socket’s idle timer to the socket: allowing the socket allows it all', async () => {
+    const leaks = leakCheck({ allowResources: ['TCPSocketWrap'] });
+    const kept = await connection();
+    kept[0].setTimeout(10_000);
+    const report = await leaks.finish();
+    await closeBoth(kept);
+    expect(report).toEqual(NO_LEAKS);
+  });
+
   it('still compares counts: an older unref-ed timer ref-ed again during the check is reported', async () => {
     const older = setTimeout(() => {}, 10_000).unref();
     const timeouts = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;

@@ -61,7 +61,8 @@ export interface LeakCheck {
  *   (async_hooks), so a leak is found even when something older closed meanwhile and the count of
  *   its type did not change. Reported per type: `'Timeout: 1 created during the check still active'`.
  * - An unref-ed timer or socket left open is a leak too, though `process.getActiveResourcesInfo()`
- *   does not list it: it still fires, or holds its descriptor, after the test.
+ *   does not list it: it still fires, or holds its descriptor, after the test. Timers Node starts
+ *   unref-ed for itself (a socket's idle timeout, the HTTP `Date` cache) are left to their socket.
  * - What existed before `leakCheck()` is not judged, whether it stays or goes. Counts of
  *   `process.getActiveResourcesInfo()` are compared as well, as a second net: a type whose count
  *   grew by more than the leaks found by identity is reported as `'Timeout: 1 -> 2'` (an older
