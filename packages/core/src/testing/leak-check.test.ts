@@ -97,6 +97,19 @@ describe('leakCheck', () => {
     expect(report.resources).toEqual(['Timeout: 1 created during the check still active']);
   });
 
+  it('reports a leaked unref-ed socket, which process.getActiveResourcesInfo() does not list', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((type) => type === 'TCPSocketWrap').length;
+    const leaks = leakCheck();
+    const left = await connection();
+    const before = sockets();
+    left[0].unref();
+    expect(sockets()).toBe(before - 1);
+    left[1].unref();
+    const report = await leaks.finish();
+    await closeBoth(left);
+    expect(report.resources).toEqual(['TCPSocketWrap: 2 created during the check still active']);
+  });
+
   it('leaves a kept socket’s idle timer to the socket: allowing the socket allows it all', async () => {
     const leaks = leakCheck({ allowResources: ['TCPSocketWrap'] });
     const kept = await connection();
@@ -154,7 +167,7 @@ describe('leakCheck', () => {
     }
   });
 
-  it('stops tracking at finish(): what is created after it is not the check’s business', async () => {
+  it('reports once: a later finish() returns the same report, whatever was created since', async () => {
     const leaks = leakCheck();
     const report = await leaks.finish();
     const later = setTimeout(() => {}, 10_000);
