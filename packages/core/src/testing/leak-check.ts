@@ -45,7 +45,7 @@ export interface LeakReport {
 
 /** A check started by `leakCheck`. */
 export interface LeakCheck {
-  /** Waits two turns of the event loop, stops watching and reports what was left; later calls get the same report. */
+  /** Waits three turns of the event loop, stops watching and reports what was left; later calls get the same report. */
   finish(): Promise<LeakReport>;
 }
 
@@ -57,7 +57,7 @@ export interface LeakCheck {
  *
  * Contract:
  * - A resource is a leak when it was created after `leakCheck()` and is still open at `finish()`
- *   (after two turns of the loop, so that what is closing has closed). It is followed by identity
+ *   (three turns of the loop later, so that what is closing has closed). It is followed by identity
  *   (async_hooks), so a leak is found even when something older closed meanwhile and the count of
  *   its type did not change. Reported per type: `'Timeout: 1 created during the check still active'`.
  * - An unref-ed timer or socket left open is a leak too, though `process.getActiveResourcesInfo()`
@@ -100,7 +100,7 @@ export function leakCheck(options: LeakCheckOptions = {}): LeakCheck {
     const turn = () => new Promise((resolve) => tracker.unfollowed(() => setImmediate(resolve)));
     await turn();
     await turn();
-    const left = tracker.stop();
+    const left = await tracker.stop();
     process.off('unhandledRejection', onRejection);
     process.off('warning', onWarning);
     const listeners: string[] = [];
