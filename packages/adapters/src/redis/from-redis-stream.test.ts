@@ -29,7 +29,7 @@ async function drain<T>(items: AsyncIterable<T>): Promise<T[]> {
 describeRedisClients('fromRedisStream', (kind) => {
   it('unlinks the abort that ends a blocking read and closes its own connection once a run until idle ended', async () => {
     const name = `sluice-idle-${randomUUID()}`;
-    const client = await testClient(kind, name);
+    const client = await testClient(kind, name, { commandTimeout: 0 });
     const stream = streamName('unlink');
     await fill(stream, 3);
     const copies = watchDuplicates(client);

@@ -30,16 +30,28 @@ export function describeRedisClients(name: string, body: (kind: ClientKind) => v
   describeRedis(name, () => describe.each(CLIENT_KINDS)('with %s', body));
 }
 
-const makeNodeRedis = (name?: string) => createClient({ url: REDIS_URL ?? '', ...(name ? { name } : {}) });
+const makeNodeRedis = (name?: string, commandTimeout?: number) =>
+  createClient({
+    url: REDIS_URL ?? '',
+    ...(name ? { name } : {}),
+    ...(commandTimeout === undefined ? {} : { commandOptions: { timeout: commandTimeout } }),
+  });
 type NodeRedisClient = ReturnType<typeof makeNodeRedis>;
 const open: { close(): Promise<unknown> }[] = [];
 const keys: string[] = [];
 let adminClient: Promise<NodeRedisClient> | undefined;
 
-/** A connected client of `kind`, closed after the file's tests; its duplicates carry the same connection name. */
+/**
+ * A connected client of `kind`, closed after the file's tests; its duplicates carry the same
+ * connection name and options. `commandTimeout: 0` turns off node-redis 6's default per-command
+ * timeout (5 s), which arms an `AbortSignal.timeout` for every command that outlives the command by
+ * up to 5 s: a test that checks no timer is left behind (`leakCheck`) uses it, so the library's
+ * timers are not counted and sluice's own still are.
+ */
 export async function testClient(
   kind: ClientKind = 'node-redis',
   name = `sluice-${randomUUID()}`,
+  { commandTimeout }: { readonly commandTimeout?: number } = {},
 ): Promise<NodeRedisLike | IoRedisLike> {
   // Open before any test counts sockets and timers, so that it is never counted as a leak.
   await admin();
@@ -50,7 +62,7 @@ export async function testClient(
     open.push({ close: () => (client.status === 'end' ? Promise.resolve() : client.quit()) });
     return client;
   }
-  const client = makeNodeRedis(name);
+  const client = makeNodeRedis(name, commandTimeout);
   await client.connect();
   open.push({ close: () => (client.isOpen ? client.close() : Promise.resolve()) });
   return client;

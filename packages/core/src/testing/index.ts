@@ -20,6 +20,7 @@ export {
   listenerCounts,
   abortListenerCount,
   NO_LEAKS,
+  type LeakCheck,
   type LeakCheckOptions,
   type LeakReport,
 } from './leak-check.js';
