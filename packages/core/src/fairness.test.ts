@@ -172,7 +172,9 @@ describe('contract 9: fair to the event loop', () => {
      * run here, 227 per run with 1,000 runs: growing with the number of runs). The turns waited
      * are counted as what they are, `Immediate` resources (async_hooks).
      */
-    it('gives each run that waited a turn its pull: the turns a run waits do not grow with the runs', async () => {
+    it('gives each run that waited a turn its pull: the turns a run waits do not grow with the runs', {
+      retry: 2,
+    }, async () => {
       const runs = 400;
       const items = 3000;
       const sizes: number[][] = [];
@@ -182,34 +184,132 @@ describe('contract 9: fair to the event loop', () => {
           if (type === 'Immediate') immediates++;
         },
       }).enable();
-      let counts: number[];
+      let counts: number[] = [];
+      let loop: Awaited<ReturnType<typeof measureLoop>>;
       try {
-        counts = await Promise.all(
-          Array.from({ length: runs }, async (_, r) => {
-            const mine: number[] = (sizes[r] = []);
-            const sink = defineBatchSink('waits a turn', async (batches: AsyncIterable<number[]>) => {
-              let n = 0;
-              for await (const batch of batches) {
-                mine.push(batch.length);
-                n += batch.length;
-                await turn();
-              }
-              return n;
-            });
-            return from(async function* numbers() {
-              for (let i = 0; i < items; i++) yield i;
-            }).to(sink);
-          }),
-        );
+        loop = await measureLoop(async () => {
+          counts = await Promise.all(
+            Array.from({ length: runs }, async (_, r) => {
+              const mine: number[] = (sizes[r] = []);
+              const sink = defineBatchSink('waits a turn', async (batches: AsyncIterable<number[]>) => {
+                let n = 0;
+                for await (const batch of batches) {
+                  mine.push(batch.length);
+                  n += batch.length;
+                  await turn();
+                }
+                return n;
+              });
+              return from(async function* numbers() {
+                for (let i = 0; i < items; i++) yield i;
+              }).to(sink);
+            }),
+          );
+        });
       } finally {
         hook.disable();
       }
+      const control = await measureLoop(() => fairBusyWork(loop.ms));
+      // One queue of waiting pulls, served while the loop's slice lasts: the loop turns as often
+      // as with one run (with a slice of each waiting run's own per turn, the p99 was 143 ms).
+      expect(loop.p99).toBeLessThan(Math.max(50, 3 * control.p99));
       expect(counts).toEqual(Array.from({ length: runs }, () => items));
       // Whole batches: 1024, 1024, 952 (the first may be cut by the slice that starting 400 runs
       // spent, a later one by a run's own slice on a loaded machine).
       expect(sizes.reduce((sum, mine) => sum + mine.length, 0)).toBeLessThanOrEqual(runs * 5);
       // Per run: the sink's own turn after each batch, the batches' cuts, and a few waits.
       expect(immediates).toBeLessThanOrEqual(runs * 16);
+    });
+
+    // Wall-clock on a shared machine: a retry absorbs a burst of load from elsewhere.
+    it('shares the loop evenly among 50 CPU-bound runs, with the p99 loop delay under 50 ms', {
+      retry: 2,
+    }, async () => {
+      const runs = 50;
+      const items: number[] = new Array(runs).fill(0);
+      const busy = (n: number) => {
+        let sum = 0;
+        for (let i = 0; i < 1500; i++) sum += (i * n) | 0;
+        return sum;
+      };
+      const outcomes: unknown[] = [];
+      const loop = await measureLoop(() =>
+        Promise.all(
+          Array.from({ length: runs }, (_, r) =>
+            from(function* naturals() {
+              for (let i = 0; ; i++) yield i;
+            })
+              .pipe(async function* work(source) {
+                for await (const n of source) {
+                  items[r]!++;
+                  yield busy(n);
+                }
+              })
+              .run({ timeout: 400 })
+              .catch((error: unknown) => outcomes.push((error as Error).name)),
+          ),
+        ),
+      );
+      const control = await measureLoop(() => fairBusyWork(loop.ms));
+      expect(outcomes).toEqual(Array.from({ length: runs }, () => 'TimeoutError'));
+      expect(loop.longestHoldMs).toBeLessThan(50);
+      expect(loop.p99).toBeLessThan(Math.max(50, 3 * control.p99));
+      // Before 9.4 one run took nearly all of it (about 1,000 thousand items against 2 thousand
+      // each for the others); every run waits in one queue now, in turn.
+      const mean = items.reduce((a, b) => a + b, 0) / runs;
+      expect(Math.min(...items)).toBeGreaterThan(mean / 4);
+    });
+
+    it('lets a run that fails while its pull waits in the queue hear of it at once', async () => {
+      // 200 CPU-bound runs: each turn serves about one of them, so a pull waits about 200 turns.
+      const stopAll = new AbortController();
+      const naturals = () =>
+        from(function* naturals() {
+          for (let i = 0; ; i++) yield i;
+        });
+      const busy = Array.from({ length: 200 }, () =>
+        naturals()
+          .pipe(async function* work(source) {
+            for await (const n of source) {
+              let sum = 0;
+              for (let i = 0; i < 1500; i++) sum += (i * n) | 0;
+              yield sum;
+            }
+          })
+          .run({ signal: stopAll.signal })
+          .catch(() => undefined),
+      );
+      let turns = 0;
+      let counting = true;
+      const count = () => {
+        turns++;
+        if (counting) setImmediate(count);
+      };
+      setImmediate(count);
+      const controller = new AbortController();
+      const reason = new Error('stop');
+      let heardAt = -1;
+      const target = naturals().to(
+        async (items) => {
+          try {
+            for await (const _ of items);
+          } catch (error) {
+            heardAt = turns;
+            throw error;
+          }
+        },
+        { signal: controller.signal },
+      );
+      while (turns < 20) await new Promise((resolve) => setImmediate(resolve));
+      const abortedAt = turns;
+      controller.abort(reason);
+      await expect(target).rejects.toBe(reason);
+      stopAll.abort();
+      counting = false;
+      await Promise.all(busy);
+      // Its waiting pull went at once, rather than in its turn some hundred turns later.
+      expect(heardAt).toBeGreaterThanOrEqual(abortedAt);
+      expect(heardAt - abortedAt).toBeLessThanOrEqual(2);
     });
   });
 });

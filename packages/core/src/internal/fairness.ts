@@ -72,6 +72,22 @@ class Slice {
     const used = cpuUsage(this.cpuMark);
     return used.user + used.system >= CPU_SLICE_US;
   }
+
+  /** Reads the clocks now, whatever was counted: true when the slice is spent. */
+  over(): boolean {
+    const t = now();
+    if (t - this.start <= FAIR_SLICE_MS) return false;
+    if (this.cpuMark === undefined) {
+      // No CPU mark yet (fewer than 64 units): the wall clock alone cannot tell a descheduled
+      // process from a busy one, so the mark is taken now and the next call decides.
+      this.cpuMark = cpuUsage();
+      return false;
+    }
+    if (t < this.nextCpuCheck) return false;
+    this.nextCpuCheck = t + 1;
+    const used = cpuUsage(this.cpuMark);
+    return used.user + used.system >= CPU_SLICE_US;
+  }
 }
 
 /**
@@ -83,11 +99,26 @@ const loop = new Slice();
 let active = false;
 /** The slice is spent: every pull until the turn of the loop hears so (the first caller may only cut a batch). */
 let spent = false;
+/** A `setImmediate` for `onTurn` is queued. */
+let armed = false;
 
-const endSlice = (): void => {
-  active = false;
-  spent = false;
-};
+// Captured at load, like the clock: a test may fake the globals.
+const tick = process.nextTick.bind(process);
+const microtask = queueMicrotask;
+
+/** A pull waiting for its turn (see `FairShare.afterTurn`). */
+interface Waiting {
+  /** Started already: by its turn, or at once because its run failed. */
+  taken: boolean;
+  start(): void;
+}
+
+/**
+ * The pulls waiting for a turn, in the order they came: one queue for the process, served by one
+ * `setImmediate` per turn, so that a thousand waiting runs cost a turn of the loop, not a thousand.
+ */
+const waiting: Waiting[] = [];
+let head = 0;
 
 /**
  * Called before each pull with its size (the last batch's). True when the current macrotask has
@@ -106,18 +137,72 @@ export function sliceSpent(size: number): boolean {
 function beginSlice(): void {
   active = true;
   loop.begin();
-  // From node:timers, so fake timers installed on the globals cannot freeze the run.
-  setImmediate(endSlice);
+  if (!armed) {
+    armed = true;
+    // From node:timers, so fake timers installed on the globals cannot freeze the run.
+    setImmediate(onTurn);
+  }
+}
+
+/** The turn of the loop: the slice ends, and the pulls that waited go, in order, on a new one. */
+function onTurn(): void {
+  armed = false;
+  active = false;
+  spent = false;
+  if (head < waiting.length) {
+    beginSlice();
+    serve();
+  }
+}
+
+/**
+ * Starts the next waiting pull, then the one after it once the microtasks the first one queued
+ * have run (a tick queued from a microtask runs when the queue is empty): one at a time, so the
+ * slice is read between them, and the rest wait for the next turn once it is spent. The first
+ * pull of a turn always goes: each turn serves at least one.
+ */
+function serve(): void {
+  while (head < waiting.length) {
+    const next = waiting[head]!;
+    head++;
+    if (next.taken) continue;
+    next.taken = true;
+    next.start();
+    break;
+  }
+  if (head >= waiting.length) {
+    waiting.length = 0;
+    head = 0;
+    return;
+  }
+  if (head > 1024 && head * 2 > waiting.length) {
+    waiting.splice(0, head);
+    head = 0;
+  }
+  microtask(afterPull);
+}
+
+const afterPull = (): void => tick(serveMore);
+
+function serveMore(): void {
+  if (head >= waiting.length) return;
+  if (spent || loop.over()) {
+    // The rest wait for the next turn, already armed by this turn's slice.
+    spent = true;
+    return;
+  }
+  serve();
 }
 
 /**
  * One run's share of the event loop. While the loop's slice is spent every pull of every run waits
- * for a turn; a run that waited gets the pull it waited for through (and its upstream pulls, and
- * an async source's gathering) on a slice of its own, so that each turn it waits buys it at least
- * one pull. Without it, with thousands of runs ready at once (a server's responses whose clients
- * all read), the first few spend the loop's slice again and the rest only queue another
- * `setImmediate` each, turn after turn, an async source cutting its batches to single items: a
- * run's yields grew with the number of runs, and so did its cost per row.
+ * for a turn, in one queue (`afterTurn`). The pull that waited then goes through (and its upstream
+ * pulls, and an async source's gathering for it) on a slice of the run's own, so that each turn a
+ * run waits buys it at least one pull; its work still counts on the loop's slice, which decides
+ * how many of the waiting pulls go in a turn. Without it, with thousands of runs ready at once (a
+ * server's responses whose clients all read), the first few spent the loop's slice again and the
+ * rest only queued another `setImmediate` each, turn after turn, an async source cutting its
+ * batches to single items: a run's yields grew with the number of runs, and so did its cost per row.
  */
 export class FairShare {
   /** The slice of the pull that waited, while it is in progress; undefined otherwise. */
@@ -125,60 +210,94 @@ export class FairShare {
   private passes = 0;
   private held = 0;
   private spare: Slice | undefined;
+  /** This run's pulls in the queue. */
+  private readonly queued = new Set<Waiting>();
 
   /** Like `sliceSpent`, but on the run's own slice while a pull that waited for a turn is in progress. */
   spent(size: number): boolean {
     const pass = this.pass;
     if (pass === undefined) return sliceSpent(size);
-    if (!pass.count(size)) return false;
-    // The run held the loop for a slice: the loop's is spent too, for every run, until the turn.
-    this.pass = undefined;
+    // The loop's slice goes on counting, so that the turn serves no more waiting pulls once it is
+    // spent, but it does not stop this one.
     if (!active) beginSlice();
+    else if (!spent) spent = loop.count(size);
+    if (!pass.count(size)) return false;
+    // The run held the loop for a slice of its own: the loop's is spent too, for every run.
+    this.pass = undefined;
     spent = true;
     return true;
   }
 
   /**
-   * Calls `pull` after a turn of the event loop (a `setImmediate` from `node:timers`), on a slice
-   * of the run's own until what it returns settles.
+   * Calls `pull` at its turn: after the loop has turned (a `setImmediate` from `node:timers`) and
+   * the pulls that waited before it went, on a slice of the run's own until what it returns settles.
    */
   afterTurn<R>(pull: () => Promise<R> | R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      setImmediate(() => {
-        const pass = (this.spare ??= new Slice());
-        pass.begin();
-        this.pass = pass;
-        const token = ++this.passes;
-        this.held = token;
-        const release = () => {
-          if (this.held !== token) return;
-          this.held = 0;
-          this.pass = undefined;
-        };
-        let pulled: Promise<R> | R;
-        try {
-          pulled = pull();
-        } catch (error) {
-          release();
-          reject(error);
-          return;
-        }
-        if (!(pulled instanceof Promise)) {
-          release();
-          resolve(pulled);
-          return;
-        }
-        pulled.then(
-          (result) => {
-            release();
-            resolve(result);
-          },
-          (error: unknown) => {
-            release();
-            reject(error);
-          },
-        );
-      });
+      const entry: Waiting = {
+        taken: false,
+        start: () => {
+          this.queued.delete(entry);
+          this.run(pull, resolve, reject);
+        },
+      };
+      this.queued.add(entry);
+      waiting.push(entry);
+      if (!armed) {
+        armed = true;
+        setImmediate(onTurn);
+      }
     });
+  }
+
+  /**
+   * The run failed: its waiting pulls go now, without waiting for their turn, so that each one
+   * hears of the failure at once (a pull checks the run's failure before anything else).
+   */
+  flush(): void {
+    for (const entry of this.queued) {
+      entry.taken = true;
+      entry.start();
+    }
+  }
+
+  private run<R>(
+    pull: () => Promise<R> | R,
+    resolve: (value: R | PromiseLike<R>) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const pass = (this.spare ??= new Slice());
+    pass.begin();
+    this.pass = pass;
+    const token = ++this.passes;
+    this.held = token;
+    const release = () => {
+      if (this.held !== token) return;
+      this.held = 0;
+      this.pass = undefined;
+    };
+    let pulled: Promise<R> | R;
+    try {
+      pulled = pull();
+    } catch (error) {
+      release();
+      reject(error);
+      return;
+    }
+    if (!(pulled instanceof Promise)) {
+      release();
+      resolve(pulled);
+      return;
+    }
+    pulled.then(
+      (result) => {
+        release();
+        resolve(result);
+      },
+      (error: unknown) => {
+        release();
+        reject(error);
+      },
+    );
   }
 }

@@ -170,6 +170,8 @@ export class Run<T> implements LinkOwner {
     // recorded it as pending: interrupted and closed at once, its source would be closed during
     // its own read and its stage returned while running. One microtask later every link knows.
     queueMicrotask(() => {
+      // Pulls waiting for their turn of the loop (protocol 9.4) go now, to hear of the failure.
+      this.share.flush();
       for (const link of this.chain.links) link.interrupt(error);
       void this.teardown();
     });
