@@ -53,8 +53,12 @@ async function client(port) {
         socket.on('error', (error) => process.send({ op: 'error', message: String(error) }));
         socket.write(`GET ${command.path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n`);
         sockets.push(socket);
-        // Spread the connects a little, so the listen backlog never overflows.
-        if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
+        // Connect 200 at a time, each group once the one before is connected: a server busy
+        // writing accepts slowly, and a listen backlog that overflows drops SYNs, which the
+        // kernel retries for minutes before the connect fails.
+        if (i % 200 === 199 || i === command.n - 1) {
+          await Promise.all(sockets.slice(i - (i % 200)).map((s) => (s.connecting ? once(s, 'connect') : undefined)));
+        }
       }
       process.send({ op: 'opened' });
     } else if (command.op === 'read') {
@@ -154,6 +158,14 @@ async function server() {
   if (a !== b || a !== c) throw new Error(`the servers send different bytes: ${a}, ${b}, ${c}`);
 
   const child = fork(fileURLToPath(import.meta.url), ['--client', String(port)], { stdio: 'inherit' });
+  // A client socket that failed (reset, refused) would leave a response never started: stop at once.
+  const clientErrors = [];
+  child.on('message', (message) => {
+    if (message.op === 'error') clientErrors.push(message.message);
+  });
+  const checkClients = () => {
+    if (clientErrors.length > 0) throw new Error(`client sockets failed: ${clientErrors.slice(0, 3).join('; ')}`);
+  };
   const reply = (op) =>
     new Promise((resolve, reject) => {
       const listener = (message) => {
@@ -221,7 +233,10 @@ async function server() {
         const t0 = performance.now();
         child.send({ op: 'open', n, path });
         await reply('opened');
-        while (started < n) await new Promise((resolve) => setTimeout(resolve, 50));
+        while (started < n) {
+          checkClients();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await settle();
         const waiting = memory();
         const _paused = performance.now();

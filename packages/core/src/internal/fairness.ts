@@ -48,11 +48,20 @@ class Slice {
   private cpuMark: NodeJS.CpuUsage | undefined;
   private nextCpuCheck = 0;
 
-  begin(): void {
+  /** The turn of the loop the slice began in (see `turns`). */
+  turn = 0;
+
+  /**
+   * `withCpu`: read the CPU clock now (a system call), for a slice that is known to do work: one
+   * that serves the waiting pulls, or a pull that waited. Otherwise it is read once 64 units are
+   * counted, so that a slice of a few I/O-bound pulls costs no system call.
+   */
+  begin(withCpu = false): void {
     this.start = now();
     this.work = 0;
     this.nextCheck = 64;
-    this.cpuMark = undefined;
+    this.cpuMark = withCpu ? cpuUsage() : undefined;
+    this.turn = turns;
   }
 
   /** Counts a pull of `size` items; true once the slice is spent. */
@@ -101,10 +110,14 @@ let active = false;
 let spent = false;
 /** A `setImmediate` for `onTurn` is queued. */
 let armed = false;
+/** Turns of the loop that `onTurn` saw: a pull's own slice is good for the turn it was served in only. */
+let turns = 0;
 
 // Captured at load, like the clock: a test may fake the globals.
 const tick = process.nextTick.bind(process);
 const microtask = queueMicrotask;
+
+const NOTHING = (): void => undefined;
 
 /** A pull waiting for its turn (see `FairShare.afterTurn`). */
 interface Waiting {
@@ -134,9 +147,9 @@ export function sliceSpent(size: number): boolean {
   return spent;
 }
 
-function beginSlice(): void {
+function beginSlice(withCpu = false): void {
   active = true;
-  loop.begin();
+  loop.begin(withCpu);
   if (!armed) {
     armed = true;
     // From node:timers, so fake timers installed on the globals cannot freeze the run.
@@ -149,8 +162,9 @@ function onTurn(): void {
   armed = false;
   active = false;
   spent = false;
+  turns++;
   if (head < waiting.length) {
-    beginSlice();
+    beginSlice(true);
     serve();
   }
 }
@@ -205,18 +219,19 @@ function serveMore(): void {
  * batches to single items: a run's yields grew with the number of runs, and so did its cost per row.
  */
 export class FairShare {
-  /** The slice of the pull that waited, while it is in progress; undefined otherwise. */
+  /** The slice of the pull that waited, while it is in progress in the turn it was served in. */
   private pass: Slice | undefined;
-  private passes = 0;
-  private held = 0;
-  private spare: Slice | undefined;
   /** This run's pulls in the queue. */
   private readonly queued = new Set<Waiting>();
 
   /** Like `sliceSpent`, but on the run's own slice while a pull that waited for a turn is in progress. */
   spent(size: number): boolean {
     const pass = this.pass;
-    if (pass === undefined) return sliceSpent(size);
+    // A pull that waited on I/O past its turn has had its turn: it is on the loop's slice again.
+    if (pass === undefined || pass.turn !== turns) {
+      this.pass = undefined;
+      return sliceSpent(size);
+    }
     // The loop's slice goes on counting, so that the turn serves no more waiting pulls once it is
     // spent, but it does not stop this one.
     if (!active) beginSlice();
@@ -237,6 +252,8 @@ export class FairShare {
       const entry: Waiting = {
         taken: false,
         start: () => {
+          // Let go of the pull once started: a served entry may stay in the array for a while.
+          entry.start = NOTHING;
           this.queued.delete(entry);
           this.run(pull, resolve, reject);
         },
@@ -251,8 +268,9 @@ export class FairShare {
   }
 
   /**
-   * The run failed: its waiting pulls go now, without waiting for their turn, so that each one
-   * hears of the failure at once (a pull checks the run's failure before anything else).
+   * The run failed or its consumer stopped: its waiting pulls go now, without waiting for their
+   * turn, so that each one hears of it at once (a pull checks the run's failure and its link's
+   * close before anything else), and the run's teardown does not wait for their turn.
    */
   flush(): void {
     for (const entry of this.queued) {
@@ -266,15 +284,12 @@ export class FairShare {
     resolve: (value: R | PromiseLike<R>) => void,
     reject: (error: unknown) => void,
   ): void {
-    const pass = (this.spare ??= new Slice());
-    pass.begin();
+    // A slice of its own for each served pull (a run may have several waiting, in merge or tee).
+    const pass = new Slice();
+    pass.begin(true);
     this.pass = pass;
-    const token = ++this.passes;
-    this.held = token;
     const release = () => {
-      if (this.held !== token) return;
-      this.held = 0;
-      this.pass = undefined;
+      if (this.pass === pass) this.pass = undefined;
     };
     let pulled: Promise<R> | R;
     try {

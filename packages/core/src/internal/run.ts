@@ -183,7 +183,11 @@ export class Run<T> implements LinkOwner {
       this.state = { kind: 'stopping' };
       this.controller.abort(stopReason());
     }
-    return this.teardown();
+    const teardown = this.teardown();
+    // After the links are closed (synchronously, above): the run's pulls waiting for their turn of
+    // the loop go now and end, so the teardown does not wait for their turn.
+    this.share.flush();
+    return teardown;
   }
 
   topFailed(error: unknown): unknown {
