@@ -73,28 +73,27 @@ class Slice {
       this.cpuMark = cpuUsage();
       return false;
     }
+    return this.clocksSay(this.cpuMark);
+  }
+
+  /** Reads the clocks now, whatever was counted: true when the slice is spent. */
+  over(): boolean {
+    if (this.cpuMark === undefined) {
+      // No CPU mark yet (fewer than 64 units): the wall clock alone cannot tell a descheduled
+      // process from a busy one, so the mark is taken now and a later call decides.
+      if (now() - this.start > FAIR_SLICE_MS) this.cpuMark = cpuUsage();
+      return false;
+    }
+    return this.clocksSay(this.cpuMark);
+  }
+
+  private clocksSay(cpuMark: NodeJS.CpuUsage): boolean {
     const t = now();
     // Reading the CPU clock is a system call: once the wall clock says the slice is spent, at most
     // once per millisecond.
     if (t - this.start <= FAIR_SLICE_MS || t < this.nextCpuCheck) return false;
     this.nextCpuCheck = t + 1;
-    const used = cpuUsage(this.cpuMark);
-    return used.user + used.system >= CPU_SLICE_US;
-  }
-
-  /** Reads the clocks now, whatever was counted: true when the slice is spent. */
-  over(): boolean {
-    const t = now();
-    if (t - this.start <= FAIR_SLICE_MS) return false;
-    if (this.cpuMark === undefined) {
-      // No CPU mark yet (fewer than 64 units): the wall clock alone cannot tell a descheduled
-      // process from a busy one, so the mark is taken now and the next call decides.
-      this.cpuMark = cpuUsage();
-      return false;
-    }
-    if (t < this.nextCpuCheck) return false;
-    this.nextCpuCheck = t + 1;
-    const used = cpuUsage(this.cpuMark);
+    const used = cpuUsage(cpuMark);
     return used.user + used.system >= CPU_SLICE_US;
   }
 }
@@ -150,6 +149,10 @@ export function sliceSpent(size: number): boolean {
 function beginSlice(withCpu = false): void {
   active = true;
   loop.begin(withCpu);
+  arm();
+}
+
+function arm(): void {
   if (!armed) {
     armed = true;
     // From node:timers, so fake timers installed on the globals cannot freeze the run.
@@ -180,7 +183,6 @@ function serve(): void {
     const next = waiting[head]!;
     head++;
     if (next.taken) continue;
-    next.taken = true;
     next.start();
     break;
   }
@@ -234,8 +236,7 @@ export class FairShare {
     }
     // The loop's slice goes on counting, so that the turn serves no more waiting pulls once it is
     // spent, but it does not stop this one.
-    if (!active) beginSlice();
-    else if (!spent) spent = loop.count(size);
+    sliceSpent(size);
     if (!pass.count(size)) return false;
     // The run held the loop for a slice of its own: the loop's is spent too, for every run.
     this.pass = undefined;
@@ -252,6 +253,7 @@ export class FairShare {
       const entry: Waiting = {
         taken: false,
         start: () => {
+          entry.taken = true;
           // Let go of the pull once started: a served entry may stay in the array for a while.
           entry.start = NOTHING;
           this.queued.delete(entry);
@@ -260,10 +262,7 @@ export class FairShare {
       };
       this.queued.add(entry);
       waiting.push(entry);
-      if (!armed) {
-        armed = true;
-        setImmediate(onTurn);
-      }
+      arm();
     });
   }
 
@@ -273,10 +272,7 @@ export class FairShare {
    * close before anything else), and the run's teardown does not wait for their turn.
    */
   flush(): void {
-    for (const entry of this.queued) {
-      entry.taken = true;
-      entry.start();
-    }
+    for (const entry of this.queued) entry.start();
   }
 
   private run<R>(
